@@ -1,0 +1,43 @@
+"""The Reflex app object: pages, and the API routers mounted through api_transformer.
+
+This is the one module under agentflow/ allowed to import Reflex: it wires the
+framework-free core to the UI. Everything it shows comes from agentflow.services.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+from fastapi import FastAPI
+
+from agentflow import __version__
+from state import system
+from state.api_docs import mount_docs
+from state.pages import EMPTY_PAGES, make_empty_page, settings_page
+
+
+def create_api() -> FastAPI:
+    api = FastAPI(
+        title="AgentFlow API",
+        version=__version__,
+        docs_url=None,  # served by state.api_docs from local assets
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    api.include_router(system.router)
+    mount_docs(api)
+    return api
+
+
+app = rx.App(api_transformer=create_api())
+
+for page in EMPTY_PAGES:
+    app.add_page(
+        lambda page=page: make_empty_page(page), route=page.route, title=f"{page.title} · AgentFlow"
+    )
+app.add_page(
+    settings_page,
+    route="/settings",
+    title="Settings · AgentFlow",
+    on_load=system.SystemState.refresh,
+)
+app.add_page(lambda: make_empty_page(EMPTY_PAGES[0]), route="/", title="AgentFlow")

@@ -1,0 +1,115 @@
+"""``agentflow up|web|worker|migrate``: the processes that make up a deployment."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from types import FrameType
+
+import click
+import httpx
+
+from agentflow.cli.common import child_environment, load_settings, service_urls
+from agentflow.cli.supervisor import Supervisor
+from agentflow.devservices.node import web_environment
+from agentflow.devservices.resolve import stop_started
+from agentflow.settings import PROJECT_ROOT, Settings
+
+# The first start installs the frontend's npm packages and builds it.
+WEB_READY_TIMEOUT_S = 900
+
+
+def web_argv(settings: Settings) -> list[str]:
+    # Production build served by the backend on one port: what users deploy, and
+    # what the end-to-end tests drive.
+    return [
+        sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port",
+        "--backend-host", settings.web_host, "--backend-port", str(settings.web_port),
+    ]  # fmt: skip
+
+
+@click.command(help="Run database migrations (alembic upgrade head).")
+def migrate() -> None:
+    from agentflow.db.migrate import upgrade
+
+    settings = load_settings()
+    urls = service_urls(settings)
+    upgrade(urls.database_url)
+    click.echo("database is up to date")
+
+
+@click.command(help="Run an arq worker that executes queued runs (start as many as you like).")
+def worker() -> None:
+    from arq.worker import run_worker
+
+    from jobs.worker import build_worker_settings
+
+    settings = load_settings()
+    urls = service_urls(settings)
+    os.environ.update(child_environment(urls))
+    run_worker(build_worker_settings(urls.redis_url))
+
+
+@click.command(help="Run the web app (UI and API) on AGENTFLOW_WEB_HOST:AGENTFLOW_WEB_PORT.")
+def web() -> None:
+    settings = load_settings()
+    urls = service_urls(settings)
+    env = web_environment({**os.environ, **child_environment(urls)})
+    os.chdir(PROJECT_ROOT)
+    os.execve(sys.executable, web_argv(settings), env)  # noqa: S606 - replaces this process
+
+
+def _wait_until_serving(supervisor: Supervisor, url: str) -> None:
+    deadline = time.monotonic() + WEB_READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if (ended := supervisor.exited()) is not None:
+            raise click.ClickException(f"{ended[0]} exited with code {ended[1]} during start-up")
+        try:
+            if httpx.get(f"{url}/api/health", timeout=2).status_code in (200, 503):
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    raise click.ClickException(f"the web app did not answer at {url} in time")
+
+
+@click.command(
+    help="Start everything: embedded PostgreSQL and Valkey (unless DATABASE_URL/REDIS_URL "
+    "are set), migrations, one worker and the web app. Ctrl-C stops it all."
+)
+def up() -> None:
+    from agentflow.db.migrate import upgrade
+
+    settings = load_settings()
+    urls = service_urls(settings)
+    click.echo(f"database  {urls.database_url}")
+    click.echo(f"redis     {urls.redis_url}")
+    upgrade(urls.database_url)
+    click.echo("migrations applied")
+
+    env = {**os.environ, **child_environment(urls)}
+    supervisor = Supervisor()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, request_stop)
+    exit_code = 0
+    try:
+        supervisor.start("worker", [sys.executable, "-m", "agentflow.cli", "worker"], env, ".")
+        supervisor.start("web", web_argv(settings), web_environment(env), str(PROJECT_ROOT))
+        click.echo("building and starting the web app (the first start takes a few minutes)")
+        _wait_until_serving(supervisor, settings.base_url)
+        click.secho(f"AgentFlow is running at {settings.base_url}  (Ctrl-C to stop)", bold=True)
+        while (ended := supervisor.exited()) is None:
+            time.sleep(0.5)
+        click.echo(f"{ended[0]} exited with code {ended[1]}; stopping the rest", err=True)
+        exit_code = 1
+    except KeyboardInterrupt:
+        click.echo("\nstopping")
+    finally:
+        supervisor.stop_all()
+        stop_started(settings, urls)
+    raise SystemExit(exit_code)

@@ -1,0 +1,114 @@
+"""All configuration, from environment variables (prefix ``AGENTFLOW_``) and ``.env``.
+
+One class, read once per process through :func:`get_settings`. ``DATABASE_URL`` and
+``REDIS_URL`` keep their conventional unprefixed names because every hosting
+platform sets them that way; when they are unset the embedded services are used.
+"""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Values that must never protect a production deployment. Anything shorter than
+# MIN_SECRET_LENGTH is refused as well.
+KNOWN_DEFAULT_SECRETS = frozenset(
+    {"", "changeme", "change-me", "secret", "dev", "development", "agentflow", "default"}
+)
+MIN_SECRET_LENGTH = 32
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class UnsafeSettingsError(Exception):
+    """The configuration is not safe to start with; ``message`` says how to fix it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="AGENTFLOW_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    env: Environment = Environment.DEVELOPMENT
+    secret_key: str = ""
+    data_dir: Path = PROJECT_ROOT / ".data"
+
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "AGENTFLOW_DATABASE_URL")
+    )
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("REDIS_URL", "AGENTFLOW_REDIS_URL")
+    )
+
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8000, ge=1, le=65535)
+    # The address people open in a browser; defaults to http://web_host:web_port.
+    public_url: str | None = None
+
+    worker_max_jobs: int = Field(default=20, ge=1, le=1000)
+    # A worker that has not sent a heartbeat for this long no longer counts as alive.
+    worker_heartbeat_ttl_s: int = Field(default=30, ge=5, le=3600)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env is Environment.PRODUCTION
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.web_host}:{self.web_port}"
+
+    @property
+    def uses_embedded_services(self) -> bool:
+        return self.database_url is None or self.redis_url is None
+
+
+def _generated_secret_path(settings: Settings) -> Path:
+    return settings.data_dir / "secret_key"
+
+
+def resolve_secret_key(settings: Settings) -> str:
+    """The key that signs sessions and derives encryption keys.
+
+    Production refuses to run on a missing or well-known key. Development makes a
+    random one once and keeps it in the data folder, so sessions survive restarts.
+    """
+    key = settings.secret_key.strip()
+    if settings.is_production:
+        if key.lower() in KNOWN_DEFAULT_SECRETS or len(key) < MIN_SECRET_LENGTH:
+            raise UnsafeSettingsError(
+                "AGENTFLOW_SECRET_KEY is missing or unsafe. In production set it to a random "
+                f"value of at least {MIN_SECRET_LENGTH} characters, for example:\n"
+                '  export AGENTFLOW_SECRET_KEY="$(python -c '
+                "'import secrets; print(secrets.token_urlsafe(48))')\""
+            )
+        return key
+    if key:
+        return key
+    path = _generated_secret_path(settings)
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    generated = secrets.token_urlsafe(48)
+    path.write_text(generated + "\n")
+    path.chmod(0o600)
+    return generated
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Page states and API routers: thin callers of agentflow.services."""

@@ -1,0 +1,132 @@
+"""The pages of the shell. Each area gets its own module once it has real content."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import reflex as rx
+
+from components.empty_state import empty_state
+from components.shell import page_frame
+from state.system import SystemState
+
+
+@dataclass(frozen=True)
+class EmptyPage:
+    route: str
+    title: str
+    subtitle: str
+    icon: str
+    empty_title: str
+    explanation: str
+    action_label: str
+    action_href: str
+
+
+EMPTY_PAGES = (
+    EmptyPage(
+        "/workflows", "Workflows", "Design agent workflows as graphs of steps.", "workflow",
+        "No workflows yet",
+        "A workflow connects a trigger to LLM calls, HTTP actions, branches, loops and "
+        "human approvals. Start from a template, or import an agentflow/v1 file with "
+        "`agentflow run` while the visual builder is on its way.",
+        "Browse templates", "/templates",
+    ),
+    EmptyPage(
+        "/executions", "Executions", "Every run, live, with each step's input and output.",
+        "activity", "No runs yet",
+        "When a workflow runs from a click, a webhook or a schedule, its steps appear here "
+        "as they happen, with duration, tokens and cost.",
+        "Go to workflows", "/workflows",
+    ),
+    EmptyPage(
+        "/templates", "Templates", "Ready-made workflows to start from.", "layout-template",
+        "The gallery is empty",
+        "Templates are complete workflows (ticket triage, document Q&A, daily digests) that "
+        "you install into your organisation and adapt.",
+        "Create a workflow instead", "/workflows",
+    ),
+    EmptyPage(
+        "/knowledge", "Knowledge", "Documents your workflows can search.", "book-open",
+        "No knowledge bases yet",
+        "A knowledge base holds documents split into chunks and embedded with pgvector, so a "
+        "knowledge step can retrieve the passages that answer a question.",
+        "See the workflows that could use it", "/workflows",
+    ),
+    EmptyPage(
+        "/analytics", "Analytics", "Runs, success rates, latency and cost over time.",
+        "chart-line", "Nothing to chart yet",
+        "Once workflows run, this page shows runs by status, duration percentiles, tokens "
+        "and cost by model and workflow.",
+        "Run a workflow", "/workflows",
+    ),
+)  # fmt: skip
+
+
+def make_empty_page(page: EmptyPage) -> rx.Component:
+    return page_frame(
+        page.title,
+        page.subtitle,
+        empty_state(
+            icon=page.icon,
+            title=page.empty_title,
+            explanation=page.explanation,
+            action_label=page.action_label,
+            action_href=page.action_href,
+        ),
+    )
+
+
+def _status_row(component: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text(component["name"], weight="medium")),
+        rx.table.cell(
+            rx.badge(
+                rx.cond(component["ok"], "up", "down"),
+                color_scheme=rx.cond(component["ok"], "green", "red"),
+            )
+        ),
+        rx.table.cell(component["detail"]),
+    )
+
+
+def settings_page() -> rx.Component:
+    return page_frame(
+        "Settings",
+        "Your organisation, its members, keys and secrets; and the health of this instance.",
+        rx.card(
+            rx.vstack(
+                rx.hstack(
+                    rx.heading("System status", size="4", as_="h2"),
+                    rx.spacer(),
+                    rx.button(
+                        rx.icon("refresh-cw", size=14),
+                        "Refresh",
+                        on_click=SystemState.refresh,
+                        loading=SystemState.loading,
+                        variant="soft",
+                    ),
+                    width="100%",
+                ),
+                rx.cond(
+                    SystemState.components.length() > 0,  # type: ignore[attr-defined]
+                    rx.table.root(
+                        rx.table.body(rx.foreach(SystemState.components, _status_row)),
+                        width="100%",
+                        data_testid="system-status",
+                    ),
+                    rx.hstack(rx.spinner(), rx.text("Checking the database, Redis and workers")),
+                ),
+                width="100%",
+            ),
+            width="100%",
+        ),
+        empty_state(
+            icon="users",
+            title="Just you, for now",
+            explanation="Accounts, members and roles, API keys and organisation secrets are "
+            "managed here. Until then, this instance runs as a single local organisation.",
+            action_label="Go to workflows",
+            action_href="/workflows",
+        ),
+    )

@@ -1,0 +1,80 @@
+"""The app shell in a real browser: sidebar, every page's empty state, theme, health."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from components.shell import NAV_ITEMS
+from state.pages import EMPTY_PAGES
+
+EMPTY_TITLES = {page.route: page.empty_title for page in EMPTY_PAGES}
+
+
+def test_the_shell_loads_with_the_sidebar(page: Page) -> None:
+    page.goto("/")
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav).to_be_visible()
+    for item in NAV_ITEMS:
+        expect(nav.get_by_test_id(f"nav-{item.label.lower()}")).to_have_text(item.label)
+
+
+@pytest.mark.parametrize("item", NAV_ITEMS, ids=lambda item: item.label)
+def test_every_sidebar_page_opens(page: Page, item: object) -> None:
+    from components.shell import NavItem
+
+    assert isinstance(item, NavItem)
+    page.goto("/")
+    page.get_by_test_id(f"nav-{item.label.lower()}").click()
+    expect(page).to_have_url(re.compile(re.escape(item.route) + "$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(item.label)
+    expect(page.get_by_test_id(f"nav-{item.label.lower()}")).to_have_attribute(
+        "aria-current", "page"
+    )
+    empty = page.get_by_test_id("empty-state").first
+    expect(empty).to_be_visible()
+    if item.route in EMPTY_TITLES:
+        expect(empty.get_by_role("heading")).to_have_text(EMPTY_TITLES[item.route])
+    expect(empty.get_by_test_id("empty-state-action")).to_be_visible()
+
+
+def test_the_empty_state_action_leads_somewhere_real(page: Page) -> None:
+    page.goto("/executions")
+    page.get_by_test_id("empty-state-action").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Workflows")
+
+
+def test_settings_shows_live_system_status(page: Page) -> None:
+    page.goto("/settings")
+    status = page.get_by_test_id("system-status")
+    expect(status).to_be_visible(timeout=15_000)
+    for component in ("database", "redis", "workers"):
+        row = status.get_by_role("row").filter(has_text=component)
+        expect(row).to_contain_text("up")
+
+
+def test_dark_mode_toggles(page: Page) -> None:
+    page.goto("/workflows")
+    html = page.locator("html")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    before = html.get_attribute("class") or ""
+    page.get_by_test_id("color-mode-toggle").click()
+    expected = "light" if "dark" in before else "dark"
+    expect(html).to_have_class(re.compile(rf"\b{expected}\b"))
+
+
+def test_health_endpoint_is_green(app_url: str) -> None:
+    response = httpx.get(f"{app_url}/api/health", timeout=10)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["workers"]["extra"]["alive"] >= 1
+
+
+def test_api_docs_are_served(page: Page) -> None:
+    page.goto("/api/docs")
+    expect(page.locator(".swagger-ui .title").first).to_contain_text("AgentFlow API")
+    expect(page.get_by_text("/api/health").first).to_be_visible()
