@@ -6,13 +6,15 @@ framework-free core to the UI. Everything it shows comes from agentflow.services
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import reflex as rx
 from fastapi import FastAPI
 
 from agentflow import __version__
 from state import system
 from state.api_docs import mount_docs
-from state.pages import EMPTY_PAGES, make_empty_page, settings_page
+from state.pages import EMPTY_PAGES, EmptyPage, make_empty_page, settings_page
 
 
 def create_api() -> FastAPI:
@@ -30,14 +32,20 @@ def create_api() -> FastAPI:
 
 app = rx.App(api_transformer=create_api())
 
+def _page_component(page: EmptyPage) -> Callable[[], rx.Component]:
+    def component() -> rx.Component:
+        return make_empty_page(page)
+
+    component.__name__ = page.route.strip("/") or "index"
+    return component
+
+
 for page in EMPTY_PAGES:
-    app.add_page(
-        lambda page=page: make_empty_page(page), route=page.route, title=f"{page.title} · AgentFlow"
-    )
+    app.add_page(_page_component(page), route=page.route, title=f"{page.title} · AgentFlow")
 app.add_page(
     settings_page,
     route="/settings",
     title="Settings · AgentFlow",
     on_load=system.SystemState.refresh,
 )
-app.add_page(lambda: make_empty_page(EMPTY_PAGES[0]), route="/", title="AgentFlow")
+app.add_page(_page_component(EMPTY_PAGES[0]), route="/", title="AgentFlow")

@@ -25,7 +25,9 @@ NAV_ITEMS = (
 
 
 def _nav_link(item: NavItem) -> rx.Component:
-    active = rx.State.router.page.path == item.route
+    # Reflex types `router` as a generic var at class level; at run time it is the
+    # router data object, whose page path is what we compare.
+    active = rx.State.router.page.path == item.route  # type: ignore[attr-defined]
     return rx.link(
         rx.hstack(rx.icon(item.icon, size=18), rx.text(item.label, size="3"), spacing="3"),
         href=item.route,

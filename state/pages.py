@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from components.empty_state import empty_state
 from components.shell import page_frame
@@ -77,7 +79,7 @@ def make_empty_page(page: EmptyPage) -> rx.Component:
     )
 
 
-def _status_row(component: rx.Var) -> rx.Component:
+def _status_row(component: ObjectVar[dict[str, Any]]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.text(component["name"], weight="medium")),
         rx.table.cell(

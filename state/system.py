@@ -36,7 +36,7 @@ class SystemState(rx.State):
     components: list[dict[str, Any]] = []
 
     @rx.event
-    async def refresh(self):  # type: ignore[no-untyped-def]
+    async def refresh(self):  # noqa: ANN201 - Reflex infers the event's type
         self.loading = True
         yield
         result = (await current_health()).as_dict()
