@@ -12,9 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from agentflow.devservices.common import port_is_free
 from tests.conftest import PROJECT_ROOT, free_port, service_env
 
 START_TIMEOUT_S = 900
@@ -57,11 +59,25 @@ def app_url(
         _wait_until_healthy(process, url, log_path)
         yield url
     finally:
-        process.send_signal(signal.SIGINT)  # what Ctrl-C does
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_like_ctrl_c(process, port)
+
+
+def stop_like_ctrl_c(process: subprocess.Popen[bytes], port: int) -> None:
+    """Ctrl-C must stop the worker and the web app and exit cleanly."""
+    children = psutil.Process(process.pid).children(recursive=True)
+    process.send_signal(signal.SIGINT)
+    try:
+        code = process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+    _, alive = psutil.wait_procs(children, timeout=10)
+    survivors = [p.pid for p in alive]
+    for leftover in alive:
+        leftover.kill()
+    assert code == 0, f"agentflow up exited with {code}"
+    assert survivors == [], f"processes left running after Ctrl-C: {survivors}"
+    assert port_is_free(port)
 
 
 def _wait_until_healthy(process: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
