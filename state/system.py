@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import reflex as rx
@@ -36,7 +37,7 @@ class SystemState(rx.State):
     components: list[dict[str, Any]] = []
 
     @rx.event
-    async def refresh(self):  # noqa: ANN201 - Reflex infers the event's type
+    async def refresh(self) -> AsyncIterator[None]:
         self.loading = True
         yield
         result = (await current_health()).as_dict()
