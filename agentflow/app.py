@@ -32,6 +32,7 @@ def create_api() -> FastAPI:
 
 app = rx.App(api_transformer=create_api())
 
+
 def _page_component(page: EmptyPage) -> Callable[[], rx.Component]:
     def component() -> rx.Component:
         return make_empty_page(page)
