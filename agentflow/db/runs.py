@@ -1,0 +1,111 @@
+"""Workflows, runs, steps and approval decisions. Every table carries ``org_id``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime, ForeignKey, Numeric, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+from agentflow.db.models import utcnow
+
+
+def _json(nullable: bool = True) -> Any:
+    return Field(default=None, sa_column=Column(JSONB, nullable=nullable))
+
+
+def _when(nullable: bool = True) -> Any:
+    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable))
+
+
+def _org() -> Any:
+    return Field(
+        sa_column=Column(
+            ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+
+
+class Workflow(SQLModel, table=True):
+    __tablename__ = "workflows"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    org_id: uuid.UUID = _org()
+    name: str = Field(max_length=200)
+    description: str = Field(default="", max_length=2000)
+    document: dict[str, Any] = _json(nullable=False)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Run(SQLModel, table=True):
+    __tablename__ = "runs"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    org_id: uuid.UUID = _org()
+    workflow_id: uuid.UUID | None = Field(
+        default=None,
+        sa_column=Column(
+            ForeignKey("workflows.id", ondelete="SET NULL"), nullable=True, index=True
+        ),
+    )
+    parent_run_id: uuid.UUID | None = Field(default=None, foreign_key="runs.id", index=True)
+    # The exact document this run executes: later edits of the workflow never change it.
+    document: dict[str, Any] = _json(nullable=False)
+    status: str = Field(default="queued", max_length=16, index=True)
+    trigger: str = Field(default="manual", max_length=16)
+    input: Any = _json()
+    output: Any = _json()
+    error: dict[str, Any] | None = _json()
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    started_at: datetime | None = _when()
+    finished_at: datetime | None = _when()
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = Field(default=0.0, sa_column=Column(Numeric(14, 6), nullable=False))
+    cancel_requested: bool = False
+
+
+class Step(SQLModel, table=True):
+    """One node of one run; one row per node, updated as its attempts progress."""
+
+    __tablename__ = "steps"
+    __table_args__ = (UniqueConstraint("run_id", "node_id", name="uq_steps_run_node"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    org_id: uuid.UUID = _org()
+    run_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("runs.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    node_id: str = Field(max_length=64)
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    started_at: datetime | None = _when()
+    finished_at: datetime | None = _when()
+    input: Any = _json()
+    output: Any = _json()
+    error: dict[str, Any] | None = _json()
+    handles: list[str] | None = _json()
+    wait_until: datetime | None = _when()
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = Field(default=0.0, sa_column=Column(Numeric(14, 6), nullable=False))
+
+
+class ApprovalDecisionRow(SQLModel, table=True):
+    __tablename__ = "approval_decisions"
+    __table_args__ = (UniqueConstraint("run_id", "node_id", name="uq_approval_run_node"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    org_id: uuid.UUID = _org()
+    run_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("runs.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    node_id: str = Field(max_length=64)
+    approved: bool
+    decided_by: str | None = Field(default=None, max_length=200)
+    comment: str | None = Field(default=None, max_length=4000)
+    decided_at: datetime = Field(default_factory=utcnow)
