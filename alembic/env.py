@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
-import agentflow.db.models  # noqa: F401 - registers the tables on SQLModel.metadata
+# Imported for their side effect: they register the tables on SQLModel.metadata.
+import agentflow.db.models
 import agentflow.db.runs  # noqa: F401
 from agentflow.db.engine import sqlalchemy_url
 from agentflow.settings import get_settings

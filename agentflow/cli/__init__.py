@@ -7,6 +7,7 @@ import click
 from agentflow import __version__
 from agentflow.cli.doctor import doctor
 from agentflow.cli.processes import migrate, up, web, worker
+from agentflow.cli.run import run_command
 from agentflow.cli.services import services
 
 
@@ -23,7 +24,7 @@ def version() -> None:
     click.echo(f"agentflow {__version__}")
 
 
-for command in (up, web, worker, migrate, services, doctor):
+for command in (up, web, worker, migrate, services, doctor, run_command):
     cli.add_command(command)
 
 

@@ -1,0 +1,66 @@
+"""``http``: one HTTP request through the project's guarded client.
+
+``method``, ``url``, ``headers``, ``query`` and ``body`` are all templates
+(the format's table). Values without template markup are checked now: a
+literal method must be a known one and a literal URL must be http(s).
+``headers`` / ``query`` are objects whose values are templates, or a single
+template evaluating to an object.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from agentflow.nodes.base import TEMPLATE, NodeConfig, NodeType
+from agentflow.spec.expressions import has_markup
+
+HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+
+
+class HttpConfig(NodeConfig):
+    method: str = Field("GET", description="HTTP method.", json_schema_extra=TEMPLATE)
+    url: str = Field(min_length=1, description="Absolute http(s) URL.", json_schema_extra=TEMPLATE)
+    headers: dict[str, Any] | str = Field(
+        default_factory=dict, description="Request headers.", json_schema_extra=TEMPLATE
+    )
+    query: dict[str, Any] | str = Field(
+        default_factory=dict, description="Query-string parameters.", json_schema_extra=TEMPLATE
+    )
+    body: Any = Field(
+        None,
+        description="Request body: JSON value (sent as JSON) or text.",
+        json_schema_extra=TEMPLATE,
+    )
+    timeout_s: float = Field(30, gt=0, le=300, description="Limit of the request, in seconds.")
+    credential: str | None = Field(
+        None, min_length=1, description="Name of an org credential to authenticate with."
+    )
+
+    @field_validator("method")
+    @classmethod
+    def _known_method(cls, value: str) -> str:
+        if has_markup(value):
+            return value
+        if value.upper() not in HTTP_METHODS:
+            raise ValueError(f"method must be one of {', '.join(sorted(HTTP_METHODS))}")
+        return value.upper()
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not has_markup(value) and not value.lower().startswith(("http://", "https://")):
+            raise ValueError("url must start with http:// or https://")
+        return value
+
+
+class HttpNode(NodeType[HttpConfig]):
+    type = "http"
+    title = "HTTP request"
+    description = "Calls an HTTP API and returns status, headers and body."
+    icon = "globe"
+    config_model = HttpConfig
+
+
+HTTP = HttpNode()

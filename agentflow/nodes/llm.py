@@ -1,0 +1,90 @@
+"""``llm``: one chat completion through litellm.
+
+Decisions: exactly one of ``messages`` and ``prompt``; ``system`` may go with
+either (it is sent first); ``json_schema`` only with ``response_format``
+``json`` and must itself be a valid JSON Schema.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from jsonschema import SchemaError
+from jsonschema.validators import validator_for
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from agentflow.nodes.base import JSON, TEMPLATE, NodeConfig, NodeType
+
+
+class LlmMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["system", "user", "assistant"] = Field(description="Who speaks.")
+    content: str = Field(description="The message text (a template).", json_schema_extra=TEMPLATE)
+
+
+class LlmConfig(NodeConfig):
+    model: str = Field(min_length=1, description="litellm model string, e.g. 'openai/gpt-4o-mini'.")
+    messages: list[LlmMessage] | None = Field(
+        None, min_length=1, description="The conversation to send (instead of prompt)."
+    )
+    prompt: str | None = Field(
+        None, description="A single user message (instead of messages).", json_schema_extra=TEMPLATE
+    )
+    system: str | None = Field(
+        None, description="Optional system message sent first.", json_schema_extra=TEMPLATE
+    )
+    temperature: float | None = Field(None, ge=0, le=2, description="Sampling temperature.")
+    max_tokens: int | None = Field(None, ge=1, le=1_000_000, description="Longest reply.")
+    response_format: Literal["text", "json"] = Field(
+        "text", description="'json' asks for a JSON reply, parsed into output.json."
+    )
+    json_schema: dict[str, Any] | None = Field(
+        None, description="Optional JSON Schema the JSON reply must follow.", json_schema_extra=JSON
+    )
+    fallback_models: list[str] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Models tried in order when the provider fails.",
+    )
+    mock_response: str | None = Field(
+        None,
+        description="Canned reply passed to litellm's mock_response (no network).",
+        json_schema_extra=TEMPLATE,
+    )
+
+    @field_validator("fallback_models")
+    @classmethod
+    def _no_empty_models(cls, value: list[str]) -> list[str]:
+        if any(not model.strip() for model in value):
+            raise ValueError("model names cannot be empty")
+        return value
+
+    @field_validator("json_schema")
+    @classmethod
+    def _valid_schema(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None:
+            try:
+                validator_for(value).check_schema(value)
+            except SchemaError as exc:
+                raise ValueError(f"not a valid JSON Schema: {exc.message}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _one_source_of_messages(self) -> LlmConfig:
+        if (self.messages is None) == (self.prompt is None):
+            raise ValueError("set exactly one of messages and prompt")
+        if self.json_schema is not None and self.response_format != "json":
+            raise ValueError("json_schema needs response_format 'json'")
+        return self
+
+
+class LlmNode(NodeType[LlmConfig]):
+    type = "llm"
+    title = "LLM"
+    description = "Asks a language model and returns its reply."
+    icon = "sparkles"
+    config_model = LlmConfig
+
+
+LLM = LlmNode()

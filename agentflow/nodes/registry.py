@@ -1,0 +1,42 @@
+"""All node types by name. ``knowledge`` joins when the RAG layer exists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agentflow.nodes.approval import APPROVAL
+from agentflow.nodes.base import NodeType
+from agentflow.nodes.condition import CONDITION
+from agentflow.nodes.delay import DELAY
+from agentflow.nodes.http import HTTP
+from agentflow.nodes.llm import LLM
+from agentflow.nodes.map import MAP
+from agentflow.nodes.set import SET
+from agentflow.nodes.subflow import SUBFLOW_NODE
+from agentflow.nodes.switch import SWITCH
+from agentflow.nodes.template import TEMPLATE_NODE
+from agentflow.nodes.trigger import TRIGGER
+
+TRIGGER_TYPE = TRIGGER.type
+
+NODE_TYPES: dict[str, NodeType[Any]] = {
+    node_type.type: node_type
+    for node_type in (
+        TRIGGER,
+        LLM,
+        HTTP,
+        CONDITION,
+        SWITCH,
+        MAP,
+        SUBFLOW_NODE,
+        TEMPLATE_NODE,
+        SET,
+        DELAY,
+        APPROVAL,
+    )
+}
+
+
+def get_node_type(name: str) -> NodeType[Any] | None:
+    """The node type called ``name``, or None when there is no such type."""
+    return NODE_TYPES.get(name)

@@ -1,0 +1,27 @@
+"""``set``: builds an object whose values are templates; the output is that object."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from agentflow.nodes.base import TEMPLATE, NodeConfig, NodeType
+
+
+class SetConfig(NodeConfig):
+    values: dict[str, Any] = Field(
+        description="Keys to set; string values (at any depth) are templates.",
+        json_schema_extra=TEMPLATE,
+    )
+
+
+class SetNode(NodeType[SetConfig]):
+    type = "set"
+    title = "Set values"
+    description = "Builds an object from templates."
+    icon = "variable"
+    config_model = SetConfig
+
+
+SET = SetNode()

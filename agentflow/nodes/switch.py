@@ -1,0 +1,63 @@
+"""``switch``: compares a value with each case's ``equals``; the first match's
+name is the handle taken, ``default`` when none matches.
+
+Case names become handle names, so they must be unique, non-empty, at most 64
+characters, and cannot be ``default`` or ``error`` (both reserved handles).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from agentflow.nodes.base import EXPRESSION, JSON, NodeConfig, NodeType
+from agentflow.spec.models import ERROR_HANDLE
+
+DEFAULT_CASE = "default"
+
+
+class SwitchCase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=64, description="Case name, used as its handle.")
+    equals: Any = Field(
+        description="JSON value the switch value is compared with.", json_schema_extra=JSON
+    )
+
+
+class SwitchConfig(NodeConfig):
+    value: str = Field(
+        min_length=1,
+        description="Expression giving the value to match.",
+        json_schema_extra=EXPRESSION,
+    )
+    cases: list[SwitchCase] = Field(
+        default_factory=list, max_length=100, description="Cases, checked in order."
+    )
+
+    @field_validator("cases")
+    @classmethod
+    def _distinct_names(cls, cases: list[SwitchCase]) -> list[SwitchCase]:
+        names = [case.name for case in cases]
+        reserved = {DEFAULT_CASE, ERROR_HANDLE} & set(names)
+        if reserved:
+            raise ValueError(f"case names cannot be {' or '.join(sorted(reserved))}")
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate case names: {', '.join(duplicates)}")
+        return cases
+
+
+class SwitchNode(NodeType[SwitchConfig]):
+    type = "switch"
+    title = "Switch"
+    description = "Routes to the first case whose value matches, else to default."
+    icon = "split"
+    config_model = SwitchConfig
+
+    def handles(self, config: SwitchConfig) -> list[str]:
+        return [*(case.name for case in config.cases), DEFAULT_CASE]
+
+
+SWITCH = SwitchNode()

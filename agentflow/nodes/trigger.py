@@ -1,0 +1,85 @@
+"""``trigger``: how a run starts. Its output is the run input.
+
+Cron expressions are checked for shape here (five fields or an ``@daily``
+style macro); the scheduler parses them fully when it is added.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+
+from agentflow.nodes.base import NodeConfig, NodeType
+
+_CRON_FIELD = re.compile(r"[0-9A-Za-z*?/,\-]+")
+_CRON_MACROS = frozenset({"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@hourly"})
+_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*")
+
+
+class TriggerConfig(NodeConfig):
+    kind: Literal["manual", "webhook", "schedule"] = Field(
+        "manual", description="What starts a run: a person or API call, a webhook, a schedule."
+    )
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = Field(
+        "POST", description="Webhook: the HTTP method the webhook accepts."
+    )
+    secret: str | None = Field(
+        None,
+        min_length=1,
+        description="Webhook: optional shared secret; requests must then carry an "
+        "HMAC signature of the body made with it.",
+    )
+    response: Literal["sync", "async"] = Field(
+        "async",
+        description="Webhook: 'sync' answers with the run's output when it ends; "
+        "'async' answers at once with the run id.",
+    )
+    cron: str | None = Field(
+        None, description="Schedule: cron expression, e.g. '0 9 * * 1-5' (required)."
+    )
+    timezone: str = Field("UTC", description="Schedule: IANA time zone the cron is read in.")
+
+    @field_validator("cron")
+    @classmethod
+    def _check_cron(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        fields = value.split()
+        if value.strip() in _CRON_MACROS:
+            return value.strip()
+        if len(fields) != 5 or not all(_CRON_FIELD.fullmatch(field) for field in fields):
+            raise ValueError("cron must have five fields (minute hour day month weekday)")
+        return " ".join(fields)
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        if value == "UTC":
+            return value
+        try:
+            if _ZONE_NAME.fullmatch(value):
+                ZoneInfo(value)
+                return value
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+        raise ValueError(f"unknown time zone {value!r}")
+
+    @model_validator(mode="after")
+    def _schedule_needs_cron(self) -> TriggerConfig:
+        if self.kind == "schedule" and self.cron is None:
+            raise ValueError("cron is required when kind is 'schedule'")
+        return self
+
+
+class TriggerNode(NodeType[TriggerConfig]):
+    type = "trigger"
+    title = "Trigger"
+    description = "Starts the workflow manually, from a webhook or on a schedule."
+    icon = "zap"
+    config_model = TriggerConfig
+
+
+TRIGGER = TriggerNode()

@@ -1,0 +1,253 @@
+"""Runs: validate and store, execute, decide approvals, and describe a run.
+
+Shared by the CLI (``agentflow run``), the API and the worker. Every lookup is
+scoped by organisation: another org's run id is as missing as an unknown one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from agentflow.db.engine import session_scope
+from agentflow.db.models import LOCAL_ORG_ID
+from agentflow.db.run_store import (
+    PostgresApprovalInbox,
+    PostgresRecorder,
+    PostgresWorkflowLoader,
+)
+from agentflow.db.runs import ApprovalDecisionRow, Run, Step
+from agentflow.engine.masking import SecretMasker
+from agentflow.engine.ports import EngineDeps, RunRecorder, StepError, StepRecord
+from agentflow.engine.run import RunExecution, RunOutcome
+from agentflow.spec.models import Document
+from agentflow.spec.problems import Problem
+from agentflow.spec.validation import validate_document, validate_run_input
+
+
+class InvalidRunRequest(Exception):
+    """The document or the input is invalid; ``problems`` lists every issue."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        self.message = "; ".join(problem.message for problem in problems[:5])
+        super().__init__(self.message)
+
+
+class RunNotFound(Exception):
+    def __init__(self, run_id: str) -> None:
+        self.message = f"run {run_id} was not found"
+        super().__init__(self.message)
+
+
+class StepNotWaiting(Exception):
+    def __init__(self, node: str) -> None:
+        self.message = f"step {node!r} is not waiting for a decision"
+        super().__init__(self.message)
+
+
+def check_request(raw_document: Mapping[str, Any], run_input: Any) -> Document:
+    """Validate a document and a run input together, reporting every problem at once."""
+    problems = validate_document(raw_document)
+    if problems:
+        raise InvalidRunRequest(problems)
+    document = Document.model_validate(raw_document)
+    input_problems = validate_run_input(document, run_input)
+    if input_problems:
+        raise InvalidRunRequest(input_problems)
+    return document
+
+
+def create_run(
+    database_url: str,
+    raw_document: Mapping[str, Any],
+    run_input: Any,
+    *,
+    org_id: uuid.UUID = LOCAL_ORG_ID,
+    trigger: str = "manual",
+    workflow_id: uuid.UUID | None = None,
+) -> uuid.UUID:
+    """Validate, then store a queued run with the exact document it will execute."""
+    check_request(raw_document, run_input)
+    run = Run(
+        org_id=org_id,
+        workflow_id=workflow_id,
+        document=dict(raw_document),
+        input=run_input,
+        trigger=trigger,
+        status="queued",
+    )
+    with session_scope(database_url) as session:
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def _load_run(session: Any, run_id: uuid.UUID, org_id: uuid.UUID) -> Run:
+    run = session.get(Run, run_id)
+    if run is None or run.org_id != org_id:
+        raise RunNotFound(str(run_id))
+    return run
+
+
+def _records(steps: list[Step]) -> dict[str, StepRecord]:
+    return {
+        step.node_id: StepRecord(
+            node=step.node_id,
+            status=step.status,  # type: ignore[arg-type]
+            attempts=step.attempts,
+            started_at=step.started_at,
+            finished_at=step.finished_at,
+            input=step.input,
+            output=step.output,
+            error=StepError(**step.error) if step.error else None,
+            prompt_tokens=step.prompt_tokens,
+            completion_tokens=step.completion_tokens,
+            cost_usd=float(step.cost_usd),
+            handles=list(step.handles or []),
+            wait_until=step.wait_until,
+        )
+        for step in steps
+    }
+
+
+@dataclass
+class StoredRun:
+    document: Document
+    run_input: Any
+    started_at: datetime | None
+    previous: dict[str, StepRecord]
+
+
+def _stored(database_url: str, run_id: uuid.UUID, org_id: uuid.UUID) -> StoredRun:
+    with session_scope(database_url) as session:
+        run = _load_run(session, run_id, org_id)
+        steps = session.execute(select(Step).where(Step.run_id == run_id)).scalars().all()  # type: ignore[arg-type]
+        # Validated when the run was created; the stored copy is exactly what runs.
+        document = Document.model_validate(run.document)
+        return StoredRun(document, run.input, run.started_at, _records(list(steps)))
+
+
+class _Fanout:
+    """Sends every transition to the durable recorder, then to an observer (live view)."""
+
+    def __init__(self, durable: RunRecorder, observer: RunRecorder | None) -> None:
+        self.durable = durable
+        self.observer = observer
+
+    async def step_changed(self, run_id: str, step: StepRecord) -> None:
+        await self.durable.step_changed(run_id, step)
+        if self.observer:
+            await self.observer.step_changed(run_id, step)
+
+    async def run_changed(self, run_id: str, status: Any, **details: Any) -> None:
+        await self.durable.run_changed(run_id, status, **details)
+        if self.observer:
+            await self.observer.run_changed(run_id, status, **details)
+
+
+async def execute_run(
+    database_url: str,
+    run_id: uuid.UUID,
+    *,
+    org_id: uuid.UUID = LOCAL_ORG_ID,
+    secrets: Mapping[str, str] | None = None,
+    allow_hosts: tuple[str, ...] = (),
+    observer: RunRecorder | None = None,
+    cancel: asyncio.Event | None = None,
+) -> RunOutcome:
+    """Execute (or resume) a stored run in this process; finished steps are not redone."""
+    stored = await asyncio.to_thread(_stored, database_url, run_id, org_id)
+    secrets = dict(secrets or {})
+    recorder = PostgresRecorder(database_url, org_id, SecretMasker(secrets.values()))
+    deps = EngineDeps(
+        recorder=_Fanout(recorder, observer),
+        approvals=PostgresApprovalInbox(database_url, org_id),
+        workflows=PostgresWorkflowLoader(database_url),
+        secrets=secrets,
+        allow_hosts=allow_hosts,
+        org_id=str(org_id),
+    )
+    execution = RunExecution(stored.document, run_id=str(run_id), deps=deps)
+    started_at = stored.started_at or datetime.now().astimezone()
+    return await execution.execute(
+        stored.run_input, started_at=started_at, previous=stored.previous, cancel=cancel
+    )
+
+
+def decide_approval(
+    database_url: str,
+    run_id: uuid.UUID,
+    node: str,
+    *,
+    approved: bool,
+    by: str | None = None,
+    comment: str | None = None,
+    org_id: uuid.UUID = LOCAL_ORG_ID,
+) -> None:
+    """Record a decision on a waiting approval step; the caller then resumes the run."""
+    with session_scope(database_url) as session:
+        _load_run(session, run_id, org_id)
+        step = session.execute(
+            select(Step).where(Step.run_id == run_id, Step.node_id == node)  # type: ignore[arg-type]
+        ).scalar_one_or_none()
+        if step is None or step.status != "waiting":
+            raise StepNotWaiting(node)
+        session.add(
+            ApprovalDecisionRow(
+                org_id=org_id,
+                run_id=run_id,
+                node_id=node,
+                approved=approved,
+                decided_by=by,
+                comment=comment,
+            )
+        )
+
+
+def _timestamp(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="microseconds") if value else None
+
+
+def describe_run(
+    database_url: str, run_id: uuid.UUID, *, org_id: uuid.UUID = LOCAL_ORG_ID
+) -> dict[str, Any]:
+    """The format's run object (``agentflow run --json``), for any run, finished or not."""
+    with session_scope(database_url) as session:
+        run = _load_run(session, run_id, org_id)
+        steps = session.execute(
+            select(Step).where(Step.run_id == run_id).order_by(Step.started_at)  # type: ignore[arg-type]
+        ).scalars()
+        return {
+            "run_id": str(run.id),
+            "status": run.status,
+            "output": run.output,
+            "error": run.error,
+            "started_at": _timestamp(run.started_at),
+            "finished_at": _timestamp(run.finished_at),
+            "prompt_tokens": run.prompt_tokens,
+            "completion_tokens": run.completion_tokens,
+            "cost_usd": float(run.cost_usd),
+            "steps": [
+                {
+                    "node": step.node_id,
+                    "status": step.status,
+                    "attempts": step.attempts,
+                    "started_at": _timestamp(step.started_at),
+                    "finished_at": _timestamp(step.finished_at),
+                    "input": step.input,
+                    "output": step.output,
+                    "error": step.error,
+                    "prompt_tokens": step.prompt_tokens,
+                    "completion_tokens": step.completion_tokens,
+                    "cost_usd": float(step.cost_usd),
+                }
+                for step in steps
+            ],
+        }
