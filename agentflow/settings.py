@@ -63,6 +63,26 @@ class Settings(BaseSettings):
     worker_max_jobs: int = Field(default=20, ge=1, le=1000)
     # A worker that has not sent a heartbeat for this long no longer counts as alive.
     worker_heartbeat_ttl_s: int = Field(default=30, ge=5, le=3600)
+    # How often a worker asks Redis for new jobs: the floor of enqueue-to-start latency.
+    worker_poll_delay_s: float = Field(default=0.01, gt=0, le=5)
+    # A run's lease: renewed every run_lease_renew_s (which is also how quickly a
+    # running run notices it was cancelled); a dead worker's runs are taken over at
+    # most run_lease_ttl_s + reaper_interval_s after its last renewal.
+    run_lease_ttl_s: float = Field(default=10, ge=2, le=600)
+    run_lease_renew_s: float = Field(default=1, gt=0, le=60)
+    reaper_interval_s: float = Field(default=2, gt=0, le=600)
+    # Hosts every workflow of this instance may call despite the private-address guard
+    # (comma-separated host, host:port, IP or CIDR), e.g. an internal API. Never metadata.
+    outbound_allow_hosts: str = ""
+    # On workers, a delay longer than this frees the worker: the run waits and is
+    # resumed by a deferred job when the delay ends.
+    inline_wait_max_s: float = Field(default=5, ge=0, le=3600)
+    # A queued run not picked up for this long has its queue entry checked.
+    reaper_grace_s: float = Field(default=10, ge=1, le=3600)
+
+    @property
+    def allowed_outbound_hosts(self) -> tuple[str, ...]:
+        return tuple(h.strip() for h in self.outbound_allow_hosts.split(",") if h.strip())
 
     @property
     def is_production(self) -> bool:

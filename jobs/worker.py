@@ -1,14 +1,31 @@
-"""arq worker settings: ``agentflow worker`` runs these."""
+"""The worker: arq with a msgpack serializer, supervised against Redis restarts.
+
+``agentflow worker`` runs :func:`run`. Any number of workers, on any hosts,
+share one Redis and one PostgreSQL; each also sends a heartbeat and runs a
+reaper loop (see jobs/reaper.py).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+import os
 from typing import Any, ClassVar
+
+from arq.worker import Worker
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from agentflow.queue import QUEUE_NAME, deserialize, serialize
 from agentflow.queue import redis_settings as make_redis_settings
 from agentflow.settings import get_settings
 from jobs.heartbeat import heartbeat_loop, new_worker_id, stop_heartbeat
+from jobs.reaper import reaper_loop
+from jobs.runs import execute_run_job
+
+log = logging.getLogger("agentflow.worker")
+REDIS_RETRY_S = 1.0
 
 
 async def ping(ctx: dict[str, Any]) -> dict[str, Any]:
@@ -19,29 +36,69 @@ async def ping(ctx: dict[str, Any]) -> dict[str, Any]:
 async def on_startup(ctx: dict[str, Any]) -> None:
     settings = get_settings()
     ctx["settings"] = settings
+    ctx["database_url"] = settings.database_url or os.environ["DATABASE_URL"]
     ctx["worker_id"] = new_worker_id()
     ctx["heartbeat"] = asyncio.create_task(
         heartbeat_loop(ctx["redis"], ctx["worker_id"], settings.worker_heartbeat_ttl_s)
     )
+    ctx["reaper"] = asyncio.create_task(
+        reaper_loop(
+            ctx["redis"], ctx["database_url"], settings.reaper_interval_s, settings.reaper_grace_s
+        )
+    )
 
 
 async def on_shutdown(ctx: dict[str, Any]) -> None:
+    if "reaper" in ctx:
+        ctx["reaper"].cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await ctx["reaper"]
     if "heartbeat" in ctx:
         await stop_heartbeat(ctx["heartbeat"], ctx["redis"], ctx["worker_id"])
 
 
+class SupervisedWorker(Worker):
+    """An arq worker that outlives a Redis restart.
+
+    arq lets a connection error escape its poll loop, which ends the process. Here
+    the poll is retried until Redis is back; jobs in flight keep running, since
+    they write their progress to PostgreSQL, not Redis.
+    """
+
+    async def _poll_iteration(self) -> None:
+        try:
+            await super()._poll_iteration()
+        except (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError) as exc:
+            log.warning("Redis unavailable (%s); retrying in %.0f s", exc, REDIS_RETRY_S)
+            await asyncio.sleep(REDIS_RETRY_S)
+
+
 def build_worker_settings(redis_url: str) -> type:
     """WorkerSettings for the given Redis; a function so tests can point it anywhere."""
+    settings = get_settings()
 
     class WorkerSettings:
-        functions: ClassVar[list[Any]] = [ping]
+        functions: ClassVar[list[Any]] = [ping, execute_run_job]
         queue_name = QUEUE_NAME
         redis_settings = make_redis_settings(redis_url)
         job_serializer = staticmethod(serialize)
         job_deserializer = staticmethod(deserialize)
-        max_jobs = get_settings().worker_max_jobs
+        max_jobs = settings.worker_max_jobs
+        poll_delay = settings.worker_poll_delay_s
+        # Runs are retried by the reaper from PostgreSQL, not by arq.
+        max_tries = 1
+        job_timeout = 24 * 3600
+        keep_result = 60
         health_check_interval = 10
 
     WorkerSettings.on_startup = staticmethod(on_startup)  # type: ignore[attr-defined]
     WorkerSettings.on_shutdown = staticmethod(on_shutdown)  # type: ignore[attr-defined]
     return WorkerSettings
+
+
+def run(redis_url: str) -> None:
+    from arq.worker import get_kwargs
+
+    # arq types get_kwargs loosely; the values are the WorkerSettings attributes above.
+    kwargs: dict[str, Any] = dict(get_kwargs(build_worker_settings(redis_url)))
+    SupervisedWorker(**kwargs).run()

@@ -8,6 +8,7 @@ from agentflow import __version__
 from agentflow.cli.doctor import doctor
 from agentflow.cli.processes import migrate, up, web, worker
 from agentflow.cli.run import run_command
+from agentflow.cli.runs import runs, submit
 from agentflow.cli.services import services
 
 
@@ -24,7 +25,7 @@ def version() -> None:
     click.echo(f"agentflow {__version__}")
 
 
-for command in (up, web, worker, migrate, services, doctor, run_command):
+for command in (up, web, worker, migrate, services, doctor, run_command, submit, runs):
     cli.add_command(command)
 
 

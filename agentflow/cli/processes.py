@@ -15,7 +15,7 @@ from agentflow.cli.common import child_environment, load_settings, service_urls
 from agentflow.cli.supervisor import Supervisor
 from agentflow.devservices.node import web_environment
 from agentflow.devservices.resolve import stop_started
-from agentflow.settings import PROJECT_ROOT, Settings
+from agentflow.settings import PROJECT_ROOT, Settings, get_settings
 
 # The first start installs the frontend's npm packages and builds it.
 WEB_READY_TIMEOUT_S = 900
@@ -42,14 +42,13 @@ def migrate() -> None:
 
 @click.command(help="Run an arq worker that executes queued runs (start as many as you like).")
 def worker() -> None:
-    from arq.worker import run_worker
-
-    from jobs.worker import build_worker_settings
+    from jobs.worker import run
 
     settings = load_settings()
     urls = service_urls(settings)
     os.environ.update(child_environment(urls))
-    run_worker(build_worker_settings(urls.redis_url))
+    get_settings.cache_clear()  # read DATABASE_URL / REDIS_URL as just resolved
+    run(urls.redis_url)
 
 
 @click.command(help="Run the web app (UI and API) on AGENTFLOW_WEB_HOST:AGENTFLOW_WEB_PORT.")

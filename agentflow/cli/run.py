@@ -12,6 +12,7 @@ import click
 
 from agentflow.cli.common import load_settings, service_urls
 from agentflow.cli.live_view import LiveView
+from agentflow.devservices.resolve import stop_started
 from agentflow.spec.errors import DocumentError, SpecError
 from agentflow.spec.loading import load_raw
 from agentflow.spec.models import MAX_DOCUMENT_BYTES
@@ -30,7 +31,7 @@ def secrets_from_environment() -> dict[str, str]:
     }
 
 
-def _invalid(problems: list[Problem], as_json: bool) -> NoReturn:
+def report_invalid(problems: list[Problem], as_json: bool) -> NoReturn:
     if as_json:
         errors = [problem.to_dict() for problem in problems]
         click.echo(json.dumps({"status": "invalid", "errors": errors}, indent=2))
@@ -41,27 +42,29 @@ def _invalid(problems: list[Problem], as_json: bool) -> NoReturn:
     raise SystemExit(2)
 
 
-def _read_document(path: Path, as_json: bool) -> dict[str, Any]:
+def read_document(path: Path, as_json: bool) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
             source = handle.read(MAX_DOCUMENT_BYTES + 1)
     except OSError as exc:
-        _invalid([Problem.at_field("document", f"cannot read {path}: {exc.strerror}")], as_json)
+        report_invalid(
+            [Problem.at_field("document", f"cannot read {path}: {exc.strerror}")], as_json
+        )
     try:
         return load_raw(source)
     except DocumentError as exc:
-        _invalid(exc.problems, as_json)
+        report_invalid(exc.problems, as_json)
     except SpecError as exc:
-        _invalid([Problem.at_field("document", exc.message)], as_json)
+        report_invalid([Problem.at_field("document", exc.message)], as_json)
 
 
-def _parse_input(text: str | None, as_json: bool) -> Any:
+def parse_input(text: str | None, as_json: bool) -> Any:
     if text is None:
         return {}
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        _invalid([Problem.at_field("input", f"--input is not valid JSON: {exc}")], as_json)
+        report_invalid([Problem.at_field("input", f"--input is not valid JSON: {exc}")], as_json)
 
 
 @click.command(
@@ -78,23 +81,31 @@ def run_command(file: Path, input_text: str | None, as_json: bool) -> None:
     from agentflow.db.migrate import upgrade
     from agentflow.services.runs import InvalidRunRequest, create_run, describe_run, execute_run
 
-    raw = _read_document(file, as_json)
-    run_input = _parse_input(input_text, as_json)
+    raw = read_document(file, as_json)
+    run_input = parse_input(input_text, as_json)
     settings = load_settings()
     urls = service_urls(settings)
-    upgrade(urls.database_url)
     try:
-        run_id = create_run(urls.database_url, raw, run_input, trigger="cli")
-    except InvalidRunRequest as exc:
-        _invalid(exc.problems, as_json)
-    observer = None if as_json else LiveView()
-    outcome = asyncio.run(
-        execute_run(
-            urls.database_url, run_id, secrets=secrets_from_environment(), observer=observer
+        upgrade(urls.database_url)
+        try:
+            run_id = create_run(urls.database_url, raw, run_input, trigger="cli")
+        except InvalidRunRequest as exc:
+            report_invalid(exc.problems, as_json)
+        observer = None if as_json else LiveView()
+        outcome = asyncio.run(
+            execute_run(
+                urls.database_url,
+                run_id,
+                secrets=secrets_from_environment(),
+                allow_hosts=settings.allowed_outbound_hosts,
+                observer=observer,
+            )
         )
-    )
-    if as_json:
-        click.echo(json.dumps(describe_run(urls.database_url, run_id), indent=2, default=str))
-    elif outcome.status == "succeeded":
-        click.echo(json.dumps(outcome.output, indent=2, default=str))
+        if as_json:
+            click.echo(json.dumps(describe_run(urls.database_url, run_id), indent=2, default=str))
+        elif outcome.status == "succeeded":
+            click.echo(json.dumps(outcome.output, indent=2, default=str))
+    finally:
+        # Embedded servers this command had to start are not left running behind it.
+        stop_started(settings, urls)
     raise SystemExit(0 if outcome.status == "succeeded" else 1)

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from agentflow.db.engine import session_scope
-from agentflow.db.runs import ApprovalDecisionRow, Run, Step, Workflow
+from agentflow.db.leases import check_fence
+from agentflow.db.runs import ApprovalDecisionRow, Run, RunEvent, Step, Workflow
 from agentflow.engine.masking import SecretMasker
 from agentflow.engine.ports import (
     TERMINAL_RUN_STATUSES,
@@ -22,6 +27,8 @@ from agentflow.engine.ports import (
     StepRecord,
 )
 
+T = TypeVar("T")
+
 
 class WorkflowNotFound(Exception):
     def __init__(self, reference: str) -> None:
@@ -29,23 +36,74 @@ class WorkflowNotFound(Exception):
         super().__init__(self.message)
 
 
+# A PostgreSQL restart interrupts writes for a few seconds: keep retrying them (each
+# write is one transaction, so a retried write never leaves a partial step behind).
+DB_RETRY_DEADLINE_S = 120.0
+DB_RETRY_MAX_DELAY_S = 2.0
+log = logging.getLogger("agentflow.run_store")
+
+
+async def with_db_retry(write: Callable[[], T]) -> T:
+    delay = 0.1
+    deadline = time.monotonic() + DB_RETRY_DEADLINE_S
+    while True:
+        try:
+            return await asyncio.to_thread(write)
+        except (OperationalError, InterfaceError) as exc:
+            if time.monotonic() + delay > deadline:
+                raise
+            log.warning("database unavailable, retrying in %.1f s: %s", delay, exc.orig)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, DB_RETRY_MAX_DELAY_S)
+
+
 @dataclass
 class PostgresRecorder:
-    """Writes every step and run transition; secrets are masked before they are stored."""
+    """Writes every step and run transition, with an event row for followers.
+
+    Secrets are masked before anything is stored. With a ``fencing_token`` every
+    write first checks the run is still ours (see agentflow.db.leases).
+    """
 
     database_url: str
     org_id: uuid.UUID
     masker: SecretMasker
+    fencing_token: int | None = None
+    # Called with (run_id, event_id) after each committed event (Redis pub/sub).
+    on_event: Callable[[uuid.UUID, int], Awaitable[None]] | None = None
 
     async def step_changed(self, run_id: str, step: StepRecord) -> None:
-        await asyncio.to_thread(self._save_step, uuid.UUID(run_id), step)
+        run_uuid = uuid.UUID(run_id)
+        event_id = await with_db_retry(lambda: self._save_step(run_uuid, step))
+        await self._announce(run_uuid, event_id)
 
     async def run_changed(
         self, run_id: str, status: RunStatus, *, output: Any = None, error: StepError | None = None
     ) -> None:
-        await asyncio.to_thread(self._save_run, uuid.UUID(run_id), status, output, error)
+        run_uuid = uuid.UUID(run_id)
+        event_id = await with_db_retry(lambda: self._save_run(run_uuid, status, output, error))
+        await self._announce(run_uuid, event_id)
 
-    def _save_step(self, run_id: uuid.UUID, step: StepRecord) -> None:
+    async def _announce(self, run_id: uuid.UUID, event_id: int) -> None:
+        if self.on_event is not None:
+            try:
+                await self.on_event(run_id, event_id)
+            except Exception as exc:  # followers fall back to polling the stored events
+                log.warning("could not publish event %s: %s", event_id, exc)
+
+    def _event(
+        self, session: Any, run_id: uuid.UUID, kind: str, node: str | None, status: str,
+        data: dict[str, Any],
+    ) -> int:  # fmt: skip
+        event = RunEvent(
+            org_id=self.org_id, run_id=run_id, kind=kind, node_id=node, status=status, data=data
+        )
+        session.add(event)
+        session.flush()
+        assert event.id is not None
+        return event.id
+
+    def _save_step(self, run_id: uuid.UUID, step: StepRecord) -> int:
         mask = self.masker.mask
         values: dict[str, Any] = {
             "status": step.status,
@@ -66,16 +124,39 @@ class PostgresRecorder:
         )
         statement = statement.on_conflict_do_update(constraint="uq_steps_run_node", set_=values)
         with session_scope(self.database_url) as session:
+            check_fence(session, run_id, self.fencing_token)
             session.execute(statement)
+            return self._event(
+                session, run_id, "step", step.node, step.status,
+                {
+                    "attempts": step.attempts,
+                    "started_at": _iso(step.started_at),
+                    "finished_at": _iso(step.finished_at),
+                    "error": values["error"],
+                    "cost_usd": step.cost_usd,
+                },
+            )  # fmt: skip
 
     def _save_run(
         self, run_id: uuid.UUID, status: RunStatus, output: Any, error: StepError | None
-    ) -> None:
+    ) -> int:
         with session_scope(self.database_url) as session:
+            check_fence(session, run_id, self.fencing_token)
             run = session.get(Run, run_id, with_for_update=True)
             if run is None or run.org_id != self.org_id:
                 raise LookupError(f"run {run_id} does not exist")
             run.status = status
+            # A waiting run sleeps until its earliest approval timeout or delay ends.
+            run.wake_at = (
+                session.execute(
+                    select(func.min(Step.wait_until)).where(
+                        Step.run_id == run_id,  # type: ignore[arg-type]
+                        Step.status == "waiting",  # type: ignore[arg-type]
+                    )
+                ).scalar_one()
+                if status == "waiting"
+                else None
+            )
             now = func.now()
             if status == "running" and run.started_at is None:
                 run.started_at = now  # type: ignore[assignment]
@@ -93,6 +174,12 @@ class PostgresRecorder:
                 run.prompt_tokens, run.completion_tokens, run.cost_usd = (
                     int(totals[0]), int(totals[1]), float(totals[2]),
                 )  # fmt: skip
+            error_data = self.masker.mask(error.as_dict()) if error else None
+            return self._event(session, run_id, "run", None, status, {"error": error_data})
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="microseconds") if value else None
 
 
 @dataclass

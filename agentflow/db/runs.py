@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, ForeignKey, Numeric, UniqueConstraint
+from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, Numeric, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -67,6 +67,19 @@ class Run(SQLModel, table=True):
     completion_tokens: int = 0
     cost_usd: float = Field(default=0.0, sa_column=Column(Numeric(14, 6), nullable=False))
     cancel_requested: bool = False
+    # Ownership by one worker at a time: whoever holds an unexpired lease executes the
+    # run; every write it makes is fenced by the token it got (see db/leases.py).
+    lease_owner: str | None = Field(default=None, max_length=200)
+    lease_expires_at: datetime | None = _when()
+    fencing_token: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    # A waiting run (approval timeout, long delay) is resumed at this time.
+    wake_at: datetime | None = _when()
+    # The arq job last enqueued for this run: lets the reaper tell a run whose queue
+    # entry was lost (Redis flushed or restored from an old snapshot) from a queued one.
+    queue_job_id: str | None = Field(default=None, max_length=100)
+    enqueued_at: datetime | None = _when()
+    rerun_of: uuid.UUID | None = Field(default=None, foreign_key="runs.id")
+    rerun_from: str | None = Field(default=None, max_length=64)
 
 
 class Step(SQLModel, table=True):
@@ -109,3 +122,21 @@ class ApprovalDecisionRow(SQLModel, table=True):
     decided_by: str | None = Field(default=None, max_length=200)
     comment: str | None = Field(default=None, max_length=4000)
     decided_at: datetime = Field(default_factory=utcnow)
+
+
+class RunEvent(SQLModel, table=True):
+    """Every run and step transition, with an increasing id a follower can resume from."""
+
+    __tablename__ = "run_events"
+    __table_args__ = (Index("ix_run_events_run_id_id", "run_id", "id"),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
+    org_id: uuid.UUID = _org()
+    run_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("runs.id", ondelete="CASCADE"), nullable=False)
+    )
+    kind: str = Field(max_length=8)  # "run" or "step"
+    node_id: str | None = Field(default=None, max_length=64)
+    status: str = Field(max_length=16)
+    data: dict[str, Any] | None = _json()
+    created_at: datetime = Field(default_factory=utcnow)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from agentflow.engine.context import BodyRunner, NodeContext
-from agentflow.engine.errors import NodeError, WaitingForApproval, as_node_error
+from agentflow.engine.errors import NodeError, Suspended, as_node_error
 from agentflow.engine.ports import EngineDeps, RunRecorder, StepError, StepRecord
 from agentflow.nodes.base import NodeType
 from agentflow.nodes.registry import get_node_type
@@ -28,10 +28,7 @@ def node_type_of(node: Node) -> NodeType[Any]:
 
 def live_handles_after_success(node: Node, config: Any, output: Any) -> list[str]:
     """Which of the node's handles the output makes live (a condition picks one)."""
-    chooser = getattr(node_type_of(node), "output_handles", None)
-    if chooser is None:
-        return [DEFAULT_HANDLE]
-    return list(chooser(config, output))
+    return list(node_type_of(node).output_handles(config, output))
 
 
 def handles_after_continue(node: Node, config: Any) -> list[str]:
@@ -88,7 +85,7 @@ class StepRunner:
             try:
                 async with asyncio.timeout(node.timeout_s):
                     output = await node_type.execute(config, ctx)
-            except WaitingForApproval as waiting:
+            except Suspended as waiting:
                 return await self._record(
                     record, ctx, status="waiting", output=None, wait_until=waiting.wait_until
                 )

@@ -30,12 +30,24 @@ class NodeError(Exception):
         self.retryable = retryable
 
 
-class WaitingForApproval(Exception):
-    """Raised by an approval step that has no decision yet: the run pauses in ``waiting``."""
+class Suspended(Exception):
+    """The step waits for something outside the run; the run pauses in ``waiting``.
+
+    ``wait_until`` is when the run must be resumed at the latest (an approval's
+    timeout, the end of a long delay). The step is executed again on resume and
+    finds what it waited for, or that its time has come.
+    """
+
+    def __init__(self, wait_until: datetime, reason: str) -> None:
+        super().__init__(f"{reason} until {wait_until.isoformat()}")
+        self.wait_until = wait_until
+
+
+class WaitingForApproval(Suspended):
+    """An approval step that has no decision yet."""
 
     def __init__(self, wait_until: datetime) -> None:
-        super().__init__(f"waiting for a decision until {wait_until.isoformat()}")
-        self.wait_until = wait_until
+        super().__init__(wait_until, "waiting for a decision")
 
 
 def as_node_error(exc: BaseException) -> NodeError:

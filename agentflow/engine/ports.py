@@ -94,3 +94,8 @@ class EngineDeps:
     # Hosts the org allows outbound requests to, despite the private-address guard.
     allow_hosts: tuple[str, ...] = ()
     org_id: str = ""
+    # On the worker pool a long delay suspends the run (freeing the worker) instead of
+    # sleeping; an in-process `agentflow run` simply sleeps.
+    suspend_long_waits: bool = False
+    # With suspend_long_waits: delays up to this many seconds still simply sleep.
+    inline_wait_max_s: float = 5.0

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field
 
+from agentflow.engine.context import NodeContext
 from agentflow.nodes.base import EXPRESSION, NodeConfig, NodeType
+from agentflow.spec.expressions import evaluate_expression
 
 
 class ConditionConfig(NodeConfig):
@@ -24,6 +28,15 @@ class ConditionNode(NodeType[ConditionConfig]):
 
     def handles(self, config: ConditionConfig) -> list[str]:
         return ["true", "false"]
+
+    def output_handles(self, config: ConditionConfig, output: Any) -> list[str]:
+        return ["true"] if output["value"] else ["false"]
+
+    async def execute(self, config: ConditionConfig, ctx: NodeContext) -> dict[str, bool]:
+        """``{"value": bool}``; the value's Python truthiness (0, "", [], {} and null are false)."""
+        value = evaluate_expression(config.expression, ctx.scope)
+        ctx.resolved_input = {"value": value}
+        return {"value": bool(value)}
 
 
 CONDITION = ConditionNode()

@@ -5,6 +5,16 @@
 literal method must be a known one and a literal URL must be http(s).
 ``headers`` / ``query`` are objects whose values are templates, or a single
 template evaluating to an object.
+
+Execution (see :mod:`agentflow.nodes.http_request`): the request leaves
+through the guarded client with the org's ``allow_hosts``; a JSON value body
+(an object or list, or a template giving one) is sent as JSON, a string body
+as text. The output is ``{"status", "headers", "body"}``, the body parsed
+when the response is JSON. Status 408, 429 and 5xx fail with a retryable
+``http.status`` error, other 4xx with a permanent one. ``credential`` names an
+org credential; until credentials exist it is looked up among the org's
+secrets and sent as ``Authorization: Bearer <value>`` (replacing any
+``Authorization`` header); an unknown name is a ``validation`` error.
 """
 
 from __future__ import annotations
@@ -13,10 +23,10 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
+from agentflow.engine.context import NodeContext
 from agentflow.nodes.base import TEMPLATE, NodeConfig, NodeType
+from agentflow.nodes.http_request import HTTP_METHODS, send
 from agentflow.spec.expressions import has_markup
-
-HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 
 
 class HttpConfig(NodeConfig):
@@ -61,6 +71,9 @@ class HttpNode(NodeType[HttpConfig]):
     description = "Calls an HTTP API and returns status, headers and body."
     icon = "globe"
     config_model = HttpConfig
+
+    async def execute(self, config: HttpConfig, ctx: NodeContext) -> dict[str, Any]:
+        return await send(config, ctx)
 
 
 HTTP = HttpNode()

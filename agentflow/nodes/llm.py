@@ -3,17 +3,32 @@
 Decisions: exactly one of ``messages`` and ``prompt``; ``system`` may go with
 either (it is sent first); ``json_schema`` only with ``response_format``
 ``json`` and must itself be a valid JSON Schema.
+
+Execution (the adapter is :mod:`agentflow.llm`): every message content is
+rendered as a template (a non-string value is JSON-encoded); the primary model
+is asked, then each of ``fallback_models`` on a provider-side failure (rate
+limit, timeout, connection, 5xx). Errors: ``llm.rate_limit``,
+``llm.timeout``, ``llm.connection`` and ``llm.provider`` (5xx) are retryable;
+``llm.auth``, ``llm.bad_request`` and ``llm.invalid_json`` (the reply is not
+JSON or breaks ``json_schema``) are not. Tokens and cost are added to the
+step even when the JSON check then fails.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from jsonschema import SchemaError
 from jsonschema.validators import validator_for
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from agentflow.engine.context import NodeContext
+from agentflow.engine.errors import NodeError
+from agentflow.llm import ChatRequest, LlmError, complete, parse_json_reply
 from agentflow.nodes.base import JSON, TEMPLATE, NodeConfig, NodeType
+from agentflow.nodes.runtime import as_text
+from agentflow.spec.expressions import render_template
 
 
 class LlmMessage(BaseModel):
@@ -85,6 +100,53 @@ class LlmNode(NodeType[LlmConfig]):
     description = "Asks a language model and returns its reply."
     icon = "sparkles"
     config_model = LlmConfig
+
+    async def execute(self, config: LlmConfig, ctx: NodeContext) -> dict[str, Any]:
+        messages = render_messages(config, ctx.scope)
+        mock = config.mock_response
+        request = ChatRequest(
+            model=config.model,
+            messages=messages,
+            fallback_models=list(config.fallback_models),
+            temperature=config.temperature,
+            max_tokens=config.max_tokens,
+            json_mode=config.response_format == "json",
+            mock_response=None if mock is None else as_text(render_template(mock, ctx.scope)),
+        )
+        ctx.resolved_input = {"model": config.model, "messages": messages}
+        if config.fallback_models:
+            ctx.resolved_input["fallback_models"] = list(config.fallback_models)
+        try:
+            reply = await complete(request)
+            ctx.usage.add(reply.prompt_tokens, reply.completion_tokens, reply.cost_usd)
+            output: dict[str, Any] = {"text": reply.text}
+            if request.json_mode:
+                output["json"] = parse_json_reply(reply.text, config.json_schema)
+        except LlmError as exc:
+            raise NodeError(exc.type, exc.message, retryable=exc.retryable) from None
+        output["model"] = reply.model
+        output["usage"] = {
+            "prompt_tokens": reply.prompt_tokens,
+            "completion_tokens": reply.completion_tokens,
+        }
+        output["cost_usd"] = reply.cost_usd
+        return output
+
+
+def render_messages(config: LlmConfig, scope: Mapping[str, Any]) -> list[dict[str, str]]:
+    """``system`` first, then ``messages`` (or ``prompt`` as one user message), rendered."""
+
+    def text(template: str) -> str:
+        return as_text(render_template(template, scope))
+
+    messages: list[dict[str, str]] = []
+    if config.system is not None:
+        messages.append({"role": "system", "content": text(config.system)})
+    if config.messages is not None:
+        messages += [{"role": m.role, "content": text(m.content)} for m in config.messages]
+    elif config.prompt is not None:
+        messages.append({"role": "user", "content": text(config.prompt)})
+    return messages
 
 
 LLM = LlmNode()

@@ -6,7 +6,9 @@ from typing import Any
 
 from pydantic import Field
 
+from agentflow.engine.context import NodeContext
 from agentflow.nodes.base import TEMPLATE, NodeConfig, NodeType
+from agentflow.spec.expressions import render_value
 
 
 class SetConfig(NodeConfig):
@@ -22,6 +24,10 @@ class SetNode(NodeType[SetConfig]):
     description = "Builds an object from templates."
     icon = "variable"
     config_model = SetConfig
+
+    async def execute(self, config: SetConfig, ctx: NodeContext) -> dict[str, Any]:
+        values: dict[str, Any] = render_value(config.values, ctx.scope)
+        return values
 
 
 SET = SetNode()

@@ -7,11 +7,12 @@ style macro); the scheduler parses them fully when it is added.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
+from agentflow.engine.context import NodeContext
 from agentflow.nodes.base import NodeConfig, NodeType
 
 _CRON_FIELD = re.compile(r"[0-9A-Za-z*?/,\-]+")
@@ -80,6 +81,10 @@ class TriggerNode(NodeType[TriggerConfig]):
     description = "Starts the workflow manually, from a webhook or on a schedule."
     icon = "zap"
     config_model = TriggerConfig
+
+    async def execute(self, config: TriggerConfig, ctx: NodeContext) -> Any:
+        """The run input (inside a stored subflow: the input the parent gave)."""
+        return ctx.scope["input"]
 
 
 TRIGGER = TriggerNode()

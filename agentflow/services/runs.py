@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -161,11 +161,25 @@ async def execute_run(
     allow_hosts: tuple[str, ...] = (),
     observer: RunRecorder | None = None,
     cancel: asyncio.Event | None = None,
+    fencing_token: int | None = None,
+    on_event: Callable[[uuid.UUID, int], Awaitable[None]] | None = None,
+    suspend_long_waits: bool = False,
+    inline_wait_max_s: float = 5.0,
 ) -> RunOutcome:
-    """Execute (or resume) a stored run in this process; finished steps are not redone."""
+    """Execute (or resume) a stored run in this process; finished steps are not redone.
+
+    A worker passes the fencing token of its lease, so that every write is refused
+    once another worker has taken the run over.
+    """
     stored = await asyncio.to_thread(_stored, database_url, run_id, org_id)
     secrets = dict(secrets or {})
-    recorder = PostgresRecorder(database_url, org_id, SecretMasker(secrets.values()))
+    recorder = PostgresRecorder(
+        database_url,
+        org_id,
+        SecretMasker(secrets.values()),
+        fencing_token=fencing_token,
+        on_event=on_event,
+    )
     deps = EngineDeps(
         recorder=_Fanout(recorder, observer),
         approvals=PostgresApprovalInbox(database_url, org_id),
@@ -173,6 +187,8 @@ async def execute_run(
         secrets=secrets,
         allow_hosts=allow_hosts,
         org_id=str(org_id),
+        suspend_long_waits=suspend_long_waits,
+        inline_wait_max_s=inline_wait_max_s,
     )
     execution = RunExecution(stored.document, run_id=str(run_id), deps=deps)
     started_at = stored.started_at or datetime.now().astimezone()

@@ -79,10 +79,18 @@ def test_unknown_config_fields_are_refused(type_name):
 
 
 @pytest.mark.parametrize("type_name", list(MINIMAL_CONFIGS))
-async def test_execution_is_left_to_the_engine(type_name):
-    node_type = NODE_TYPES[type_name]
-    with pytest.raises(NotImplementedError):
-        await node_type.execute(parse(type_name, MINIMAL_CONFIGS[type_name]), ctx=None)
+def test_every_registered_type_implements_execution(type_name):
+    # Behaviour of each execute: tests/unit/engine_nodes/.
+    assert type(NODE_TYPES[type_name]).execute is not NodeType.execute
+
+
+async def test_a_type_without_execution_says_so():
+    class Pending(NodeType[NodeConfig]):
+        type = "pending"
+        config_model = NodeConfig
+
+    with pytest.raises(NotImplementedError, match="'pending'"):
+        await Pending().execute(NodeConfig(), ctx=None)
 
 
 def test_field_kinds_are_in_the_json_schema():

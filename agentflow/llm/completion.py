@@ -1,0 +1,138 @@
+"""One chat completion, tried on each model in order until one answers.
+
+``complete`` calls ``litellm.acompletion`` for the primary model, then for each
+fallback model while the failure is a provider-side one (see
+:mod:`agentflow.llm.errors`). Engine-level retries belong to the node's
+``retry`` policy, so litellm's own retries are turned off (``max_retries=0``).
+Prompts are never logged here, and litellm's message logging is turned off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentflow.llm.errors import LlmError, classify_provider_error
+
+DEFAULT_CALL_TIMEOUT_S = 120.0
+"""Limit of one model call; the node's ``timeout_s`` bounds the whole attempt."""
+
+_litellm: Any = None
+
+
+def load_litellm() -> Any:
+    """Import and configure litellm on first use (about 1.5 s of import time)."""
+    global _litellm
+    if _litellm is None:
+        import litellm
+
+        litellm.suppress_debug_info = True  # no "Give Feedback" banners on errors
+        litellm.turn_off_message_logging = True  # callbacks never see prompt text
+        _litellm = litellm
+    return _litellm
+
+
+async def litellm_module() -> Any:
+    """litellm, imported in a thread the first time so the event loop keeps running."""
+    return _litellm if _litellm is not None else await asyncio.to_thread(load_litellm)
+
+
+async def provider_call(**kwargs: Any) -> Any:
+    """The one place a provider is called (a seam for tests that wrap litellm)."""
+    return await (await litellm_module()).acompletion(**kwargs)
+
+
+@dataclass
+class ChatRequest:
+    model: str
+    messages: list[dict[str, str]]
+    fallback_models: list[str] = field(default_factory=list)
+    temperature: float | None = None
+    max_tokens: int | None = None
+    json_mode: bool = False
+    mock_response: str | None = None
+    timeout_s: float = DEFAULT_CALL_TIMEOUT_S
+
+    def arguments(self, model: str) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "model": model,
+            "messages": self.messages,
+            "timeout": self.timeout_s,
+            "max_retries": 0,
+        }
+        if self.temperature is not None:
+            kwargs["temperature"] = self.temperature
+        if self.max_tokens is not None:
+            kwargs["max_tokens"] = self.max_tokens
+        if self.mock_response is not None:
+            kwargs["mock_response"] = self.mock_response
+        elif self.json_mode:
+            kwargs["response_format"] = {"type": "json_object"}
+        return kwargs
+
+
+@dataclass
+class Completion:
+    text: str
+    model: str  # the model string that answered (the primary or a fallback)
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+
+
+async def complete(request: ChatRequest) -> Completion:
+    """The first successful answer among the primary and fallback models.
+
+    Raises LlmError: at once for a failure not worth a fallback (auth, bad
+    request); otherwise, when every model failed, the last model's error with
+    each model's failure in the message.
+    """
+    litellm = await litellm_module()
+    failures: list[LlmError] = []
+    for model in [request.model, *request.fallback_models]:
+        try:
+            response = await provider_call(**request.arguments(model))
+        except Exception as exc:
+            error = classify_provider_error(exc, model, litellm)
+            if not error.fallback:
+                raise error from None
+            failures.append(error)
+            continue
+        return _completion(response, model, litellm)
+    last = failures[-1]
+    if len(failures) == 1:
+        raise last
+    summary = "; ".join(failure.message for failure in failures)
+    raise LlmError(
+        last.type, f"all {len(failures)} models failed: {summary}", retryable=last.retryable
+    )
+
+
+def _completion(response: Any, model: str, litellm: Any) -> Completion:
+    try:
+        content = response.choices[0].message.content
+    except (AttributeError, IndexError, TypeError):
+        raise LlmError("llm.provider", f"{model}: the reply has no message") from None
+    usage = getattr(response, "usage", None)
+    return Completion(
+        text=content if isinstance(content, str) else "",
+        model=model,
+        prompt_tokens=_count(getattr(usage, "prompt_tokens", 0)),
+        completion_tokens=_count(getattr(usage, "completion_tokens", 0)),
+        cost_usd=response_cost(response, litellm),
+    )
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and value >= 0 else 0
+
+
+def response_cost(response: Any, litellm: Any) -> float:
+    """The reply's price in USD from litellm's local price list; 0.0 when unknown."""
+    try:
+        cost = float(litellm.completion_cost(completion_response=response))
+    except Exception:  # an unpriced model must never fail the node
+        return 0.0
+    return cost if math.isfinite(cost) and cost > 0 else 0.0

@@ -1,0 +1,71 @@
+"""Provider failures as typed errors: ``type``, ``message``, ``retryable``, ``fallback``.
+
+``fallback`` says whether the next model of ``fallback_models`` is worth trying:
+yes for rate limits, timeouts, connection failures and 5xx answers (the
+provider is unavailable), no for authentication and bad requests (the next
+model would most likely refuse the same request, and it is a configuration
+problem to fix). ``retryable`` is the same split for the engine's retry policy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MAX_MESSAGE_CHARS = 500
+
+
+class LlmError(Exception):
+    """A completion failed. ``type`` is ``llm`` or a dotted name under it."""
+
+    def __init__(
+        self, type: str, message: str, *, retryable: bool = False, fallback: bool = False
+    ) -> None:
+        super().__init__(message)
+        self.type = type
+        self.message = message
+        self.retryable = retryable
+        self.fallback = fallback
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[:MAX_MESSAGE_CHARS] + "..."
+
+
+def classify_provider_error(exc: BaseException, model: str, litellm: Any) -> LlmError:
+    """Map an exception raised by ``litellm.acompletion`` for ``model``."""
+    status = getattr(exc, "status_code", None)
+    detail = _short(str(exc) or type(exc).__name__)
+    if isinstance(exc, litellm.RateLimitError):
+        return LlmError(
+            "llm.rate_limit", f"{model}: rate limited: {detail}", retryable=True, fallback=True
+        )
+    if isinstance(exc, litellm.Timeout):  # a subclass of APIConnectionError: test it first
+        return LlmError(
+            "llm.timeout", f"{model}: timed out: {detail}", retryable=True, fallback=True
+        )
+    if isinstance(exc, litellm.APIConnectionError):
+        return LlmError(
+            "llm.connection", f"{model}: connection failed: {detail}", retryable=True, fallback=True
+        )
+    if isinstance(exc, litellm.AuthenticationError | litellm.PermissionDeniedError):
+        return LlmError("llm.auth", f"{model}: not authorised: {detail}")
+    if isinstance(exc, litellm.BadRequestError | litellm.NotFoundError):
+        return LlmError("llm.bad_request", f"{model}: request refused: {detail}")
+    if isinstance(status, int) and (status >= 500 or status in (408, 429)):
+        return LlmError(
+            "llm.provider",
+            f"{model}: provider error {status}: {detail}",
+            retryable=True,
+            fallback=True,
+        )
+    if isinstance(exc, litellm.ServiceUnavailableError | litellm.InternalServerError):
+        return LlmError(
+            "llm.provider",
+            f"{model}: provider unavailable: {detail}",
+            retryable=True,
+            fallback=True,
+        )
+    if isinstance(status, int):
+        return LlmError("llm.provider", f"{model}: provider answered {status}: {detail}")
+    return LlmError("llm.provider", f"{model}: {detail}")

@@ -1,0 +1,224 @@
+"""Runs on the worker pool: start, enqueue, cancel, decide approvals, rerun.
+
+The queue carries only run ids; PostgreSQL is the source of truth. Anything
+enqueued may be lost (Redis restarted from an old snapshot, flushed): the
+reaper re-enqueues from PostgreSQL, and leases make duplicates harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from arq.connections import ArqRedis
+from sqlalchemy import select, text, update
+
+from agentflow.db.engine import session_scope
+from agentflow.db.models import LOCAL_ORG_ID
+from agentflow.db.runs import Run, Step
+from agentflow.engine.ports import TERMINAL_RUN_STATUSES
+from agentflow.services.runs import (
+    RunNotFound,
+    check_request,
+    create_run,
+    decide_approval,
+)
+from agentflow.spec.graph import Graph
+
+EXECUTE_JOB = "execute_run_job"
+
+
+class RunNotRerunnable(Exception):
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+async def enqueue(
+    queue: ArqRedis, database_url: str, run_id: uuid.UUID, *, at: datetime | None = None
+) -> str:
+    """Put the run id on the queue (optionally deferred) and remember the job id."""
+    job_id = f"run:{run_id}:{uuid.uuid4().hex[:12]}"
+    await queue.enqueue_job(EXECUTE_JOB, str(run_id), _job_id=job_id, _defer_until=at)
+    await asyncio.to_thread(_remember_job, database_url, run_id, job_id)
+    return job_id
+
+
+def _remember_job(database_url: str, run_id: uuid.UUID, job_id: str) -> None:
+    with session_scope(database_url) as session:
+        session.execute(
+            text("UPDATE runs SET queue_job_id = :job, enqueued_at = now() WHERE id = :id"),
+            {"job": job_id, "id": run_id},
+        )
+
+
+async def start_run(
+    database_url: str,
+    queue: ArqRedis,
+    raw_document: Mapping[str, Any],
+    run_input: Any,
+    *,
+    org_id: uuid.UUID = LOCAL_ORG_ID,
+    trigger: str = "manual",
+    workflow_id: uuid.UUID | None = None,
+) -> uuid.UUID:
+    """Validate, store (status ``queued``, with the exact document) and enqueue a run."""
+    run_id = await asyncio.to_thread(
+        create_run,
+        database_url,
+        raw_document,
+        run_input,
+        org_id=org_id,
+        trigger=trigger,
+        workflow_id=workflow_id,
+    )
+    await enqueue(queue, database_url, run_id)
+    return run_id
+
+
+def _cancel_in_database(database_url: str, run_id: uuid.UUID, org_id: uuid.UUID) -> str:
+    """Cancel what no worker is executing at once; flag a running run for its worker."""
+    with session_scope(database_url) as session:
+        run = session.get(Run, run_id, with_for_update=True)
+        if run is None or run.org_id != org_id:
+            raise RunNotFound(str(run_id))
+        if run.status in TERMINAL_RUN_STATUSES:
+            return run.status
+        run.cancel_requested = True
+        if run.status in ("queued", "waiting") and (
+            run.lease_owner is None or run.lease_expires_at is None
+        ):
+            run.status = "cancelled"
+            run.finished_at = datetime.now().astimezone()
+            run.error = {"type": "cancelled", "message": "the run was cancelled"}
+            session.execute(
+                update(Step)
+                .where(Step.run_id == run_id, Step.status == "waiting")  # type: ignore[arg-type]
+                .values(status="cancelled", finished_at=text("now()"))
+            )
+            return "cancelled"
+        # A worker holds it: it polls the flag with each lease renewal (every second).
+        return "cancelling"
+
+
+async def cancel_run(
+    database_url: str, run_id: uuid.UUID, *, org_id: uuid.UUID = LOCAL_ORG_ID
+) -> str:
+    return await asyncio.to_thread(_cancel_in_database, database_url, run_id, org_id)
+
+
+async def decide(
+    database_url: str,
+    queue: ArqRedis,
+    run_id: uuid.UUID,
+    node: str,
+    *,
+    approved: bool,
+    by: str | None = None,
+    comment: str | None = None,
+    org_id: uuid.UUID = LOCAL_ORG_ID,
+) -> None:
+    """Record an approval decision and hand the run back to the pool."""
+    await asyncio.to_thread(
+        decide_approval,
+        database_url,
+        run_id,
+        node,
+        approved=approved,
+        by=by,
+        comment=comment,
+        org_id=org_id,
+    )
+    await enqueue(queue, database_url, run_id)
+
+
+def _prepare_rerun(
+    database_url: str,
+    run_id: uuid.UUID,
+    node: str,
+    new_input: Any,
+    org_id: uuid.UUID,
+) -> uuid.UUID:
+    with session_scope(database_url) as session:
+        original = session.get(Run, run_id)
+        if original is None or original.org_id != org_id:
+            raise RunNotFound(str(run_id))
+        document = check_request(
+            original.document, original.input if new_input is None else new_input
+        )
+        if document.node(node) is None:
+            raise RunNotRerunnable(f"the run's workflow has no node {node!r}")
+        upstream = Graph.of(document).upstream(node)
+        steps = session.execute(
+            select(Step).where(Step.run_id == run_id, Step.node_id.in_(upstream))  # type: ignore[arg-type,attr-defined]
+        ).scalars()
+        # Routed failures (handles ["error"]) let the graph go on; a failure that failed
+        # the run is exactly what a rerun is for, so it runs again.
+        reusable = [
+            step
+            for step in steps
+            if step.status in ("succeeded", "skipped") or (step.status == "failed" and step.handles)
+        ]
+        run = Run(
+            org_id=org_id,
+            workflow_id=original.workflow_id,
+            document=original.document,
+            input=original.input if new_input is None else new_input,
+            trigger="rerun",
+            rerun_of=original.id,
+            rerun_from=node,
+        )
+        session.add(run)
+        session.flush()
+        for step in reusable:
+            copied = {
+                column: getattr(step, column)
+                for column in Step.model_fields
+                if column not in ("id", "run_id")
+            }
+            session.add(Step(**copied, id=uuid.uuid4(), run_id=run.id))
+        return run.id
+
+
+async def rerun_from(
+    database_url: str,
+    queue: ArqRedis,
+    run_id: uuid.UUID,
+    node: str,
+    *,
+    new_input: Any = None,
+    org_id: uuid.UUID = LOCAL_ORG_ID,
+) -> uuid.UUID:
+    """A new run that reuses every recorded step upstream of ``node``; ``node`` and what
+    follows run again (with ``new_input`` as the run input when given)."""
+    new_run = await asyncio.to_thread(_prepare_rerun, database_url, run_id, node, new_input, org_id)
+    await enqueue(queue, database_url, new_run)
+    return new_run
+
+
+def list_runs(
+    database_url: str,
+    *,
+    org_id: uuid.UUID = LOCAL_ORG_ID,
+    status: str | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    with session_scope(database_url) as session:
+        query = select(Run).where(Run.org_id == org_id)  # type: ignore[arg-type]
+        if status:
+            query = query.where(Run.status == status)  # type: ignore[arg-type]
+        runs = session.execute(query.order_by(Run.created_at.desc()).limit(limit)).scalars()  # type: ignore[attr-defined]
+        return [
+            {
+                "run_id": str(run.id),
+                "workflow": run.document.get("name"),
+                "status": run.status,
+                "trigger": run.trigger,
+                "created_at": run.created_at.isoformat(timespec="seconds"),
+                "cost_usd": float(run.cost_usd),
+            }
+            for run in runs
+        ]

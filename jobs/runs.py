@@ -1,0 +1,123 @@
+"""The job that executes a run: takes the lease, keeps it alive, executes, lets go.
+
+The job receives only a run id. Everything else is read from PostgreSQL, so the
+same run can be enqueued twice, or resumed by another worker after a crash,
+and still execute each step at most once to success.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from typing import Any
+
+from sqlalchemy import text
+
+from agentflow.db.engine import session_scope
+from agentflow.db.leases import Lease, LeaseLost, acquire, release
+from agentflow.services.dispatch import enqueue
+from agentflow.services.events import publish_event
+from agentflow.services.runs import execute_run
+
+log = logging.getLogger("agentflow.worker")
+
+
+def _renew_and_read_cancel(database_url: str, lease: Lease) -> tuple[bool, bool]:
+    """Extend the lease; returns (still ours, cancellation requested)."""
+    with session_scope(database_url) as session:
+        row = session.execute(
+            text(
+                "UPDATE runs SET lease_expires_at = now() + make_interval(secs => :ttl) "
+                "WHERE id = :run_id AND fencing_token = :token RETURNING cancel_requested"
+            ),
+            {"ttl": lease.ttl_s, "run_id": lease.run_id, "token": lease.token},
+        ).one_or_none()
+    return (row is not None, bool(row[0]) if row else False)
+
+
+async def keep_lease(
+    database_url: str,
+    lease: Lease,
+    interval_s: float,
+    cancel: asyncio.Event,
+    work: asyncio.Task[Any],
+    lost: asyncio.Event,
+) -> None:
+    """Renew every ``interval_s``; set ``cancel`` when asked to; stop ``work`` if lost."""
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            ours, cancel_requested = await asyncio.to_thread(
+                _renew_and_read_cancel, database_url, lease
+            )
+        except Exception as exc:  # database restarting: the fenced writes stay safe
+            log.warning("lease renewal for %s failed: %s", lease.run_id, exc)
+            continue
+        if not ours:
+            log.warning("lost the lease on %s; stopping its execution", lease.run_id)
+            lost.set()
+            work.cancel()
+            return
+        if cancel_requested:
+            cancel.set()
+
+
+def _wake_at(database_url: str, run_id: uuid.UUID) -> Any:
+    with session_scope(database_url) as session:
+        return session.execute(
+            text("SELECT wake_at FROM runs WHERE id = :id AND status = 'waiting'"),
+            {"id": run_id},
+        ).scalar_one_or_none()
+
+
+async def execute_run_job(ctx: dict[str, Any], run_id: str) -> str:
+    settings = ctx["settings"]
+    database_url: str = ctx["database_url"]
+    run_uuid = uuid.UUID(run_id)
+    lease = await asyncio.to_thread(
+        acquire, database_url, run_uuid, ctx["worker_id"], settings.run_lease_ttl_s
+    )
+    if lease is None:
+        return "not-executable"  # finished, cancelled, or another worker holds it
+    cancel = asyncio.Event()
+    lost = asyncio.Event()
+
+    async def on_event(run: uuid.UUID, event_id: int) -> None:
+        await publish_event(ctx["redis"], run, event_id)
+
+    work = asyncio.create_task(
+        execute_run(
+            database_url,
+            run_uuid,
+            cancel=cancel,
+            fencing_token=lease.token,
+            on_event=on_event,
+            allow_hosts=settings.allowed_outbound_hosts,
+            suspend_long_waits=True,
+            inline_wait_max_s=settings.inline_wait_max_s,
+        )
+    )
+    keeper = asyncio.create_task(
+        keep_lease(database_url, lease, settings.run_lease_renew_s, cancel, work, lost)
+    )
+    try:
+        outcome = await work
+    except LeaseLost:
+        return "lease-lost"
+    except asyncio.CancelledError:
+        if lost.is_set():
+            return "lease-lost"
+        raise  # the worker is shutting down: the reaper hands the run to another one
+    finally:
+        keeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await keeper
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(release, database_url, lease)
+    if outcome.status == "waiting":
+        wake_at = await asyncio.to_thread(_wake_at, database_url, run_uuid)
+        if wake_at is not None:
+            await enqueue(ctx["redis"], database_url, run_uuid, at=wake_at)
+    return outcome.status

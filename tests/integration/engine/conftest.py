@@ -1,0 +1,37 @@
+"""Scenario fixtures: stored runs executed through services.runs on real PostgreSQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from agentflow.engine.run import RunOutcome
+from agentflow.services.runs import create_run, describe_run, execute_run
+
+
+@dataclass
+class Ran:
+    run_id: Any
+    outcome: RunOutcome
+    view: dict[str, Any]
+
+    def step(self, node: str) -> dict[str, Any]:
+        return next(step for step in self.view["steps"] if step["node"] == node)
+
+    def statuses(self) -> dict[str, str]:
+        return {step["node"]: step["status"] for step in self.view["steps"]}
+
+
+@pytest.fixture
+def run_workflow(clean_db: str):  # type: ignore[no-untyped-def]
+    async def run(
+        document: dict[str, Any], run_input: Any = None, *, run_id: Any = None, **options: Any
+    ) -> Ran:
+        if run_id is None:
+            run_id = create_run(clean_db, document, run_input if run_input is not None else {})
+        outcome = await execute_run(clean_db, run_id, **options)
+        return Ran(run_id, outcome, describe_run(clean_db, run_id))
+
+    return run

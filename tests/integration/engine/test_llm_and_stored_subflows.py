@@ -1,0 +1,89 @@
+"""LLM usage and cost roll up to the run; a subflow can call a stored workflow."""
+
+from __future__ import annotations
+
+import uuid
+
+from agentflow.db.engine import session_scope
+from agentflow.db.models import LOCAL_ORG_ID
+from agentflow.db.runs import Workflow
+from tests.integration.conftest import workflow
+
+
+def classify_then_branch() -> dict:  # type: ignore[type-arg]
+    return workflow(
+        [
+            {
+                "id": "classify",
+                "type": "llm",
+                "config": {
+                    "model": "gpt-4o-mini",
+                    "prompt": "Is this urgent? {{ input.ticket }}",
+                    "mock_response": '{"urgent": true}',
+                    "response_format": "json",
+                },
+            },
+            {
+                "id": "urgent",
+                "type": "condition",
+                "config": {"expression": "nodes.classify.output.json.urgent"},
+            },
+            {"id": "page", "type": "set", "config": {"values": {"action": "page on-call"}}},
+            {"id": "queue", "type": "set", "config": {"values": {"action": "queue"}}},
+        ],
+        [
+            ("start", "classify"),
+            ("classify", "urgent"),
+            ("urgent", "page", "true"),
+            ("urgent", "queue", "false"),
+        ],
+    )
+
+
+async def test_llm_usage_and_cost_are_recorded_per_step_and_totalled(run_workflow) -> None:  # type: ignore[no-untyped-def]
+    ran = await run_workflow(classify_then_branch(), {"ticket": "prod is down"})
+    assert ran.view["status"] == "succeeded"
+    classify = ran.step("classify")
+    assert classify["output"]["json"] == {"urgent": True}
+    assert classify["prompt_tokens"] > 0 and classify["completion_tokens"] > 0
+    assert classify["cost_usd"] > 0
+    assert ran.view["cost_usd"] == classify["cost_usd"]
+    assert ran.view["prompt_tokens"] == classify["prompt_tokens"]
+    assert ran.view["output"] == {"page": {"action": "page on-call"}}
+    assert ran.statuses()["queue"] == "skipped"
+
+
+async def test_a_subflow_runs_a_stored_workflow_by_name_and_by_id(run_workflow, clean_db) -> None:  # type: ignore[no-untyped-def]
+    child = workflow(
+        [{"id": "shout", "type": "template", "config": {"template": "{{ input.word | upper }}!"}}],
+        [("start", "shout")],
+        output="{{ nodes.shout.output }}",
+    )
+    child_id = uuid.uuid4()
+    with session_scope(clean_db) as session:
+        session.add(Workflow(id=child_id, org_id=LOCAL_ORG_ID, name="Shouter", document=child))
+    for reference in ("Shouter", str(child_id)):
+        parent = workflow(
+            [
+                {
+                    "id": "call",
+                    "type": "subflow",
+                    "config": {"workflow": reference, "input": {"word": "{{ input.w }}"}},
+                }
+            ],
+            [("start", "call")],
+            output="{{ nodes.call.output }}",
+        )
+        ran = await run_workflow(parent, {"w": "hey"})
+        assert ran.view["output"] == "HEY!", reference
+
+
+async def test_a_missing_stored_workflow_is_a_validation_error(run_workflow) -> None:  # type: ignore[no-untyped-def]
+    parent = workflow(
+        [{"id": "call", "type": "subflow", "config": {"workflow": "Nope", "input": {}}}],
+        [("start", "call")],
+    )
+    ran = await run_workflow(parent, {})
+    assert ran.view["status"] == "failed"
+    assert ran.step("call")["error"]["type"] == "validation"
+    assert "Nope" in ran.step("call")["error"]["message"]
