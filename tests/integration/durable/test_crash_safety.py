@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -21,6 +22,7 @@ from agentflow.devservices import EmbeddedPostgres, EmbeddedValkey
 from agentflow.queue import connect
 from agentflow.services.dispatch import enqueue, start_run
 from agentflow.services.events import events_after
+from agentflow.services.runs import describe_run
 from tests.integration.conftest import LocalServer, workflow
 from tests.integration.durable.conftest import wait_for, wait_for_status, wait_for_step
 
@@ -151,3 +153,29 @@ async def test_runs_survive_a_postgresql_restart_with_no_partial_step(
         assert worker.poll() is None
     finally:
         postgres.stop()
+
+
+async def test_a_paused_worker_cannot_record_anything_after_a_takeover(
+    workers, queue, clean_db: str, local_server: LocalServer
+) -> None:  # type: ignore[no-untyped-def]
+    allow = f"127.0.0.1:{local_server.port}"
+    first_worker, second_worker = workers.start(allow=allow), workers.start(allow=allow)
+    run_id = await start_run(clean_db, queue, three_calls(local_server, slow_s=1), {})
+    await wait_for_step(clean_db, run_id, "slow", "running")
+    await asyncio.to_thread(wait_for, lambda: local_server.hits["/slow/1"] == 1)
+    owner = lease_owner_pid(clean_db, run_id)
+    paused = next(w for w in (first_worker, second_worker) if w.pid == owner)
+    paused.send_signal(signal.SIGSTOP)  # frozen mid-step, lease still "held"
+    try:
+        view = await wait_for_status(clean_db, run_id, {"succeeded", "failed"}, timeout_s=60)
+    finally:
+        paused.send_signal(signal.SIGCONT)  # wakes up holding a stale fencing token
+    await asyncio.sleep(2)  # its slow response arrives; its write must be refused
+    after = await asyncio.to_thread(describe_run, clean_db, run_id)
+    assert view["status"] == after["status"] == "succeeded"
+    assert after["steps"] == view["steps"]  # nothing changed after the takeover
+    assert succeeded_events_per_node(clean_db, run_id) == {
+        "start": 1, "first": 1, "slow": 1, "last": 1,
+    }  # fmt: skip
+    assert local_server.hits["/status/200"] == 1  # the paused worker never got further
+    assert paused.poll() is None  # it simply stopped working on that run
