@@ -14,10 +14,18 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlmodel import col
 
 from agentflow.db.engine import session_scope
 from agentflow.db.leases import check_fence
-from agentflow.db.runs import ApprovalDecisionRow, Run, RunEvent, Step, Workflow
+from agentflow.db.runs import (
+    ApprovalDecisionRow,
+    Run,
+    RunEvent,
+    Step,
+    Workflow,
+    WorkflowVersion,
+)
 from agentflow.engine.masking import SecretMasker
 from agentflow.engine.ports import (
     TERMINAL_RUN_STATUSES,
@@ -33,6 +41,12 @@ T = TypeVar("T")
 class WorkflowNotFound(Exception):
     def __init__(self, reference: str) -> None:
         self.message = f"workflow {reference!r} was not found in this organisation"
+        super().__init__(self.message)
+
+
+class WorkflowNotPublished(Exception):
+    def __init__(self, reference: str) -> None:
+        self.message = f"workflow {reference!r} has no published version yet"
         super().__init__(self.message)
 
 
@@ -218,7 +232,17 @@ class PostgresWorkflowLoader:
                 query = query.where(Workflow.id == uuid.UUID(reference))  # type: ignore[arg-type]
             except ValueError:
                 query = query.where(Workflow.name == reference)  # type: ignore[arg-type]
-            workflow = session.execute(query.limit(1)).scalar_one_or_none()
+            workflow = session.execute(
+                query.order_by(col(Workflow.created_at)).limit(1)
+            ).scalar_one_or_none()
             if workflow is None:
                 raise WorkflowNotFound(reference)
-            return dict(workflow.document)
+            if workflow.latest_version == 0:
+                raise WorkflowNotPublished(reference)
+            version = session.execute(
+                select(WorkflowVersion).where(
+                    col(WorkflowVersion.workflow_id) == workflow.id,
+                    col(WorkflowVersion.version) == workflow.latest_version,
+                )
+            ).scalar_one()
+            return dict(version.document)

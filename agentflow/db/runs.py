@@ -36,13 +36,36 @@ class Workflow(SQLModel, table=True):
     org_id: uuid.UUID = _org()
     name: str = Field(max_length=200)
     description: str = Field(default="", max_length=2000)
+    # The draft: what the builder edits and autosaves.
     document: dict[str, Any] = _json(nullable=False)
+    # Number of the newest published version; 0 while the workflow is a draft only.
+    latest_version: int = 0
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class WorkflowVersion(SQLModel, table=True):
+    """A published version: validated when published, never changed afterwards."""
+
+    __tablename__ = "workflow_versions"
+    __table_args__ = (UniqueConstraint("workflow_id", "version", name="uq_workflow_version"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    org_id: uuid.UUID = _org()
+    workflow_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("workflows.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    version: int
+    document: dict[str, Any] = _json(nullable=False)
+    message: str = Field(default="", max_length=500)
+    author: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class Run(SQLModel, table=True):
     __tablename__ = "runs"
+    # The reaper looks for unowned or expired runs and for waiting runs due to wake.
+    __table_args__ = (Index("ix_runs_status_lease", "status", "lease_expires_at"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     org_id: uuid.UUID = _org()
@@ -53,6 +76,8 @@ class Run(SQLModel, table=True):
         ),
     )
     parent_run_id: uuid.UUID | None = Field(default=None, foreign_key="runs.id", index=True)
+    # The published version this run executes (None for drafts and ad-hoc documents).
+    workflow_version: int | None = None
     # The exact document this run executes: later edits of the workflow never change it.
     document: dict[str, Any] = _json(nullable=False)
     status: str = Field(default="queued", max_length=16, index=True)

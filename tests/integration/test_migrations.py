@@ -21,3 +21,16 @@ def test_head_enables_pgvector_and_seeds_the_local_organisation(database_url: st
 def test_upgrading_twice_changes_nothing(database_url: str) -> None:
     upgrade(database_url)
     assert pending_revisions(database_url) == []
+
+
+def test_the_migrations_match_the_models(database_url: str) -> None:
+    """A model change without its migration (or the reverse) is caught here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import agentflow.db.runs  # noqa: F401 - registers the tables
+
+    with get_engine(database_url).connect() as connection:
+        drift = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert drift == []

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
-
-from agentflow.db.engine import session_scope
-from agentflow.db.models import LOCAL_ORG_ID
-from agentflow.db.runs import Workflow
+from agentflow.services.workflows import create_workflow, publish
 from tests.integration.conftest import workflow
 
 
@@ -53,28 +49,32 @@ async def test_llm_usage_and_cost_are_recorded_per_step_and_totalled(run_workflo
     assert ran.statuses()["queue"] == "skipped"
 
 
+def call_stored(reference: str) -> dict:  # type: ignore[type-arg]
+    return workflow(
+        [
+            {
+                "id": "call",
+                "type": "subflow",
+                "config": {"workflow": reference, "input": {"word": "{{ input.w }}"}},
+            }
+        ],
+        [("start", "call")],
+        output="{{ nodes.call.output }}",
+    )
+
+
 async def test_a_subflow_runs_a_stored_workflow_by_name_and_by_id(run_workflow, clean_db) -> None:  # type: ignore[no-untyped-def]
     child = workflow(
         [{"id": "shout", "type": "template", "config": {"template": "{{ input.word | upper }}!"}}],
         [("start", "shout")],
         output="{{ nodes.shout.output }}",
     )
-    child_id = uuid.uuid4()
-    with session_scope(clean_db) as session:
-        session.add(Workflow(id=child_id, org_id=LOCAL_ORG_ID, name="Shouter", document=child))
+    child_id = create_workflow(clean_db, "Shouter", document=child)
+    unpublished = await run_workflow(call_stored("Shouter"), {"w": "hey"})
+    assert unpublished.step("call")["error"]["message"].endswith("has no published version yet")
+    publish(clean_db, child_id, message="first")
     for reference in ("Shouter", str(child_id)):
-        parent = workflow(
-            [
-                {
-                    "id": "call",
-                    "type": "subflow",
-                    "config": {"workflow": reference, "input": {"word": "{{ input.w }}"}},
-                }
-            ],
-            [("start", "call")],
-            output="{{ nodes.call.output }}",
-        )
-        ran = await run_workflow(parent, {"w": "hey"})
+        ran = await run_workflow(call_stored(reference), {"w": "hey"})
         assert ran.view["output"] == "HEY!", reference
 
 

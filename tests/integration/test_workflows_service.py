@@ -1,0 +1,142 @@
+"""Stored workflows: list, create, import, drafts, rename, duplicate, delete, export,
+publish, and the organisation boundary."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+import yaml
+
+from agentflow.db.engine import session_scope
+from agentflow.db.models import Organization
+from agentflow.db.runs import Run, WorkflowVersion
+from agentflow.services import workflows as svc
+from tests.integration.conftest import workflow
+
+GOOD = workflow(
+    [{"id": "hello", "type": "template", "config": {"template": "hi {{ input.who }}"}}],
+    [("start", "hello")],
+)
+
+
+def add_runs(database_url: str, workflow_id: uuid.UUID, statuses: list[str]) -> None:
+    with session_scope(database_url) as session:
+        for status in statuses:
+            session.add(
+                Run(
+                    org_id=svc.LOCAL_ORG_ID,
+                    workflow_id=workflow_id,
+                    document=GOOD,
+                    status=status,
+                )
+            )
+
+
+def test_create_list_search_and_filter(clean_db: str) -> None:
+    blank = svc.create_workflow(clean_db, "  Ticket   triage ", description="routes tickets")
+    imported = svc.import_workflow(clean_db, yaml.safe_dump({**GOOD, "name": "Digest"}))
+    svc.publish(clean_db, imported, message="v1")
+    listed = {w.name: w for w in svc.list_workflows(clean_db)}
+    assert set(listed) == {"Ticket triage", "Digest"}
+    assert (listed["Ticket triage"].status, listed["Ticket triage"].node_count) == ("draft", 1)
+    assert (listed["Digest"].status, listed["Digest"].latest_version) == ("published", 1)
+    assert [w.name for w in svc.list_workflows(clean_db, search="TICKETS")] == ["Ticket triage"]
+    assert [w.name for w in svc.list_workflows(clean_db, status="published")] == ["Digest"]
+    assert [w.name for w in svc.list_workflows(clean_db, status="draft")] == ["Ticket triage"]
+    assert svc.get_draft(clean_db, blank)["nodes"][0]["type"] == "trigger"
+
+
+def test_last_run_and_success_rate_of_the_last_fifty(clean_db: str) -> None:
+    workflow_id = svc.create_workflow(clean_db, "Busy")
+    add_runs(clean_db, workflow_id, ["failed"] * 10)  # older than the window below
+    add_runs(clean_db, workflow_id, ["succeeded"] * 40 + ["failed"] * 10)
+    add_runs(clean_db, workflow_id, ["running"])
+    summary = svc.list_workflows(clean_db)[0]
+    assert summary.last_run_status == "running"
+    # The last 50 runs: 1 running (not finished), then 10 failed and 39 succeeded.
+    assert summary.success_rate == pytest.approx(39 / 49)
+    never_run = svc.create_workflow(clean_db, "Quiet")
+    quiet = next(w for w in svc.list_workflows(clean_db) if w.id == str(never_run))
+    assert (quiet.last_run_at, quiet.success_rate) == (None, None)
+
+
+def test_an_invalid_file_is_refused_whole_with_every_problem(clean_db: str) -> None:
+    broken = {**GOOD, "nodes": [*GOOD["nodes"], {"id": "x", "type": "nope", "config": {}}]}
+    with pytest.raises(svc.InvalidWorkflow) as caught:
+        svc.import_workflow(clean_db, json.dumps(broken))
+    assert any(problem.node == "x" for problem in caught.value.problems)
+    with pytest.raises(svc.InvalidWorkflow):
+        svc.import_workflow(clean_db, "{not json: [")
+    assert svc.list_workflows(clean_db) == []
+
+
+def test_drafts_may_be_unfinished_but_only_valid_drafts_publish(clean_db: str) -> None:
+    workflow_id = svc.create_workflow(clean_db, "Draft")
+    unfinished = {**GOOD, "edges": [{"source": "start", "target": "ghost"}]}
+    problems = svc.save_draft(clean_db, workflow_id, unfinished)
+    assert any("ghost" in problem.message for problem in problems)
+    assert svc.get_draft(clean_db, workflow_id)["edges"] == unfinished["edges"]  # kept
+    with pytest.raises(svc.InvalidWorkflow):
+        svc.publish(clean_db, workflow_id)
+    assert svc.save_draft(clean_db, workflow_id, GOOD) == []
+    assert svc.publish(clean_db, workflow_id, message="first", author="ana") == 1
+    assert svc.publish(clean_db, workflow_id, message="second") == 2
+    with session_scope(clean_db) as session:
+        versions = session.query(WorkflowVersion).order_by(WorkflowVersion.version).all()
+        assert [(v.version, v.message) for v in versions] == [(1, "first"), (2, "second")]
+
+
+def test_rename_duplicate_export_and_delete(clean_db: str) -> None:
+    original = svc.import_workflow(clean_db, json.dumps({**GOOD, "name": "Original"}))
+    svc.rename(clean_db, original, "Renamed")
+    assert svc.get_draft(clean_db, original)["name"] == "Renamed"
+    copy = svc.duplicate(clean_db, original)
+    assert svc.get_draft(clean_db, copy)["nodes"] == GOOD["nodes"]
+    assert {w.name for w in svc.list_workflows(clean_db)} == {"Renamed", "Copy of Renamed"}
+    exported_yaml = yaml.safe_load(svc.export(clean_db, original, syntax="yaml"))
+    exported_json = json.loads(svc.export(clean_db, original))
+    assert exported_yaml == exported_json
+    assert svc.parse_upload(json.dumps(exported_json))["name"] == "Renamed"  # round-trips
+    add_runs(clean_db, original, ["succeeded"])
+    svc.delete(clean_db, original)
+    assert {w.name for w in svc.list_workflows(clean_db)} == {"Copy of Renamed"}
+    with session_scope(clean_db) as session:
+        kept = session.query(Run).one()
+        assert kept.workflow_id is None  # runs stay on record, detached
+
+
+def test_bad_names_are_refused(clean_db: str) -> None:
+    with pytest.raises(svc.InvalidWorkflow):
+        svc.create_workflow(clean_db, "   ")
+    with pytest.raises(svc.InvalidWorkflow):
+        svc.create_workflow(clean_db, "x" * 201)
+
+
+def test_another_organisation_s_workflow_is_as_missing_as_an_unknown_one(clean_db: str) -> None:
+    other_org = uuid.uuid4()
+    with session_scope(clean_db) as session:
+        session.add(Organization(id=other_org, name="Other", slug=f"other-{other_org.hex[:6]}"))
+    theirs = svc.create_workflow(clean_db, "Theirs", org_id=other_org)
+    actions = [
+        lambda wid: svc.get_draft(clean_db, wid),
+        lambda wid: svc.save_draft(clean_db, wid, GOOD),
+        lambda wid: svc.rename(clean_db, wid, "mine now"),
+        lambda wid: svc.duplicate(clean_db, wid),
+        lambda wid: svc.export(clean_db, wid),
+        lambda wid: svc.publish(clean_db, wid),
+        lambda wid: svc.delete(clean_db, wid),
+    ]
+    for action in actions:
+        for workflow_id in (theirs, uuid.uuid4()):
+            with pytest.raises(svc.WorkflowNotFound) as caught:
+                action(workflow_id)
+            assert (
+                caught.value.message
+                == f"workflow '{workflow_id}' was not found in this organisation"
+            )
+    assert [w.name for w in svc.list_workflows(clean_db)] == []
+    assert [w.name for w in svc.list_workflows(clean_db, org_id=other_org)] == ["Theirs"]
+    with session_scope(clean_db) as session:
+        session.query(Organization).filter(Organization.id == other_org).delete()
