@@ -14,7 +14,13 @@ from fastapi import FastAPI
 from agentflow import __version__
 from state import system
 from state.api_docs import mount_docs
+from state.executions import ExecutionsState
+from state.executions_page import executions_page
 from state.pages import EMPTY_PAGES, EmptyPage, make_empty_page, settings_page
+from state.run_detail import RunDetailState
+from state.run_detail_page import run_detail_page
+from state.workflows import WorkflowsState
+from state.workflows_page import workflows_page
 
 
 def create_api() -> FastAPI:
@@ -49,4 +55,22 @@ app.add_page(
     title="Settings · AgentFlow",
     on_load=system.SystemState.refresh,
 )
-app.add_page(_page_component(EMPTY_PAGES[0]), route="/", title="AgentFlow")
+app.add_page(
+    executions_page,
+    route="/executions",
+    title="Executions · AgentFlow",
+    on_load=ExecutionsState.load,
+)
+app.add_page(
+    run_detail_page,
+    route="/executions/[run_id]",
+    title="Run · AgentFlow",
+    on_load=RunDetailState.load,
+)
+for route in ("/", "/workflows"):
+    app.add_page(
+        workflows_page,
+        route=route,
+        title="Workflows · AgentFlow",
+        on_load=WorkflowsState.load,
+    )

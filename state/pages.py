@@ -27,21 +27,6 @@ class EmptyPage:
 
 EMPTY_PAGES = (
     EmptyPage(
-        "/workflows", "Workflows", "Design agent workflows as graphs of steps.", "workflow",
-        "No workflows yet",
-        "A workflow connects a trigger to LLM calls, HTTP actions, branches, loops and "
-        "human approvals. Start from a template, or import an agentflow/v1 file with "
-        "`agentflow run` while the visual builder is on its way.",
-        "Browse templates", "/templates",
-    ),
-    EmptyPage(
-        "/executions", "Executions", "Every run, live, with each step's input and output.",
-        "activity", "No runs yet",
-        "When a workflow runs from a click, a webhook or a schedule, its steps appear here "
-        "as they happen, with duration, tokens and cost.",
-        "Go to workflows", "/workflows",
-    ),
-    EmptyPage(
         "/templates", "Templates", "Ready-made workflows to start from.", "layout-template",
         "The gallery is empty",
         "Templates are complete workflows (ticket triage, document Q&A, daily digests) that "

@@ -85,18 +85,22 @@ def runs() -> None:
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 500))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def list_command(status: str | None, limit: int, as_json: bool) -> None:
-    from agentflow.services.dispatch import list_runs
+    from agentflow.services.run_queries import RunFilter, query_runs
 
-    rows = list_runs(_urls().database_url, status=status, limit=limit)
+    try:
+        filters = RunFilter(status=status, page_size=limit)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--status") from None
+    rows = query_runs(_urls().database_url, filters).rows
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json.dumps(rows, indent=2, default=str))
         return
     if not rows:
         click.echo("no runs yet: start one with `agentflow submit FILE`")
         return
     for row in rows:
         click.echo(
-            f"{row['run_id']}  {row['status']:<10} {row['created_at']}  "
+            f"{row['run_id']}  {row['status']:<10} {row['created_at']:%Y-%m-%d %H:%M:%S}  "
             f"${row['cost_usd']:.4f}  {row['workflow']}"
         )
 

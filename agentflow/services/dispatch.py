@@ -197,28 +197,3 @@ async def rerun_from(
     new_run = await asyncio.to_thread(_prepare_rerun, database_url, run_id, node, new_input, org_id)
     await enqueue(queue, database_url, new_run)
     return new_run
-
-
-def list_runs(
-    database_url: str,
-    *,
-    org_id: uuid.UUID = LOCAL_ORG_ID,
-    status: str | None = None,
-    limit: int = 50,
-) -> list[dict[str, Any]]:
-    with session_scope(database_url) as session:
-        query = select(Run).where(Run.org_id == org_id)  # type: ignore[arg-type]
-        if status:
-            query = query.where(Run.status == status)  # type: ignore[arg-type]
-        runs = session.execute(query.order_by(Run.created_at.desc()).limit(limit)).scalars()  # type: ignore[attr-defined]
-        return [
-            {
-                "run_id": str(run.id),
-                "workflow": run.document.get("name"),
-                "status": run.status,
-                "trigger": run.trigger,
-                "created_at": run.created_at.isoformat(timespec="seconds"),
-                "cost_usd": float(run.cost_usd),
-            }
-            for run in runs
-        ]

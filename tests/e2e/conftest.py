@@ -64,6 +64,8 @@ def app_url(
 
 def stop_like_ctrl_c(process: subprocess.Popen[bytes], port: int) -> None:
     """Ctrl-C must stop the worker and the web app and exit cleanly."""
+    if process.poll() is not None:
+        return  # it already exited; the start-up error says why
     children = psutil.Process(process.pid).children(recursive=True)
     process.send_signal(signal.SIGINT)
     try:

@@ -34,15 +34,14 @@ def test_every_sidebar_page_opens(page: Page, item: object) -> None:
     expect(page.get_by_test_id(f"nav-{item.label.lower()}")).to_have_attribute(
         "aria-current", "page"
     )
-    empty = page.get_by_test_id("empty-state").first
-    expect(empty).to_be_visible()
-    if item.route in EMPTY_TITLES:
+    if item.route in EMPTY_TITLES:  # pages whose area is not built yet
+        empty = page.get_by_test_id("empty-state").first
         expect(empty.get_by_role("heading")).to_have_text(EMPTY_TITLES[item.route])
-    expect(empty.get_by_test_id("empty-state-action")).to_be_visible()
+        expect(empty.get_by_test_id("empty-state-action")).to_be_visible()
 
 
 def test_the_empty_state_action_leads_somewhere_real(page: Page) -> None:
-    page.goto("/executions")
+    page.goto("/analytics")
     page.get_by_test_id("empty-state-action").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Workflows")
 

@@ -1,0 +1,92 @@
+"""Reading runs: filtered, paginated lists for the Executions page, the CLI and the API."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import col
+
+from agentflow.db.engine import session_scope
+from agentflow.db.models import LOCAL_ORG_ID
+from agentflow.db.runs import Run, Workflow
+
+RUN_STATUSES = ("queued", "running", "waiting", "succeeded", "failed", "cancelled", "timed_out")
+MAX_PAGE_SIZE = 200
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    workflow_id: uuid.UUID | None = None
+    status: str | None = None
+    since: datetime | None = None  # created at or after
+    until: datetime | None = None  # created before
+    page: int = 1
+    page_size: int = 25
+
+    def __post_init__(self) -> None:
+        if self.status is not None and self.status not in RUN_STATUSES:
+            raise ValueError(f"unknown run status {self.status!r}")
+        if self.page < 1 or not 1 <= self.page_size <= MAX_PAGE_SIZE:
+            raise ValueError("page starts at 1 and page_size is 1 to 200")
+
+
+@dataclass
+class RunPage:
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def _row(run: Run, workflow_name: str | None) -> dict[str, Any]:
+    duration = None
+    if run.started_at and run.finished_at:
+        duration = (run.finished_at - run.started_at).total_seconds()
+    return {
+        "run_id": str(run.id),
+        "workflow_id": str(run.workflow_id) if run.workflow_id else None,
+        "workflow": workflow_name or run.document.get("name") or "(ad hoc)",
+        "status": run.status,
+        "trigger": run.trigger,
+        "created_at": run.created_at,
+        "started_at": run.started_at,
+        "duration_s": duration,
+        "cost_usd": float(run.cost_usd),
+    }
+
+
+def query_runs(
+    database_url: str, filters: RunFilter = RunFilter(), *, org_id: uuid.UUID = LOCAL_ORG_ID
+) -> RunPage:
+    conditions = [col(Run.org_id) == org_id]
+    if filters.workflow_id:
+        conditions.append(col(Run.workflow_id) == filters.workflow_id)
+    if filters.status:
+        conditions.append(col(Run.status) == filters.status)
+    if filters.since:
+        conditions.append(col(Run.created_at) >= filters.since)
+    if filters.until:
+        conditions.append(col(Run.created_at) < filters.until)
+    with session_scope(database_url) as session:
+        total = session.execute(
+            select(func.count()).select_from(Run).where(*conditions)
+        ).scalar_one()
+        rows = session.execute(
+            select(Run, col(Workflow.name))
+            .outerjoin(Workflow, col(Workflow.id) == col(Run.workflow_id))
+            .where(*conditions)
+            .order_by(col(Run.created_at).desc(), col(Run.id))
+            .offset((filters.page - 1) * filters.page_size)
+            .limit(filters.page_size)
+        ).all()
+        return RunPage(
+            [_row(run, name) for run, name in rows], total, filters.page, filters.page_size
+        )

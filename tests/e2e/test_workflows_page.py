@@ -1,0 +1,112 @@
+"""The Workflows page in a real browser."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import yaml
+from playwright.sync_api import Page, expect
+
+from agentflow.services import workflows as svc
+from tests.integration.conftest import workflow
+
+GOOD = workflow(
+    [{"id": "hello", "type": "template", "config": {"template": "hi"}}], [("start", "hello")]
+)
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+
+
+def rows(page: Page):  # type: ignore[no-untyped-def]
+    return page.get_by_test_id("workflow-row")
+
+
+def row_action(page: Page, name: str, action: str) -> None:
+    exact_name = page.get_by_role("link", name=name, exact=True)
+    rows(page).filter(has=exact_name).get_by_test_id("row-menu").click()
+    page.get_by_role("menuitem", name=action).click()
+
+
+def test_create_opens_the_new_workflow_and_lists_it(page: Page, clean_db: str) -> None:
+    page.goto("/workflows")
+    expect(page.get_by_test_id("empty-state")).to_be_visible()
+    page.get_by_role("button", name="New workflow").click()
+    page.get_by_test_id("create-workflow").click()
+    expect(page.get_by_text("a workflow needs a name")).to_be_visible()  # nothing lost
+    page.get_by_test_id("new-workflow-name").fill("Ticket triage")
+    page.get_by_test_id("create-workflow").click()
+    expect(page).to_have_url(re.compile(rf"/workflows/{UUID}$"))
+    page.goto("/workflows")
+    expect(rows(page)).to_have_count(1)
+    expect(rows(page).first).to_contain_text("Ticket triage")
+    expect(rows(page).first).to_contain_text("draft")
+
+
+def test_import_shows_every_problem_per_node_then_imports(page: Page, clean_db: str) -> None:
+    broken = {
+        **GOOD,
+        "nodes": [*GOOD["nodes"], {"id": "ghost", "type": "teleport", "config": {}}],
+        "edges": [*GOOD["edges"], {"source": "hello", "target": "nowhere"}],
+    }
+    page.goto("/workflows")
+    page.get_by_role("button", name="Import").click()
+    page.get_by_test_id("import-text").fill(yaml.safe_dump(broken))
+    page.get_by_test_id("import-submit").click()
+    problems = page.get_by_test_id("import-problems")
+    expect(problems).to_contain_text("ghost")
+    expect(problems).to_contain_text("teleport")
+    expect(problems).to_contain_text("nowhere")
+    assert svc.list_workflows(clean_db) == []  # nothing stored
+    page.get_by_test_id("import-text").fill(json.dumps({**GOOD, "name": "Imported"}))
+    page.get_by_test_id("import-submit").click()
+    expect(page).to_have_url(re.compile(rf"/workflows/{UUID}$"))
+    assert [w.name for w in svc.list_workflows(clean_db)] == ["Imported"]
+
+
+def test_search_filter_rename_duplicate_delete_and_export(page: Page, clean_db: str) -> None:
+    draft = svc.create_workflow(clean_db, "Alpha draft")
+    published = svc.import_workflow(clean_db, json.dumps({**GOOD, "name": "Beta live"}))
+    svc.publish(clean_db, published)
+    assert draft
+    page.goto("/workflows")
+    expect(rows(page)).to_have_count(2)
+    page.get_by_test_id("workflow-search").fill("beta")
+    expect(rows(page)).to_have_count(1)
+    expect(rows(page).first).to_contain_text("Beta live")
+    page.get_by_test_id("workflow-search").fill("")
+    expect(rows(page)).to_have_count(2)
+    page.get_by_test_id("status-filter").click()
+    page.get_by_role("option", name="draft").click()
+    expect(rows(page)).to_have_count(1)
+    expect(rows(page).first).to_contain_text("Alpha draft")
+    page.get_by_test_id("status-filter").click()
+    page.get_by_role("option", name="all").click()
+
+    row_action(page, "Alpha draft", "Rename")
+    page.get_by_test_id("rename-input").fill("Alpha renamed")
+    page.get_by_test_id("rename-submit").click()
+    expect(rows(page).filter(has_text="Alpha renamed")).to_have_count(1)
+
+    row_action(page, "Beta live", "Duplicate")
+    expect(rows(page).filter(has_text="Copy of Beta live")).to_have_count(1)
+
+    with page.expect_download() as download:
+        row_action(page, "Beta live", "Export JSON")
+    exported = json.loads(download.value.path().read_text())
+    assert exported["name"] == "Beta live" and exported["nodes"] == GOOD["nodes"]
+
+    row_action(page, "Alpha renamed", "Delete…")
+    page.get_by_role("button", name="Cancel").click()
+    expect(rows(page)).to_have_count(3)  # nothing deleted without confirmation
+    row_action(page, "Alpha renamed", "Delete…")
+    page.get_by_test_id("confirm-delete").click()
+    expect(rows(page)).to_have_count(2)
+    assert {w.name for w in svc.list_workflows(clean_db)} == {"Beta live", "Copy of Beta live"}
+
+
+def test_names_render_as_text_never_as_html(page: Page, clean_db: str) -> None:
+    svc.create_workflow(clean_db, '<img src=x onerror="window.pwned=1"><b>bold</b>')
+    page.goto("/workflows")
+    expect(rows(page).first).to_contain_text('<img src=x onerror="window.pwned=1"><b>bold</b>')
+    assert page.evaluate("window.pwned") is None
+    assert rows(page).first.locator("b").count() == 0
