@@ -16,25 +16,12 @@ from typing import Any
 from sqlalchemy import text
 
 from agentflow.db.engine import session_scope
-from agentflow.db.leases import Lease, LeaseLost, acquire, release
+from agentflow.db.leases import Lease, LeaseLost, acquire, release, renew
 from agentflow.services.dispatch import enqueue
 from agentflow.services.events import publish_event
 from agentflow.services.runs import execute_run
 
 log = logging.getLogger("agentflow.worker")
-
-
-def _renew_and_read_cancel(database_url: str, lease: Lease) -> tuple[bool, bool]:
-    """Extend the lease; returns (still ours, cancellation requested)."""
-    with session_scope(database_url) as session:
-        row = session.execute(
-            text(
-                "UPDATE runs SET lease_expires_at = now() + make_interval(secs => :ttl) "
-                "WHERE id = :run_id AND fencing_token = :token RETURNING cancel_requested"
-            ),
-            {"ttl": lease.ttl_s, "run_id": lease.run_id, "token": lease.token},
-        ).one_or_none()
-    return (row is not None, bool(row[0]) if row else False)
 
 
 async def keep_lease(
@@ -49,9 +36,7 @@ async def keep_lease(
     while True:
         await asyncio.sleep(interval_s)
         try:
-            ours, cancel_requested = await asyncio.to_thread(
-                _renew_and_read_cancel, database_url, lease
-            )
+            ours, cancel_requested = await asyncio.to_thread(renew, database_url, lease)
         except Exception as exc:  # database restarting: the fenced writes stay safe
             log.warning("lease renewal for %s failed: %s", lease.run_id, exc)
             continue

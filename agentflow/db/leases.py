@@ -59,17 +59,21 @@ def acquire(database_url: str, run_id: uuid.UUID, owner: str, ttl_s: float) -> L
     return None if token is None else Lease(run_id, owner, int(token), ttl_s)
 
 
-def renew(database_url: str, lease: Lease) -> bool:
-    """Extend the lease; False when it is no longer ours."""
+def renew(database_url: str, lease: Lease) -> tuple[bool, bool]:
+    """Extend the lease; returns (still ours, cancellation requested).
+
+    Reading the cancel flag here means a running run notices a cancel within one
+    renewal period, without a query of its own.
+    """
     with session_scope(database_url) as session:
-        renewed = session.execute(
+        row = session.execute(
             text(
                 "UPDATE runs SET lease_expires_at = now() + make_interval(secs => :ttl) "
-                "WHERE id = :run_id AND fencing_token = :token RETURNING 1"
+                "WHERE id = :run_id AND fencing_token = :token RETURNING cancel_requested"
             ),
             {"ttl": lease.ttl_s, "run_id": lease.run_id, "token": lease.token},
-        ).scalar_one_or_none()
-    return renewed is not None
+        ).one_or_none()
+    return (row is not None, bool(row[0]) if row else False)
 
 
 def release(database_url: str, lease: Lease) -> None:
