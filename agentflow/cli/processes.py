@@ -94,7 +94,10 @@ def up() -> None:
     def request_stop(signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
+    # Installed explicitly: a process started in the background by a script inherits
+    # SIGINT as ignored, and Ctrl-C must still stop everything.
     signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
     exit_code = 0
     try:
         supervisor.start("worker", [sys.executable, "-m", "agentflow.cli", "worker"], env, ".")
