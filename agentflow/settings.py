@@ -96,6 +96,19 @@ class Settings(BaseSettings):
     def uses_embedded_services(self) -> bool:
         return self.database_url is None or self.redis_url is None
 
+    # Accounts. Outgoing mail (password resets, invitations): smtp://user:pass@host:587
+    # (STARTTLS when the server offers it) or smtps://user:pass@host:465. Unset: the
+    # message, link included, goes to the server log instead.
+    smtp_url: str | None = None
+    smtp_from: str = "AgentFlow <no-reply@localhost>"
+    session_ttl_s: int = Field(default=14 * 24 * 3600, ge=300, le=90 * 24 * 3600)
+    # Failed logins allowed per account and per client IP within the window.
+    login_max_failures_per_account: int = Field(default=5, ge=1, le=1000)
+    login_max_failures_per_ip: int = Field(default=20, ge=1, le=100_000)
+    login_window_s: int = Field(default=15 * 60, ge=10, le=24 * 3600)
+    password_reset_ttl_s: int = Field(default=3600, ge=60, le=24 * 3600)
+    invitation_ttl_s: int = Field(default=7 * 24 * 3600, ge=300, le=30 * 24 * 3600)
+
 
 def _generated_secret_path(settings: Settings) -> Path:
     return settings.data_dir / "secret_key"

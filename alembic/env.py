@@ -6,6 +6,7 @@ from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
 # Imported for their side effect: they register the tables on SQLModel.metadata.
+import agentflow.db.accounts
 import agentflow.db.models
 import agentflow.db.runs  # noqa: F401
 from agentflow.db.engine import sqlalchemy_url

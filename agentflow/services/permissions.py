@@ -1,0 +1,164 @@
+"""Who may do what: roles, API key scopes, the permission matrix and ``require``.
+
+Every service that changes or reads a tenant's data takes an :class:`Actor` and
+calls :func:`require` first. The actor's organisation comes from the session or
+the API key, never from a request body.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    ADMIN = "admin"
+    EDITOR = "editor"
+    VIEWER = "viewer"
+
+
+# Higher ranks may grant, change and remove lower or equal ranks, never higher ones.
+RANK = {Role.VIEWER: 0, Role.EDITOR: 1, Role.ADMIN: 2, Role.OWNER: 3}
+
+
+class Scope(StrEnum):
+    READ = "read"
+    RUN = "run"
+    WRITE = "write"
+
+
+class Action(StrEnum):
+    WORKFLOW_READ = "workflow.read"
+    WORKFLOW_WRITE = "workflow.write"
+    WORKFLOW_DELETE = "workflow.delete"
+    WORKFLOW_PUBLISH = "workflow.publish"
+    RUN_READ = "run.read"
+    RUN_START = "run.start"
+    RUN_CANCEL = "run.cancel"
+    RUN_APPROVE = "run.approve"
+    MEMBER_READ = "member.read"
+    MEMBER_INVITE = "member.invite"
+    MEMBER_REMOVE = "member.remove"
+    MEMBER_CHANGE_ROLE = "member.change_role"
+    API_KEY_MANAGE = "api_key.manage"
+    SECRET_READ_NAMES = "secret.read_names"  # noqa: S105 - an action name
+    SECRET_WRITE = "secret.write"  # noqa: S105 - an action name
+    AUDIT_READ = "audit.read"
+    ORG_UPDATE = "org.update"
+
+
+A = Action
+_VIEWER = frozenset({A.WORKFLOW_READ, A.RUN_READ, A.MEMBER_READ})
+_EDITOR = _VIEWER | {
+    A.WORKFLOW_WRITE,
+    A.WORKFLOW_DELETE,
+    A.WORKFLOW_PUBLISH,
+    A.RUN_START,
+    A.RUN_CANCEL,
+    A.RUN_APPROVE,
+    A.SECRET_READ_NAMES,
+}
+_ADMIN = _EDITOR | {
+    A.MEMBER_INVITE,
+    A.MEMBER_REMOVE,
+    A.MEMBER_CHANGE_ROLE,
+    A.API_KEY_MANAGE,
+    A.SECRET_WRITE,
+    A.AUDIT_READ,
+    A.ORG_UPDATE,
+}
+
+# The permission matrix: role → the actions it may take. Owners differ from admins
+# in the rank rules (only an owner grants, demotes or removes an owner).
+ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
+    Role.OWNER: _ADMIN,
+    Role.ADMIN: _ADMIN,
+    Role.EDITOR: _EDITOR,
+    Role.VIEWER: _VIEWER,
+}
+
+# What an API key may do, by scope. Keys never manage members, keys or secrets.
+SCOPE_ACTIONS: dict[Scope, frozenset[Action]] = {
+    Scope.READ: frozenset({A.WORKFLOW_READ, A.RUN_READ}),
+    Scope.RUN: frozenset({A.RUN_START, A.RUN_CANCEL, A.RUN_APPROVE}),
+    Scope.WRITE: frozenset({A.WORKFLOW_WRITE, A.WORKFLOW_DELETE, A.WORKFLOW_PUBLISH}),
+}
+
+
+class Forbidden(Exception):
+    def __init__(self, message: str = "you are not allowed to do this") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(Exception):
+    """Base of every "no such object" error; the same for missing and for another org's."""
+
+    what = "object"
+
+    def __init__(self) -> None:
+        self.message = f"{self.what} not found"
+        super().__init__(self.message)
+
+
+class InvalidInput(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, in which organisation, from where. Made by the session or key check."""
+
+    org_id: uuid.UUID
+    user_id: uuid.UUID | None = None
+    role: Role | None = None
+    api_key_id: uuid.UUID | None = None
+    scopes: frozenset[Scope] = field(default_factory=frozenset)
+    label: str = ""
+    ip: str = ""
+    user_agent: str = ""
+
+    @property
+    def kind(self) -> str:
+        return "api_key" if self.api_key_id is not None else "user"
+
+    def allowed(self, action: Action) -> bool:
+        if self.api_key_id is not None:
+            return any(action in SCOPE_ACTIONS[scope] for scope in self.scopes)
+        return self.role is not None and action in ROLE_ACTIONS[self.role]
+
+
+def require(actor: Actor, action: Action) -> None:
+    if not actor.allowed(action):
+        who = "this API key's scopes do" if actor.api_key_id else "your role does"
+        raise Forbidden(f"{who} not allow {action.value}")
+
+
+def require_rank(actor: Actor, role: Role) -> None:
+    """An actor may only grant, change or remove roles up to its own."""
+    if actor.role is None or RANK[role] > RANK[actor.role]:
+        raise Forbidden(f"only an owner can grant or change the {role.value} role")
+
+
+Body = TypeVar("Body", bound=BaseModel)
+
+
+def parse_input(model: type[Body], data: Body | dict[str, Any]) -> Body:
+    """A create/update body as its model: unknown fields (id, org_id, role…) are refused."""
+    if isinstance(data, model):
+        return data
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            f"{'.'.join(str(part) for part in error['loc']) or 'body'}: {error['msg']}"
+            for error in exc.errors()
+        ]
+        raise InvalidInput("; ".join(problems)) from None
