@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from agentflow import __version__
+from agentflow.cli.bench import bench
 from agentflow.cli.doctor import doctor
 from agentflow.cli.processes import migrate, up, web, worker
 from agentflow.cli.run import run_command
@@ -25,7 +26,7 @@ def version() -> None:
     click.echo(f"agentflow {__version__}")
 
 
-for command in (up, web, worker, migrate, services, doctor, run_command, submit, runs):
+for command in (up, web, worker, migrate, services, doctor, run_command, submit, runs, bench):
     cli.add_command(command)
 
 
