@@ -11,7 +11,7 @@ Ready nodes run concurrently, at most ``max_parallel`` at a time.
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,23 +30,39 @@ class GraphState:
 
     records: dict[str, StepRecord] = field(default_factory=dict)
     failure: StepRecord | None = None  # the step that failed the run (on_error: fail)
+    # ``nodes`` as templates see it, kept up to date as steps resolve (see visible_output).
+    scope_nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def resolve(self, record: StepRecord) -> None:
+        self.records[record.node] = record
+        output = visible_output(record)
+        if output is not _INVISIBLE:
+            self.scope_nodes[record.node] = {"output": output}
 
     def outputs(self) -> dict[str, Any]:
-        """Outputs visible to templates: succeeded steps, and routed failures as errors."""
-        visible: dict[str, Any] = {}
-        for node_id, record in self.records.items():
-            if record.status == "succeeded":
-                visible[node_id] = record.output
-            elif record.status == "failed" and record.error is not None:
-                visible[node_id] = {"error": record.error.as_dict()}
-        return visible
+        return {node: entry["output"] for node, entry in self.scope_nodes.items()}
 
     @property
     def waiting(self) -> list[str]:
         return [node for node, record in self.records.items() if record.status == "waiting"]
 
 
+_INVISIBLE = object()
+
+
+def visible_output(record: StepRecord) -> Any:
+    """What templates see of a step: its output, or for a routed failure its error."""
+    if record.status == "succeeded":
+        return record.output
+    if record.status == "failed" and record.error is not None:
+        return {"error": record.error.as_dict()}
+    return _INVISIBLE
+
+
 class GraphScheduler:
+    """Runs a graph; each step resolution touches only its successors, so a run costs
+    time linear in its nodes and edges."""
+
     def __init__(
         self,
         nodes: list[Node],
@@ -58,36 +74,38 @@ class GraphScheduler:
         previous: Mapping[str, StepRecord] | None = None,
     ) -> None:
         self.nodes = {node.id: node for node in nodes}
-        self.incoming: dict[str, list[Edge]] = defaultdict(list)
+        self.outgoing: dict[str, list[Edge]] = defaultdict(list)
+        self.unresolved_in: dict[str, int] = dict.fromkeys(self.nodes, 0)
+        self.live_in: dict[str, int] = dict.fromkeys(self.nodes, 0)
         for edge in edges:
-            self.incoming[edge.target].append(edge)
+            self.outgoing[edge.source].append(edge)
+            self.unresolved_in[edge.target] += 1
+        self.in_degree = dict(self.unresolved_in)
         self.steps = steps
-        self.base_scope = base_scope
         self.previous = dict(previous or {})
         self.semaphore = asyncio.Semaphore(max_parallel)
         self.state = GraphState()
+        # Templates only reference upstream nodes, whose outputs are final once they
+        # resolve, so every step can share this one scope (no per-step copy).
+        self.scope = {**base_scope, "nodes": self.state.scope_nodes}
+        # Nodes whose incoming edges are all resolved, in the document's order.
+        self.ready = deque(n for n, count in self.unresolved_in.items() if count == 0)
 
     # -- edge and readiness rules ----------------------------------------------------
 
-    def _edge_liveness(self, edge: Edge) -> bool | None:
-        """True live, False dead, None not yet resolved."""
-        source = self.state.records.get(edge.source)
-        if source is None or source.status not in RESOLVED:
-            return None
-        return edge.source_handle in source.handles
+    def _resolved(self, record: StepRecord) -> None:
+        """Record a final outcome and resolve the node's outgoing edges."""
+        self.state.resolve(record)
+        for edge in self.outgoing.get(record.node, []):
+            if edge.source_handle in record.handles:
+                self.live_in[edge.target] += 1
+            self.unresolved_in[edge.target] -= 1
+            if self.unresolved_in[edge.target] == 0:
+                self.ready.append(edge.target)
 
-    def _readiness(self, node_id: str) -> str | None:
-        """'run', 'skip', or None while some incoming edge is unresolved."""
-        states = [self._edge_liveness(edge) for edge in self.incoming.get(node_id, [])]
-        if any(state is None for state in states):
-            return None
-        if states and not any(states):
-            return "skip"
-        return "run"
-
-    def _scope(self) -> dict[str, Any]:
-        outputs = self.state.outputs()
-        return {**self.base_scope, "nodes": {k: {"output": v} for k, v in outputs.items()}}
+    def _should_skip(self, node_id: str) -> bool:
+        """All incoming edges are resolved: skip when there were some and none is live."""
+        return self.in_degree[node_id] > 0 and self.live_in[node_id] == 0
 
     # -- execution ---------------------------------------------------------------------
 
@@ -101,10 +119,13 @@ class GraphScheduler:
                     return self.state
                 done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
-                    node_id = running.pop(task)
+                    running.pop(task)
                     record = task.result()
-                    self.state.records[node_id] = record
-                    if record.status == "failed" and self.nodes[node_id].on_error == "fail":
+                    if record.status in RESOLVED:
+                        self._resolved(record)
+                    else:  # waiting: recorded, but its edges stay unresolved
+                        self.state.records[record.node] = record
+                    if record.status == "failed" and self.nodes[record.node].on_error == "fail":
                         self.state.failure = record
                 if self.state.failure is not None:
                     await _cancel_all(running)
@@ -114,27 +135,17 @@ class GraphScheduler:
             await _cancel_all(running)
 
     async def _start_ready(self, running: dict[asyncio.Task[StepRecord], str]) -> None:
-        # Skips cascade without starting tasks, so repeat until nothing changes.
-        progressed = True
-        while progressed:
-            progressed = False
-            busy = set(running.values())
-            for node_id in self.nodes:
-                if node_id in self.state.records or node_id in busy:
-                    continue
-                readiness = self._readiness(node_id)
-                if readiness == "skip":
-                    await self._skip(node_id)
-                    progressed = True
-                elif readiness == "run":
-                    reused = self._reusable(node_id)
-                    if reused is not None:
-                        self.state.records[node_id] = reused
-                        progressed = True
-                        continue
-                    task = asyncio.create_task(self._run_node(node_id))
-                    running[task] = node_id
-                    busy.add(node_id)
+        # Skips and reused steps resolve at once and may make more nodes ready.
+        while self.ready:
+            node_id = self.ready.popleft()
+            if self._should_skip(node_id):
+                await self._skip(node_id)
+                continue
+            reused = self._reusable(node_id)
+            if reused is not None:
+                self._resolved(reused)
+                continue
+            running[asyncio.create_task(self._run_node(node_id))] = node_id
 
     def _reusable(self, node_id: str) -> StepRecord | None:
         """A step recorded as finished by an earlier execution of this run is not redone."""
@@ -145,14 +156,12 @@ class GraphScheduler:
 
     async def _run_node(self, node_id: str) -> StepRecord:
         async with self.semaphore:
-            return await self.steps.run(
-                self.nodes[node_id], self._scope(), self.previous.get(node_id)
-            )
+            return await self.steps.run(self.nodes[node_id], self.scope, self.previous.get(node_id))
 
     async def _skip(self, node_id: str) -> None:
         now = utcnow()
         record = StepRecord(node=node_id, status="skipped", started_at=now, finished_at=now)
-        self.state.records[node_id] = record
+        self._resolved(record)
         await self.steps.recorder.step_changed(self.steps.run_id, record)
 
 
