@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 import uuid
@@ -11,13 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import col
 
-from agentflow.db.engine import session_scope
-from agentflow.db.leases import check_fence
+from agentflow.db.engine import get_engine, session_scope
+from agentflow.db.leases import LeaseLost, check_fence
 from agentflow.db.runs import (
     ApprovalDecisionRow,
     Run,
@@ -118,38 +118,50 @@ class PostgresRecorder:
         return event.id
 
     def _save_step(self, run_id: uuid.UUID, step: StepRecord) -> int:
+        """Fence check, step upsert and event row in ONE autocommitted statement.
+
+        Steps are the hot path (two writes per step), so this is a single round trip.
+        ``FOR SHARE`` on the run row makes a concurrent takeover (which updates that
+        row) wait until this write is committed, or see it refused after.
+        """
         mask = self.masker.mask
-        values: dict[str, Any] = {
+        error = mask(step.error.as_dict()) if step.error else None
+        event = {
+            "attempts": step.attempts,
+            "started_at": _iso(step.started_at),
+            "finished_at": _iso(step.finished_at),
+            "error": error,
+            "cost_usd": step.cost_usd,
+        }
+        params = {
+            "run_id": run_id,
+            "token": self.fencing_token,
+            "step_id": uuid.uuid4(),
+            "org_id": self.org_id,
+            "node": step.node,
             "status": step.status,
             "attempts": step.attempts,
             "started_at": step.started_at,
             "finished_at": step.finished_at,
-            "input": mask(step.input),
-            "output": mask(step.output),
-            "error": mask(step.error.as_dict()) if step.error else None,
-            "handles": step.handles,
+            "input": _jsonb(mask(step.input)),
+            "output": _jsonb(mask(step.output)),
+            "error": _jsonb(error),
+            "handles": _jsonb(step.handles),
             "wait_until": step.wait_until,
             "prompt_tokens": step.prompt_tokens,
             "completion_tokens": step.completion_tokens,
             "cost_usd": step.cost_usd,
+            "event": json.dumps(event),
         }
-        statement = insert(Step).values(
-            id=uuid.uuid4(), org_id=self.org_id, run_id=run_id, node_id=step.node, **values
-        )
-        statement = statement.on_conflict_do_update(constraint="uq_steps_run_node", set_=values)
-        with session_scope(self.database_url) as session:
-            check_fence(session, run_id, self.fencing_token)
-            session.execute(statement)
-            return self._event(
-                session, run_id, "step", step.node, step.status,
-                {
-                    "attempts": step.attempts,
-                    "started_at": _iso(step.started_at),
-                    "finished_at": _iso(step.finished_at),
-                    "error": values["error"],
-                    "cost_usd": step.cost_usd,
-                },
-            )  # fmt: skip
+        with get_engine(self.database_url).connect() as connection:
+            event_id = (
+                connection.execution_options(isolation_level="AUTOCOMMIT")
+                .execute(SAVE_STEP, params)
+                .scalar_one_or_none()
+            )
+        if event_id is None:
+            raise LeaseLost(run_id)
+        return int(event_id)
 
     def _save_run(
         self, run_id: uuid.UUID, status: RunStatus, output: Any, error: StepError | None
@@ -190,6 +202,45 @@ class PostgresRecorder:
                 )  # fmt: skip
             error_data = self.masker.mask(error.as_dict()) if error else None
             return self._event(session, run_id, "run", None, status, {"error": error_data})
+
+
+def _jsonb(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, default=str)
+
+
+# The run row must exist and, when a fencing token is given, still carry it.
+SAVE_STEP = text(
+    """
+    WITH fence AS (
+        SELECT id FROM runs
+        WHERE id = :run_id
+          AND (CAST(:token AS bigint) IS NULL OR fencing_token = CAST(:token AS bigint))
+        FOR SHARE
+    ), saved AS (
+        INSERT INTO steps (id, org_id, run_id, node_id, status, attempts, started_at,
+                           finished_at, input, output, error, handles, wait_until,
+                           prompt_tokens, completion_tokens, cost_usd)
+        SELECT :step_id, :org_id, fence.id, :node, :status, :attempts, :started_at,
+               :finished_at, CAST(:input AS jsonb), CAST(:output AS jsonb),
+               CAST(:error AS jsonb), CAST(:handles AS jsonb), :wait_until,
+               :prompt_tokens, :completion_tokens, :cost_usd
+        FROM fence
+        ON CONFLICT ON CONSTRAINT uq_steps_run_node DO UPDATE SET
+            status = EXCLUDED.status, attempts = EXCLUDED.attempts,
+            started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at,
+            input = EXCLUDED.input, output = EXCLUDED.output, error = EXCLUDED.error,
+            handles = EXCLUDED.handles, wait_until = EXCLUDED.wait_until,
+            prompt_tokens = EXCLUDED.prompt_tokens,
+            completion_tokens = EXCLUDED.completion_tokens, cost_usd = EXCLUDED.cost_usd
+        RETURNING 1
+    )
+    -- A data-modifying WITH runs exactly once, whether or not it is read.
+    INSERT INTO run_events (org_id, run_id, kind, node_id, status, data, created_at)
+    SELECT :org_id, fence.id, 'step', :node, :status, CAST(:event AS jsonb), now()
+    FROM fence
+    RETURNING id
+    """
+)
 
 
 def _iso(value: datetime | None) -> str | None:
