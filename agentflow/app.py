@@ -14,6 +14,8 @@ from fastapi import FastAPI
 from agentflow import __version__
 from state import system
 from state.api_docs import mount_docs
+from state.builder import BuilderState
+from state.builder_page import builder_page
 from state.pages import EMPTY_PAGES, EmptyPage, make_empty_page, settings_page
 
 
@@ -50,3 +52,9 @@ app.add_page(
     on_load=system.SystemState.refresh,
 )
 app.add_page(_page_component(EMPTY_PAGES[0]), route="/", title="AgentFlow")
+app.add_page(
+    builder_page,
+    route="/workflows/[workflow_id]",
+    title="Builder · AgentFlow",
+    on_load=BuilderState.load,
+)
