@@ -14,6 +14,8 @@ from fastapi import FastAPI
 from agentflow import __version__
 from state import system
 from state.api_docs import mount_docs
+from state.builder import BuilderState
+from state.builder_page import builder_page
 from state.executions import ExecutionsState
 from state.executions_page import executions_page
 from state.pages import EMPTY_PAGES, EmptyPage, make_empty_page, settings_page
@@ -74,3 +76,9 @@ for route in ("/", "/workflows"):
         title="Workflows · AgentFlow",
         on_load=WorkflowsState.load,
     )
+app.add_page(
+    builder_page,
+    route="/workflows/[workflow_id]",
+    title="Builder · AgentFlow",
+    on_load=BuilderState.load,
+)

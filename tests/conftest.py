@@ -64,18 +64,35 @@ def redis_url(embedded: object) -> str:
     return embedded.valkey.url()
 
 
-@pytest.fixture
-def clean_db(database_url: str) -> Iterator[str]:
-    yield database_url
+def truncate_all(database_url: str) -> None:
     from sqlalchemy import inspect, text
+    from sqlalchemy.exc import OperationalError
 
     from agentflow.db.engine import get_engine
 
     engine = get_engine(database_url)
     tables = [t for t in inspect(engine).get_table_names() if t not in SEEDED_TABLES]
-    if tables:
-        with engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+    if not tables:
+        return
+    # In e2e tests the app's workers may still be writing a run the test started;
+    # TRUNCATE then deadlocks with them now and then: try again.
+    for attempt in range(5):
+        try:
+            with engine.begin() as connection:
+                connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+            return
+        except OperationalError:
+            if attempt == 4:
+                raise
+            time.sleep(0.2)
+
+
+@pytest.fixture
+def clean_db(database_url: str) -> Iterator[str]:
+    """An empty database (but for migration seeds) before and after the test."""
+    truncate_all(database_url)
+    yield database_url
+    truncate_all(database_url)
 
 
 @pytest.fixture

@@ -1,0 +1,191 @@
+// A textarea for templates, expressions and JSON with autocomplete of the names in
+// scope (input.*, env.*, nodes.<upstream>.output...). The text is kept locally so
+// typing never waits for the server; changes are sent debounced, and on blur.
+import React, { useEffect, useRef, useState } from "react";
+
+const SEND_DELAY_MS = 250;
+const MAX_ITEMS = 40;
+const TOKEN_CHAR = /[A-Za-z0-9_.]/;
+
+function tokenAt(text, caret, mode) {
+  let start = caret;
+  while (start > 0 && TOKEN_CHAR.test(text[start - 1])) start -= 1;
+  if (mode !== "expression") {
+    const open = text.lastIndexOf("{{", caret);
+    const close = text.lastIndexOf("}}", caret - 1);
+    if (open < 0 || close > open || open + 2 > start) return null;
+  }
+  return { start, token: text.slice(start, caret) };
+}
+
+function matches(suggestions, token) {
+  const lower = token.toLowerCase();
+  return (suggestions || [])
+    .filter((s) => s.insert.toLowerCase().startsWith(lower) && s.insert !== token)
+    .slice(0, MAX_ITEMS);
+}
+
+export function TemplateField(props) {
+  const {
+    value,
+    suggestions,
+    mode = "template",
+    rows = 3,
+    placeholder,
+    invalid,
+    resetKey,
+    testId,
+    fieldId,
+    onValueChange,
+  } = props;
+  const [text, setText] = useState(value ?? "");
+  const [menu, setMenu] = useState(null);
+  const area = useRef(null);
+  const timer = useRef(null);
+  const lastSent = useRef(value ?? "");
+  const handler = useRef(onValueChange);
+  handler.current = onValueChange;
+
+  useEffect(() => {
+    clearTimeout(timer.current);
+    setText(value ?? "");
+    lastSent.current = value ?? "";
+    setMenu(null);
+    // Only a different field (another node, another key) resets the text.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [resetKey]);
+
+  useEffect(() => {
+    const incoming = value ?? "";
+    if (incoming !== lastSent.current && document.activeElement !== area.current) {
+      setText(incoming);
+      lastSent.current = incoming;
+    }
+  }, [value]);
+
+  useEffect(() => () => clearTimeout(timer.current), []);
+
+  const send = (next) => {
+    clearTimeout(timer.current);
+    if (next === lastSent.current) return;
+    lastSent.current = next;
+    if (handler.current) handler.current(next);
+  };
+
+  const refreshMenu = (next, caret) => {
+    const found = tokenAt(next, caret, mode);
+    if (!found) {
+      setMenu(null);
+      return;
+    }
+    const items = matches(suggestions, found.token);
+    setMenu(items.length ? { items, index: 0, start: found.start, caret } : null);
+  };
+
+  const onChange = (event) => {
+    const next = event.target.value;
+    setText(next);
+    refreshMenu(next, event.target.selectionStart);
+    clearTimeout(timer.current);
+    timer.current = setTimeout(() => send(next), SEND_DELAY_MS);
+  };
+
+  const accept = (item) => {
+    if (!menu) return;
+    const before = text.slice(0, menu.start) + item.insert;
+    let after = text.slice(menu.caret);
+    if (mode !== "expression") {
+      const close = after.indexOf("}}");
+      const reopen = after.indexOf("{{");
+      if (close < 0 || (reopen >= 0 && reopen < close)) after = ` }}${after}`;
+    }
+    const next = before + after;
+    setText(next);
+    setMenu(null);
+    send(next);
+    window.requestAnimationFrame(() => {
+      if (area.current) {
+        area.current.focus();
+        area.current.setSelectionRange(before.length, before.length);
+      }
+    });
+  };
+
+  const onKeyDown = (event) => {
+    if (!menu) return;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      const step = event.key === "ArrowDown" ? 1 : -1;
+      const count = menu.items.length;
+      setMenu({ ...menu, index: (menu.index + step + count) % count });
+    } else if (event.key === "Enter" || event.key === "Tab") {
+      event.preventDefault();
+      accept(menu.items[menu.index]);
+    } else if (event.key === "Escape") {
+      event.preventDefault();
+      setMenu(null);
+    }
+  };
+
+  return (
+    <div className="af-tf">
+      <textarea
+        ref={area}
+        id={fieldId}
+        className={`af-tf-input${invalid ? " af-tf-invalid" : ""}`}
+        data-testid={testId}
+        value={text}
+        rows={rows}
+        placeholder={placeholder}
+        spellCheck={false}
+        aria-invalid={invalid ? "true" : "false"}
+        aria-autocomplete="list"
+        onChange={onChange}
+        onKeyDown={onKeyDown}
+        onClick={(event) => refreshMenu(text, event.target.selectionStart)}
+        onBlur={() => {
+          send(text);
+          window.setTimeout(() => setMenu(null), 150);
+        }}
+      />
+      {menu && (
+        <ul className="af-tf-menu" role="listbox" data-testid={testId ? `${testId}-suggestions` : undefined}>
+          {menu.items.map((item, index) => (
+            <li
+              key={item.insert}
+              role="option"
+              aria-selected={index === menu.index}
+              className={index === menu.index ? "af-tf-active" : ""}
+              onMouseDown={(event) => {
+                event.preventDefault();
+                accept(item);
+              }}
+            >
+              <span className="af-tf-label">{item.insert}</span>
+              {item.detail && <span className="af-tf-detail">{item.detail}</span>}
+            </li>
+          ))}
+        </ul>
+      )}
+      <style>{CSS}</style>
+    </div>
+  );
+}
+
+const CSS = `
+.af-tf { position: relative; width: 100%; }
+.af-tf-input { width: 100%; box-sizing: border-box; resize: vertical; min-height: 34px;
+  font-family: var(--code-font-family, ui-monospace, monospace); font-size: 12px; line-height: 1.5;
+  color: var(--gray-12); background: var(--color-surface, var(--gray-1)); border: 1px solid var(--gray-7);
+  border-radius: var(--radius-2, 6px); padding: 6px 8px; outline: none; }
+.af-tf-input:focus { border-color: var(--accent-8); box-shadow: 0 0 0 1px var(--accent-8); }
+.af-tf-invalid, .af-tf-invalid:focus { border-color: var(--red-9); box-shadow: 0 0 0 1px var(--red-9); }
+.af-tf-menu { position: absolute; z-index: 40; left: 0; right: 0; top: 100%; margin: 2px 0 0; padding: 4px;
+  list-style: none; max-height: 220px; overflow-y: auto; background: var(--color-panel-solid, white);
+  border: 1px solid var(--gray-6); border-radius: 8px; box-shadow: 0 8px 24px var(--black-a5, rgba(0,0,0,.18)); }
+.af-tf-menu li { display: flex; justify-content: space-between; gap: 8px; padding: 4px 8px; border-radius: 6px;
+  cursor: pointer; font-size: 12px; }
+.af-tf-menu li.af-tf-active, .af-tf-menu li:hover { background: var(--accent-4); }
+.af-tf-label { font-family: var(--code-font-family, monospace); color: var(--gray-12); }
+.af-tf-detail { color: var(--gray-10); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+`;

@@ -1,0 +1,429 @@
+"""The workflow builder in a real browser: drag, connect, configure, save, run.
+
+Workflows are created through the service (the list page is another area);
+everything else happens in the page, the way a person would do it.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect
+
+from agentflow.services import workflows
+from tests.conftest import wait_for
+
+NODE_WIDTH = 232  # flow_canvas.jsx .af-node
+SLOW = 30_000
+
+
+@pytest.fixture
+def wide_page(browser: Browser, app_url: str) -> Iterator[Page]:
+    context = browser.new_context(base_url=app_url, viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def create(database_url: str, name: str, document: dict[str, Any] | None = None) -> uuid.UUID:
+    return workflows.create_workflow(
+        database_url, f"{name} {uuid.uuid4().hex[:6]}", document=document
+    )
+
+
+def open_builder(page: Page, workflow_id: uuid.UUID, nodes: int) -> Locator:
+    page.goto(f"/workflows/{workflow_id}")
+    canvas = page.get_by_test_id("builder-canvas")
+    expect(canvas).to_have_attribute("data-node-count", str(nodes), timeout=SLOW)
+    return canvas
+
+
+def center(locator: Locator) -> tuple[float, float]:
+    box = locator.bounding_box()
+    assert box is not None
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def drop(page: Page, canvas: Locator, node_type: str, dx: float, dy: float) -> None:
+    """Drag a palette item onto the canvas, (dx, dy) flow units right of/below the trigger."""
+    trigger = page.get_by_test_id("node-start").bounding_box()
+    box = canvas.bounding_box()
+    assert trigger and box
+    scale = trigger["width"] / NODE_WIDTH
+    page.get_by_test_id(f"palette-{node_type}").drag_to(
+        canvas,
+        target_position={
+            "x": trigger["x"] - box["x"] + scale * (dx + 110),
+            "y": trigger["y"] - box["y"] + scale * (dy + 30),
+        },
+    )
+
+
+def connect(page: Page, source: str, handle: str, target: str) -> None:
+    """Drag from a node's output handle to another node's input handle."""
+    sx, sy = center(page.get_by_test_id(f"handle-{source}-{handle}"))
+    tx, ty = center(page.get_by_test_id(f"node-{target}").locator(".react-flow__handle.target"))
+    page.mouse.move(sx, sy)
+    page.mouse.down()
+    page.mouse.move((sx + tx) / 2, (sy + ty) / 2, steps=6)
+    page.mouse.move(tx, ty, steps=6)
+    page.mouse.up()
+
+
+def select_node(page: Page, node: str) -> None:
+    page.get_by_test_id(f"node-{node}").locator(".af-node-head").click()
+    expect(page.get_by_test_id("node-panel")).to_contain_text(node)
+
+
+def fill(page: Page, key: str, text: str) -> None:
+    field = page.get_by_test_id(f"field-{key}")
+    field.fill(text)
+    field.blur()
+
+
+def wait_saved(page: Page) -> None:
+    expect(page.get_by_test_id("save-status")).to_have_attribute(
+        "data-state", "saved", timeout=10_000
+    )
+
+
+def stored(database_url: str, workflow_id: uuid.UUID) -> dict[str, Any]:
+    return workflows.get_draft(database_url, workflow_id)
+
+
+def stored_ids(database_url: str, workflow_id: uuid.UUID, expected: list[str]) -> dict[str, Any]:
+    """The draft once its node ids are ``expected`` (autosave runs within a second or so)."""
+
+    def ready() -> dict[str, Any] | None:
+        draft = stored(database_url, workflow_id)
+        return draft if [n["id"] for n in draft["nodes"]] == expected else None
+
+    return wait_for(ready, timeout_s=10)
+
+
+def test_build_configure_save_reload_and_run(wide_page: Page, database_url: str) -> None:
+    page = wide_page
+    workflow_id = create(database_url, "Branches")
+    canvas = open_builder(page, workflow_id, 1)
+    page.get_by_role("button", name="Zoom Out").click()
+    page.get_by_role("button", name="Zoom Out").click()
+    page.wait_for_timeout(300)
+
+    drop(page, canvas, "llm", 300, 0)
+    drop(page, canvas, "condition", 600, 0)
+    drop(page, canvas, "set", 900, -140)
+    drop(page, canvas, "set", 900, 140)
+    expect(canvas).to_have_attribute("data-node-count", "5")
+    for node in ("llm_1", "condition_1", "set_1", "set_2"):
+        expect(page.get_by_test_id(f"node-{node}")).to_be_visible()
+
+    connect(page, "start", "out", "llm_1")
+    connect(page, "llm_1", "out", "condition_1")
+    connect(page, "condition_1", "true", "set_1")
+    connect(page, "condition_1", "false", "set_2")
+    expect(canvas).to_have_attribute("data-edge-count", "4")
+
+    # Empty required fields show as problems on the nodes until they are filled in.
+    expect(page.get_by_test_id("node-problems-condition_1")).to_be_visible(timeout=10_000)
+
+    select_node(page, "llm_1")
+    fill(page, "name", "Ask")
+    fill(page, "config.prompt", "Is {{ input.topic }} fun? Answer yes or no.")
+    fill(page, "config.mock_response", "yes")
+    select_node(page, "condition_1")
+    expression = page.get_by_test_id("field-config.expression")
+    expression.fill("nodes.llm_1.output.te")
+    suggestions = page.get_by_test_id("field-config.expression-suggestions")
+    expect(suggestions).to_contain_text("nodes.llm_1.output.text")
+    expression.press("Enter")  # accepts the suggestion
+    expect(expression).to_have_value("nodes.llm_1.output.text")
+    expression.type(" == 'yes'")
+    expression.blur()
+    select_node(page, "set_1")
+    fill(page, "config.values", '{"branch": "yes", "topic": "{{ input.topic }}"}')
+    select_node(page, "set_2")
+    fill(page, "config.values", '{"branch": "no"}')
+    box = canvas.bounding_box()
+    assert box
+    canvas.click(position={"x": box["width"] - 40, "y": 40})  # the empty pane: deselect
+    expect(page.get_by_test_id("workflow-panel")).to_be_visible()
+    fill(page, "inputs", '{"type": "object", "properties": {"topic": {"type": "string"}}}')
+    wait_saved(page)
+    expect(page.get_by_test_id("node-problems-condition_1")).to_have_count(0)
+    expect(page.get_by_test_id("problems-list")).to_have_count(0)
+
+    draft = stored(database_url, workflow_id)
+    nodes = {node["id"]: node for node in draft["nodes"]}
+    assert nodes["llm_1"]["name"] == "Ask"
+    assert nodes["llm_1"]["config"]["mock_response"] == "yes"
+    assert nodes["condition_1"]["config"]["expression"] == "nodes.llm_1.output.text == 'yes'"
+    assert nodes["set_1"]["config"]["values"]["topic"] == "{{ input.topic }}"
+    edges = {(e["source"], e.get("source_handle", "out"), e["target"]) for e in draft["edges"]}
+    assert edges == {
+        ("start", "out", "llm_1"),
+        ("llm_1", "out", "condition_1"),
+        ("condition_1", "true", "set_1"),
+        ("condition_1", "false", "set_2"),
+    }
+    assert all("position" in node for node in draft["nodes"])
+
+    page.reload()
+    expect(canvas).to_have_attribute("data-node-count", "5", timeout=SLOW)
+    expect(canvas).to_have_attribute("data-edge-count", "4")
+    select_node(page, "llm_1")
+    expect(page.get_by_test_id("field-config.mock_response")).to_have_value("yes")
+    expect(page.get_by_test_id("field-name")).to_have_value("Ask")
+
+    page.get_by_test_id("open-test-run").click()
+    run_input = page.get_by_test_id("run-input")
+    expect(run_input).to_have_value(re.compile(r'"topic": ""'))  # prefilled from inputs
+    run_input.fill('{"topic": "chess"}')
+    page.get_by_test_id("start-run").click()
+    expect(page.get_by_test_id("run-status")).to_have_attribute(
+        "data-state", "succeeded", timeout=SLOW
+    )
+    for node in ("start", "llm_1", "condition_1", "set_1"):
+        expect(page.get_by_test_id(f"node-{node}")).to_have_attribute("data-status", "succeeded")
+    expect(page.get_by_test_id("node-set_2")).to_have_attribute("data-status", "skipped")
+    expect(page.get_by_test_id("node-run-llm_1")).to_contain_text(re.compile(r"\d+ ms|\d s"))
+
+    select_node(page, "set_1")
+    expect(page.get_by_test_id("step-status")).to_have_text("succeeded")
+    expect(page.get_by_test_id("step-output")).to_contain_text('"topic": "chess"')
+    select_node(page, "llm_1")
+    expect(page.get_by_test_id("step-input")).to_contain_text("Is chess fun?")
+    expect(page.get_by_test_id("step-output")).to_contain_text('"text": "yes"')
+
+
+def test_undo_redo_restores_a_deleted_node(wide_page: Page, database_url: str) -> None:
+    page = wide_page
+    document = workflows.blank_document("x")
+    document["nodes"].append(
+        {
+            "id": "greet",
+            "type": "template",
+            "config": {"template": "Hello"},
+            "position": {"x": 320, "y": 0},
+        }
+    )
+    document["edges"] = [{"source": "start", "target": "greet"}]
+    workflow_id = create(database_url, "Undo", document)
+    canvas = open_builder(page, workflow_id, 2)
+
+    select_node(page, "greet")
+    fill(page, "config.template", "Hello {{ input.name }}")  # content edited before delete
+    wait_saved(page)
+    page.get_by_test_id("node-greet").locator(".af-node-head").click()
+    page.keyboard.press("Delete")
+    expect(canvas).to_have_attribute("data-node-count", "1")
+    expect(canvas).to_have_attribute("data-edge-count", "0")
+    stored_ids(database_url, workflow_id, ["start"])
+
+    page.keyboard.press("Control+z")
+    expect(canvas).to_have_attribute("data-node-count", "2")
+    expect(canvas).to_have_attribute("data-edge-count", "1")
+    draft = stored_ids(database_url, workflow_id, ["start", "greet"])
+    greet = next(n for n in draft["nodes"] if n["id"] == "greet")
+    assert greet["config"]["template"] == "Hello {{ input.name }}"
+    assert draft["edges"] == [{"source": "start", "target": "greet"}]
+
+    page.keyboard.press("Control+Shift+z")
+    expect(canvas).to_have_attribute("data-node-count", "1")
+    page.get_by_test_id("undo").click()
+    expect(canvas).to_have_attribute("data-node-count", "2")
+
+    # Delete through the node's menu, then the toolbar's undo button brings it back.
+    page.get_by_test_id("node-greet").click(button="right")
+    page.get_by_test_id("menu-delete").click()
+    expect(canvas).to_have_attribute("data-node-count", "1")
+    page.get_by_test_id("undo").click()
+    expect(page.get_by_test_id("node-greet")).to_be_visible()
+    page.get_by_test_id("redo").click()
+    expect(page.get_by_test_id("node-greet")).to_have_count(0)
+    stored_ids(database_url, workflow_id, ["start"])
+
+
+def test_an_invalid_workflow_shows_its_problems_and_cannot_be_published(
+    wide_page: Page, database_url: str
+) -> None:
+    page = wide_page
+    document = workflows.blank_document("x")
+    document["nodes"] += [
+        {"id": "check", "type": "condition", "config": {"expression": "input.n >"}},
+        {"id": "late", "type": "template", "config": {"template": "{{ nodes.check.output }}"}},
+    ]
+    document["edges"] = [{"source": "start", "target": "check"}]
+    workflow_id = create(database_url, "Invalid", document)
+    open_builder(page, workflow_id, 3)
+
+    problems = page.get_by_test_id("problems-list")
+    expect(problems).to_be_visible()
+    expect(page.get_by_test_id("node-problems-check")).to_have_text("1")
+    expect(page.get_by_test_id("node-problems-late")).to_have_text("1")
+    expect(problems.get_by_test_id("problem-row")).to_have_count(2)
+
+    problems.get_by_test_id("problem-row").filter(has_text="node late").click()
+    expect(page.get_by_test_id("node-panel")).to_contain_text("late")
+    expect(page.get_by_test_id("node-panel-problems")).to_contain_text("check")
+
+    page.get_by_test_id("publish").click()
+    dialog = page.get_by_test_id("publish-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("2 problems")
+    expect(page.get_by_test_id("publish-problems")).to_contain_text("node check")
+    dialog.get_by_role("button", name="Close").click()
+    with pytest.raises(workflows.InvalidWorkflow):
+        workflows.publish(database_url, workflow_id)
+
+    # Fix both problems on the canvas and in the form: the badges go, publishing works.
+    page.get_by_role("button", name="Fit View").click()
+    page.wait_for_timeout(300)
+    connect(page, "check", "true", "late")
+    expect(page.get_by_test_id("builder-canvas")).to_have_attribute("data-edge-count", "2")
+    select_node(page, "check")
+    fill(page, "config.expression", "input.n > 1")
+    wait_saved(page)
+    expect(page.get_by_test_id("problems-list")).to_have_count(0, timeout=10_000)
+    page.get_by_test_id("publish").click()
+    expect(page.get_by_text("Published version 1")).to_be_visible()
+
+
+def test_nothing_typed_is_lost(wide_page: Page, database_url: str) -> None:
+    page = wide_page
+    document = workflows.blank_document("x")
+    document["nodes"].append(
+        {"id": "ask", "type": "llm", "config": {"model": "gpt-4o-mini", "prompt": ""}}
+    )
+    document["edges"] = [{"source": "start", "target": "ask"}]
+    workflow_id = create(database_url, "Typing", document)
+    open_builder(page, workflow_id, 2)
+    select_node(page, "ask")
+
+    schema = page.get_by_test_id("field-config.json_schema")
+    schema.fill('{"type": "object", ')
+    schema.blur()
+    expect(page.get_by_test_id("field-error-config.json_schema")).to_contain_text("invalid JSON")
+    prompt = page.get_by_test_id("field-config.prompt")
+    prompt.press_sequentially("Summarise {{ inp", delay=20)
+    expect(page.get_by_test_id("field-config.prompt-suggestions")).to_contain_text("input")
+    prompt.press("Escape")
+    prompt.press_sequentially("ut }} briefly", delay=20)
+    prompt.blur()
+    # The invalid JSON is still there, as typed, next to its error.
+    expect(schema).to_have_value('{"type": "object", ')
+    wait_saved(page)
+    page.reload()
+    open_builder(page, workflow_id, 2)
+    select_node(page, "ask")
+    expect(page.get_by_test_id("field-config.prompt")).to_have_value(
+        "Summarise {{ input }} briefly"
+    )
+
+
+def approval_document() -> dict[str, Any]:
+    document = workflows.blank_document("x")
+    document["nodes"] += [
+        {
+            "id": "ok",
+            "type": "approval",
+            "config": {"message": "Ship it?"},
+            "position": {"x": 320, "y": 0},
+        },
+        {
+            "id": "done",
+            "type": "set",
+            "config": {"values": {"shipped": True}},
+            "position": {"x": 640, "y": -80},
+        },
+        {
+            "id": "stop",
+            "type": "set",
+            "config": {"values": {"shipped": False}},
+            "position": {"x": 640, "y": 80},
+        },
+    ]
+    document["edges"] = [
+        {"source": "start", "target": "ok"},
+        {"source": "ok", "target": "done", "source_handle": "approved"},
+        {"source": "ok", "target": "stop", "source_handle": "rejected"},
+    ]
+    return document
+
+
+def test_an_approval_is_decided_from_the_canvas(wide_page: Page, database_url: str) -> None:
+    page = wide_page
+    workflow_id = create(database_url, "Approval", approval_document())
+    open_builder(page, workflow_id, 4)
+    page.get_by_test_id("open-test-run").click()
+    page.get_by_test_id("start-run").click()
+    node = page.get_by_test_id("node-ok")
+    expect(node).to_have_attribute("data-status", "waiting", timeout=SLOW)
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-state", "waiting")
+    expect(page.get_by_test_id("node-done")).to_have_attribute("data-status", "queued")
+    page.get_by_test_id("approve-ok").click()
+    expect(page.get_by_test_id("run-status")).to_have_attribute(
+        "data-state", "succeeded", timeout=SLOW
+    )
+    expect(page.get_by_test_id("node-done")).to_have_attribute("data-status", "succeeded")
+    expect(page.get_by_test_id("node-stop")).to_have_attribute("data-status", "skipped")
+    select_node(page, "ok")
+    expect(page.get_by_test_id("step-output")).to_contain_text('"by": "builder"')
+
+
+def test_a_failed_run_offers_rerun_from_a_node(wide_page: Page, database_url: str) -> None:
+    page = wide_page
+    document = workflows.blank_document("x")
+    document["nodes"] += [
+        {
+            "id": "prep",
+            "type": "set",
+            "config": {"values": {"ready": True}},
+            "position": {"x": 320, "y": 0},
+        },
+        {
+            "id": "ask",
+            "type": "llm",
+            "config": {
+                "model": "gpt-4o-mini",
+                "prompt": "hi",
+                "mock_response": "litellm.InternalServerError",
+            },
+            "position": {"x": 640, "y": 0},
+        },
+    ]
+    document["edges"] = [
+        {"source": "start", "target": "prep"},
+        {"source": "prep", "target": "ask"},
+    ]
+    workflow_id = create(database_url, "Failing", document)
+    open_builder(page, workflow_id, 3)
+    page.get_by_test_id("open-test-run").click()
+    page.get_by_test_id("start-run").click()
+    expect(page.get_by_test_id("run-status")).to_have_attribute(
+        "data-state", "failed", timeout=SLOW
+    )
+    expect(page.get_by_test_id("node-ask")).to_have_attribute("data-status", "failed")
+    select_node(page, "ask")
+    expect(page.get_by_test_id("step-error")).to_contain_text("llm.")
+    expect(page.get_by_test_id("step-panel")).to_contain_text("Attempts")
+
+    from agentflow.services.run_queries import RunFilter, query_runs
+
+    def latest_runs() -> list[dict[str, Any]]:
+        return query_runs(database_url, RunFilter(page_size=200)).rows
+
+    before = {run["run_id"] for run in latest_runs()}
+    page.get_by_test_id("rerun-from-node").click()
+
+    def new_runs() -> list[dict[str, Any]]:
+        return [r for r in latest_runs() if r["run_id"] not in before]
+
+    rerun = wait_for(new_runs, timeout_s=10)
+    assert [run["trigger"] for run in rerun] == ["rerun"]
+    wait_for(lambda: new_runs()[0]["status"] == "failed", timeout_s=30)
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-state", "failed")
+    expect(page.get_by_test_id("node-prep")).to_have_attribute("data-status", "succeeded")
