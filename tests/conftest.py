@@ -7,9 +7,11 @@ except the migration-seeded ones; each test that uses Redis gets a flushed db.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,8 +33,12 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def services_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("services")
+def services_dir() -> Iterator[Path]:
+    """The embedded servers' data, outside pytest's numbered temp folders: pytest prunes
+    old ones when other sessions start, which would pull the database from under us."""
+    path = Path(tempfile.mkdtemp(prefix="agentflow-test-services-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
