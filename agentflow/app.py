@@ -12,7 +12,7 @@ import reflex as rx
 from fastapi import FastAPI
 
 from agentflow import __version__
-from state import system
+from state import api_v1, system
 from state.api_docs import mount_docs
 from state.builder import BuilderState
 from state.builder_page import builder_page
@@ -34,6 +34,8 @@ def create_api() -> FastAPI:
         redoc_url=None,
     )
     api.include_router(system.router)
+    api.include_router(api_v1.router)
+    api_v1.install_error_handlers(api)
     mount_docs(api)
     return api
 

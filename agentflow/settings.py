@@ -108,6 +108,11 @@ class Settings(BaseSettings):
     login_window_s: int = Field(default=15 * 60, ge=10, le=24 * 3600)
     password_reset_ttl_s: int = Field(default=3600, ge=60, le=24 * 3600)
     invitation_ttl_s: int = Field(default=7 * 24 * 3600, ge=300, le=30 * 24 * 3600)
+    # REST API v1: requests allowed per sliding window per API key (or signed-in user)
+    # and per organisation.
+    api_rate_limit_per_key: int = Field(default=600, ge=1, le=1_000_000)
+    api_rate_limit_per_org: int = Field(default=1200, ge=1, le=10_000_000)
+    api_rate_window_s: int = Field(default=60, ge=1, le=24 * 3600)
 
 
 def _generated_secret_path(settings: Settings) -> Path:
