@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from agentflow import __version__
+from agentflow.cli.bench_ui import bench_ui
 from agentflow.cli.doctor import doctor
 from agentflow.cli.processes import migrate, up, web, worker
 from agentflow.cli.run import run_command
@@ -24,6 +25,13 @@ def cli() -> None:
 def version() -> None:
     click.echo(f"agentflow {__version__}")
 
+
+@cli.group(help="Benchmarks of a running AgentFlow.")
+def bench() -> None:
+    pass
+
+
+bench.add_command(bench_ui)
 
 for command in (up, web, worker, migrate, services, doctor, run_command, submit, runs):
     cli.add_command(command)
