@@ -27,6 +27,7 @@ from agentflow.spec.validation import validate_document
 SAVE_QUIET_S = 0.6
 SAVE_POLL_S = 0.2
 SAVE_RETRY_S = 2.0
+SAVE_GIVE_UP_S = 15 * 60  # then the next change tries again
 
 SAVED, UNSAVED, SAVING, FAILED = "saved", "unsaved", "saving", "error"
 
@@ -93,6 +94,7 @@ class BuilderState(rx.State):
     def _changed(self) -> None:
         self._change_seq += 1
         self._last_change = time.time()
+        self._retry_at = 0.0
         if self.save_status != FAILED:
             self.save_status = UNSAVED
 
@@ -168,8 +170,8 @@ class BuilderState(rx.State):
     async def graph_changed(self, graph: dict[str, Any], base_rev: int) -> Any:
         from state.builder_form import NodeFormState
 
-        if not self.current_workflow or graph.get("workflow") not in (None, self.current_workflow):
-            return None
+        if not self.current_workflow or graph.get("workflow") != self.current_workflow:
+            return None  # a late message about another workflow (or none loaded)
         if base_rev == self._rev:
             self._document = from_canvas(graph, self._document)
         else:
@@ -247,6 +249,7 @@ class BuilderState(rx.State):
                 self._saver_running = False
 
     async def _autosave_loop(self) -> None:
+        failing_since: float | None = None
         while True:
             await asyncio.sleep(SAVE_POLL_S)
             async with self:
@@ -255,18 +258,27 @@ class BuilderState(rx.State):
                 now = time.time()
                 if now - self._last_change < SAVE_QUIET_S or now < self._retry_at:
                     continue
-                seq, document, workflow_id = self._change_seq, self._document, self.current_workflow
+                seq, document = self._change_seq, self._document
+                workflow_id = self.current_workflow
                 self.save_status = SAVING
             try:
                 problems = await asyncio.to_thread(
                     workflows.save_draft, database_url(), uuid.UUID(workflow_id), document
                 )
+            except workflows.InvalidWorkflow as exc:  # too large: retrying cannot help
+                async with self:
+                    self.save_status, self.save_error = FAILED, exc.message
+                return
             except Exception as exc:  # the database may be restarting: keep retrying
+                failing_since = failing_since or time.time()
                 async with self:
                     self.save_status = FAILED
                     self.save_error = getattr(exc, "message", None) or str(exc)[:300]
                     self._retry_at = time.time() + SAVE_RETRY_S
+                if time.time() - failing_since > SAVE_GIVE_UP_S:
+                    return
                 continue
+            failing_since = None
             async with self:
                 if workflow_id != self.current_workflow:
                     return

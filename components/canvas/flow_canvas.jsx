@@ -103,9 +103,14 @@ const AgentNode = memo(function AgentNode({ id, data, selected }) {
   const run = runStates[id];
   const status = run ? run.status : "";
   const labelled = handles.length > 1 || handles[0] !== "out";
+  // React Flow measures handles when a node mounts; only later changes (a switch
+  // case added, on_error set to route) need telling.
   const updateNodeInternals = useUpdateNodeInternals();
   const handleKey = handles.join("|");
+  const measuredKey = useRef(handleKey);
   useEffect(() => {
+    if (measuredKey.current === handleKey) return;
+    measuredKey.current = handleKey;
     updateNodeInternals(id);
   }, [id, handleKey, updateNodeInternals]);
   const classes = ["af-node"];
@@ -343,7 +348,7 @@ function Builder(props) {
     clearTimeout(emitTimer.current);
     if (!unsent.current || !workflowRef.current) return;
     unsent.current = false;
-    const payload = serialize(nodesRef.current, edgesRef.current);
+    const payload = { ...serialize(nodesRef.current, edgesRef.current), workflow: workflowRef.current };
     LOCAL_CACHE.set(workflowRef.current, {
       rev: appliedGraph.current,
       nodes: nodesRef.current,
