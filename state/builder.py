@@ -1,7 +1,7 @@
 """The builder page's document state: load, canvas sync, autosave, problems, publish.
 
 The canvas (components/canvas/flow_canvas.jsx) edits structure and positions
-locally and sends the whole graph here, debounced, with the revision it was
+locally and sends the whole graph here after each gesture, with the revision it was
 based on. Edits made here (forms, auto-layout) bump the revision and go back as
 a full ``graph`` or a node ``patch``. A canvas graph based on an older revision
 is merged (its structure, this side's node content) and sent back, so neither
@@ -60,6 +60,7 @@ class BuilderState(rx.State):
 
     _document: dict[str, Any] = {}
     _rev: int = 0
+    _layout_rev: int = 0  # the revision of the last auto-layout
     _change_seq: int = 0
     _saved_seq: int = 0
     _last_change: float = 0.0
@@ -175,7 +176,9 @@ class BuilderState(rx.State):
         if base_rev == self._rev:
             self._document = from_canvas(graph, self._document)
         else:
-            self._document = builder_service.merge_canvas(self._document, graph)
+            self._document = builder_service.merge_canvas(
+                self._document, graph, keep_positions=base_rev < self._layout_rev
+            )
             self._push_graph()
         self._changed()
         form = await self.get_state(NodeFormState)
@@ -214,6 +217,7 @@ class BuilderState(rx.State):
             return None
         self._document = auto_layout(self._document)
         self._push_graph(record=True)
+        self._layout_rev = self._rev
         self.command = {"seq": self._next_rev(), "name": "fit"}
         self._changed()
         return BuilderState.autosave

@@ -4,7 +4,7 @@
 // undo/redo history, minimap, run badges). Reflex owns the document: it sends
 // `graph` (a full replacement, with a revision), `patch` (nodes whose data a form
 // changed), node-type metadata, problems per node and run states; this component
-// sends back a debounced `onGraphChange(graph, baseRev)` with the whole graph in
+// sends back `onGraphChange(graph, baseRev)` (one per gesture) with the whole graph in
 // React Flow's shape, `onSelect(nodeId)` and `onDecide(nodeId, approved)`.
 // The conversion to and from the agentflow/v1 document lives in Python
 // (agentflow/spec/canvas.py); node objects travel untouched in `data.node`.
@@ -67,7 +67,10 @@ const ICONS = {
   "user-check": UserCheck,
 };
 const GRID = 16;
-const EMIT_DELAY_MS = 150;
+// Changes go to the server in the next task: one gesture's changes (a node and its
+// edges removed together) make one message, and a button clicked right after an
+// edit (auto-layout, test run) always reaches the server after that edit.
+const EMIT_DELAY_MS = 0;
 const HISTORY_LIMIT = 100;
 const DRAG_MIME = "application/agentflow-node";
 // Local changes not yet acknowledged by a new graph from the server, per workflow:

@@ -250,6 +250,53 @@ def test_undo_redo_restores_a_deleted_node(wide_page: Page, database_url: str) -
     stored_ids(database_url, workflow_id, ["start"])
 
 
+def test_route_adds_an_error_handle_and_auto_layout_places_nodes(
+    wide_page: Page, database_url: str
+) -> None:
+    page = wide_page
+    document = workflows.blank_document("x")
+    document["nodes"] += [
+        {"id": "call", "type": "http", "config": {"url": "https://example.com"}},
+        {"id": "fallback", "type": "template", "config": {"template": "down"}},
+    ]
+    document["nodes"][0]["position"] = {"x": 400, "y": 400}
+    document["edges"] = [{"source": "start", "target": "call"}]
+    workflow_id = create(database_url, "Route", document)
+    canvas = open_builder(page, workflow_id, 3)
+    expect(page.get_by_test_id("handle-call-error")).to_have_count(0)
+
+    select_node(page, "call")
+    page.get_by_test_id("field-on_error").click()
+    page.get_by_role("option", name="route").click()
+    expect(page.get_by_test_id("handle-call-error")).to_be_visible()
+    connect(page, "call", "error", "fallback")
+    expect(canvas).to_have_attribute("data-edge-count", "2")
+    before = page.get_by_test_id("node-start").bounding_box()
+    page.get_by_test_id("auto-layout").click()
+
+    def laid_out() -> dict[str, Any] | None:
+        draft = stored(database_url, workflow_id)
+        return draft if draft["nodes"][0]["position"] != {"x": 400, "y": 400} else None
+
+    draft = wait_for(laid_out, timeout_s=10)
+    x = {node["id"]: node["position"]["x"] for node in draft["nodes"]}
+    assert x["start"] < x["call"] < x["fallback"]  # left to right by depth
+    assert next(n for n in draft["nodes"] if n["id"] == "call")["on_error"] == "route"
+    assert {"source": "call", "target": "fallback", "source_handle": "error"} in draft["edges"]
+
+    page.get_by_test_id("undo").click()  # the layout
+    page.get_by_test_id("undo").click()  # the error edge
+    expect(canvas).to_have_attribute("data-edge-count", "1")
+    page.get_by_role("button", name="Fit View").click()
+    page.wait_for_timeout(300)
+    start = page.get_by_test_id("node-start").bounding_box()
+    call = page.get_by_test_id("node-call").bounding_box()
+    assert before and start and call
+    assert start["y"] < call["y"]  # back where it was: above the nodes placed below it
+    stored_ids(database_url, workflow_id, ["start", "call", "fallback"])
+    wait_for(lambda: stored(database_url, workflow_id)["nodes"][0]["position"]["x"] == 400)
+
+
 def test_an_invalid_workflow_shows_its_problems_and_cannot_be_published(
     wide_page: Page, database_url: str
 ) -> None:

@@ -40,3 +40,4 @@ def test_the_markdown_table() -> None:
     row = SizeResult(300, 299, 59.0, 1219.4, 50.2, 155.0, 1062.3, 123.0, 503.0)
     table = markdown_table([row])
     assert "| 300 | 299 | 59.0 KiB | 1,219 ms | 50 ms | 1,062 ms | 123 ms | 503 ms |" in table
+    assert markdown_table([SizeResult(30, 29, 5.7, 1, 1, 1, 1, 1, 0.0)]).endswith("| < 50 ms |")
