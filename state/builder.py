@@ -1,7 +1,7 @@
 """The builder page's document state: load, canvas sync, autosave, problems, publish.
 
 The canvas (components/canvas/flow_canvas.jsx) edits structure and positions
-locally and sends the whole graph here, debounced, with the revision it was
+locally and sends the whole graph here after each gesture, with the revision it was
 based on. Edits made here (forms, auto-layout) bump the revision and go back as
 a full ``graph`` or a node ``patch``. A canvas graph based on an older revision
 is merged (its structure, this side's node content) and sent back, so neither
@@ -27,6 +27,7 @@ from agentflow.spec.validation import validate_document
 SAVE_QUIET_S = 0.6
 SAVE_POLL_S = 0.2
 SAVE_RETRY_S = 2.0
+SAVE_GIVE_UP_S = 15 * 60  # then the next change tries again
 
 SAVED, UNSAVED, SAVING, FAILED = "saved", "unsaved", "saving", "error"
 
@@ -59,6 +60,7 @@ class BuilderState(rx.State):
 
     _document: dict[str, Any] = {}
     _rev: int = 0
+    _layout_rev: int = 0  # the revision of the last auto-layout
     _change_seq: int = 0
     _saved_seq: int = 0
     _last_change: float = 0.0
@@ -93,6 +95,7 @@ class BuilderState(rx.State):
     def _changed(self) -> None:
         self._change_seq += 1
         self._last_change = time.time()
+        self._retry_at = 0.0
         if self.save_status != FAILED:
             self.save_status = UNSAVED
 
@@ -168,12 +171,14 @@ class BuilderState(rx.State):
     async def graph_changed(self, graph: dict[str, Any], base_rev: int) -> Any:
         from state.builder_form import NodeFormState
 
-        if not self.current_workflow or graph.get("workflow") not in (None, self.current_workflow):
-            return None
+        if not self.current_workflow or graph.get("workflow") != self.current_workflow:
+            return None  # a late message about another workflow (or none loaded)
         if base_rev == self._rev:
             self._document = from_canvas(graph, self._document)
         else:
-            self._document = builder_service.merge_canvas(self._document, graph)
+            self._document = builder_service.merge_canvas(
+                self._document, graph, keep_positions=base_rev < self._layout_rev
+            )
             self._push_graph()
         self._changed()
         form = await self.get_state(NodeFormState)
@@ -212,6 +217,7 @@ class BuilderState(rx.State):
             return None
         self._document = auto_layout(self._document)
         self._push_graph(record=True)
+        self._layout_rev = self._rev
         self.command = {"seq": self._next_rev(), "name": "fit"}
         self._changed()
         return BuilderState.autosave
@@ -247,6 +253,7 @@ class BuilderState(rx.State):
                 self._saver_running = False
 
     async def _autosave_loop(self) -> None:
+        failing_since: float | None = None
         while True:
             await asyncio.sleep(SAVE_POLL_S)
             async with self:
@@ -255,18 +262,27 @@ class BuilderState(rx.State):
                 now = time.time()
                 if now - self._last_change < SAVE_QUIET_S or now < self._retry_at:
                     continue
-                seq, document, workflow_id = self._change_seq, self._document, self.current_workflow
+                seq, document = self._change_seq, self._document
+                workflow_id = self.current_workflow
                 self.save_status = SAVING
             try:
                 problems = await asyncio.to_thread(
                     workflows.save_draft, database_url(), uuid.UUID(workflow_id), document
                 )
+            except workflows.InvalidWorkflow as exc:  # too large: retrying cannot help
+                async with self:
+                    self.save_status, self.save_error = FAILED, exc.message
+                return
             except Exception as exc:  # the database may be restarting: keep retrying
+                failing_since = failing_since or time.time()
                 async with self:
                     self.save_status = FAILED
                     self.save_error = getattr(exc, "message", None) or str(exc)[:300]
                     self._retry_at = time.time() + SAVE_RETRY_S
+                if time.time() - failing_since > SAVE_GIVE_UP_S:
+                    return
                 continue
+            failing_since = None
             async with self:
                 if workflow_id != self.current_workflow:
                     return

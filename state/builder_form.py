@@ -17,6 +17,8 @@ from agentflow.services import node_forms
 from agentflow.services.suggestions import suggestions
 from state.builder import BuilderState
 
+MAX_SUGGESTIONS = 1000
+
 
 class NodeFormState(rx.State):
     node_key: str = ""
@@ -52,10 +54,19 @@ class NodeFormState(rx.State):
             self.node_icon = node_type.icon if node_type else "circle-help"
             self.node_description = node_type.description if node_type else ""
             self.node_id = str(node.get("id", ""))
-            self.fields = node_forms.node_fields(node, self._drafts)
-            self.suggestions = suggestions(document, self.node_id)
-        self.workflow_fields = node_forms.workflow_fields(document, self._workflow_drafts)
-        self.all_suggestions = suggestions(document, None)
+            self._assign("fields", node_forms.node_fields(node, self._drafts))
+            self._assign("suggestions", suggestions(document, self.node_id)[:MAX_SUGGESTIONS])
+        # The workflow form (and its autocomplete of every node) only while it is shown.
+        if node is None:
+            self._assign(
+                "workflow_fields", node_forms.workflow_fields(document, self._workflow_drafts)
+            )
+            self._assign("all_suggestions", suggestions(document, None)[:MAX_SUGGESTIONS])
+
+    def _assign(self, name: str, value: Any) -> None:
+        """Set a var only when it changes: every assignment is sent to the browser."""
+        if getattr(self, name) != value:
+            setattr(self, name, value)
 
     def _field(self, fields: list[dict[str, Any]], key: str) -> dict[str, Any] | None:
         return next((field for field in fields if field["key"] == key), None)

@@ -6,6 +6,7 @@ import click
 
 from agentflow import __version__
 from agentflow.cli.bench import bench
+from agentflow.cli.bench_ui import bench_ui
 from agentflow.cli.doctor import doctor
 from agentflow.cli.processes import migrate, up, web, worker
 from agentflow.cli.run import run_command
@@ -25,6 +26,8 @@ def cli() -> None:
 def version() -> None:
     click.echo(f"agentflow {__version__}")
 
+
+bench.add_command(bench_ui)
 
 for command in (up, web, worker, migrate, services, doctor, run_command, submit, runs, bench):
     cli.add_command(command)

@@ -110,9 +110,15 @@ def problem_rows(problems: Sequence[Problem], document: Mapping[str, Any]) -> li
 # -- canvas edits --------------------------------------------------------------------------
 
 
-def merge_canvas(current: Mapping[str, Any], canvas: Mapping[str, Any]) -> dict[str, Any]:
+def merge_canvas(
+    current: Mapping[str, Any], canvas: Mapping[str, Any], *, keep_positions: bool = False
+) -> dict[str, Any]:
     """Apply a canvas graph made before the latest server-side edit (a form change it had
-    not seen): structure and positions from the canvas, node content from ``current``."""
+    not seen): structure and positions from the canvas, node content from ``current``.
+
+    ``keep_positions``: the server moved nodes since (auto-layout), so nodes it knows
+    keep the server's position; only new nodes take the canvas's.
+    """
     merged = from_canvas(canvas, current)
     current_nodes = {
         node["id"]: node
@@ -124,8 +130,9 @@ def merge_canvas(current: Mapping[str, Any], canvas: Mapping[str, Any]) -> dict[
         latest = current_nodes.get(node.get("id")) if isinstance(node, Mapping) else None
         if latest is not None:
             updated = {key: value for key, value in latest.items() if key != "position"}
-            if "position" in node:
-                updated["position"] = node["position"]
+            source = latest if keep_positions and "position" in latest else node
+            if "position" in source:
+                updated["position"] = source["position"]
             node = updated
         nodes.append(node)
     if "nodes" in merged:

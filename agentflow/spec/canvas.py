@@ -38,9 +38,12 @@ from agentflow.spec.models import DEFAULT_HANDLE, ERROR_HANDLE
 CANVAS_NODE_TYPE = "agentflow"
 GRID = 16
 LAYER_GAP_X = 320
-NODE_GAP_Y = 48
-NODE_BASE_HEIGHT = 76
+NODE_GAP_Y = 40
+# A node's drawn height: header, id line and the live run line (flow_canvas.jsx),
+# then one row per output handle; approvals grow Approve/Reject buttons while waiting.
+NODE_BASE_HEIGHT = 96
 HANDLE_ROW_HEIGHT = 22
+APPROVAL_BUTTONS_HEIGHT = 32
 
 Canvas = dict[str, list[dict[str, Any]]]
 
@@ -267,7 +270,8 @@ def default_positions(document: Mapping[str, Any]) -> dict[str, dict[str, float]
 
 
 def _node_height(node: Mapping[str, Any]) -> int:
-    return NODE_BASE_HEIGHT + HANDLE_ROW_HEIGHT * len(node_handles(node))
+    extra = APPROVAL_BUTTONS_HEIGHT if node.get("type") == "approval" else 0
+    return NODE_BASE_HEIGHT + HANDLE_ROW_HEIGHT * len(node_handles(node)) + extra
 
 
 def layout_positions(document: Mapping[str, Any]) -> dict[str, dict[str, float]]:

@@ -1,6 +1,7 @@
 """The builder canvas and the template field: two local React components wrapped for Reflex.
 
-``flow_canvas.jsx`` uses React Flow 12 (``@xyflow/react``, pinned below so the
+``flow_canvas.jsx`` (with ``canvas_node.jsx``, ``palette.jsx`` and
+``canvas_styles.js``) uses React Flow 12 (``@xyflow/react``, pinned below so the
 frontend build installs exactly that version); ``template_field.jsx`` is a
 textarea with autocomplete. Both are copied into the frontend with
 ``rx.asset(..., shared=True)`` and imported from ``$/public/...``.
@@ -14,6 +15,10 @@ import reflex as rx
 from reflex_base.event import passthrough_event_spec
 
 XYFLOW = "@xyflow/react@12.12.1"
+# Modules flow_canvas.jsx imports (relative paths): copied next to it.
+CANVAS_MODULES = ("canvas_node.jsx", "palette.jsx", "canvas_styles.js")
+for _module in CANVAS_MODULES:
+    rx.asset(_module, shared=True)
 
 
 class FlowCanvas(rx.NoSSRComponent):

@@ -4,212 +4,38 @@
 // undo/redo history, minimap, run badges). Reflex owns the document: it sends
 // `graph` (a full replacement, with a revision), `patch` (nodes whose data a form
 // changed), node-type metadata, problems per node and run states; this component
-// sends back a debounced `onGraphChange(graph, baseRev)` with the whole graph in
+// sends back `onGraphChange(graph, baseRev)` (one per gesture) with the whole graph in
 // React Flow's shape, `onSelect(nodeId)` and `onDecide(nodeId, approved)`.
 // The conversion to and from the agentflow/v1 document lives in Python
 // (agentflow/spec/canvas.py); node objects travel untouched in `data.node`.
-import React, {
-  createContext,
-  memo,
-  useCallback,
-  useContext,
-  useEffect,
-  useMemo,
-  useRef,
-  useState,
-} from "react";
+import React, { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import {
   Background,
   Controls,
-  Handle,
   MiniMap,
   Panel,
-  Position,
   ReactFlow,
   ReactFlowProvider,
   applyEdgeChanges,
   applyNodeChanges,
   useNodesInitialized,
   useReactFlow,
-  useUpdateNodeInternals,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import {
-  Box,
-  Copy,
-  FileText,
-  GitBranch,
-  Globe,
-  Redo2,
-  Repeat,
-  Sparkles,
-  Split,
-  Timer,
-  Trash2,
-  Undo2,
-  UserCheck,
-  Variable,
-  Workflow,
-  Zap,
-} from "lucide-react";
+import { Copy, Redo2, Trash2, Undo2 } from "lucide-react";
+import { CanvasContext, NODE_TYPES, decorateEdge, sized } from "./canvas_node.jsx";
+import { CSS } from "./canvas_styles.js";
+import { DRAG_MIME, Palette, ToolButton } from "./palette.jsx";
 
-const ICONS = {
-  zap: Zap,
-  sparkles: Sparkles,
-  globe: Globe,
-  "git-branch": GitBranch,
-  split: Split,
-  repeat: Repeat,
-  workflow: Workflow,
-  "file-text": FileText,
-  variable: Variable,
-  timer: Timer,
-  "user-check": UserCheck,
-};
 const GRID = 16;
-const EMIT_DELAY_MS = 150;
+// Changes go to the server in the next task: one gesture's changes (a node and its
+// edges removed together) make one message, and a button clicked right after an
+// edit (auto-layout, test run) always reaches the server after that edit.
+const EMIT_DELAY_MS = 0;
 const HISTORY_LIMIT = 100;
-const DRAG_MIME = "application/agentflow-node";
 // Local changes not yet acknowledged by a new graph from the server, per workflow:
 // a remounted canvas must not fall back to an older graph.
 const LOCAL_CACHE = new Map();
-
-const CanvasContext = createContext({
-  types: {},
-  problems: {},
-  runStates: {},
-  decide: () => {},
-});
-
-function Icon({ name, size = 16 }) {
-  const Component = ICONS[name] || Box;
-  return <Component size={size} aria-hidden="true" />;
-}
-
-export function formatDuration(ms) {
-  if (ms === null || ms === undefined) return "";
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60000) return `${(ms / 1000).toFixed(ms < 10000 ? 1 : 0)} s`;
-  const minutes = Math.floor(ms / 60000);
-  return `${minutes}m ${Math.round((ms % 60000) / 1000)}s`;
-}
-
-const AgentNode = memo(function AgentNode({ id, data, selected }) {
-  const { types, problems, runStates, decide } = useContext(CanvasContext);
-  const node = data.node || {};
-  const meta = types[node.type] || {};
-  const handles = data.handles || meta.handles || ["out"];
-  const nodeProblems = problems[id];
-  const run = runStates[id];
-  const status = run ? run.status : "";
-  const labelled = handles.length > 1 || handles[0] !== "out";
-  const updateNodeInternals = useUpdateNodeInternals();
-  const handleKey = handles.join("|");
-  useEffect(() => {
-    updateNodeInternals(id);
-  }, [id, handleKey, updateNodeInternals]);
-  const classes = ["af-node"];
-  if (selected) classes.push("af-selected");
-  if (status) classes.push(`af-status-${status}`);
-  if (nodeProblems && nodeProblems.length) classes.push("af-invalid");
-  return (
-    <div className={classes.join(" ")} data-testid={`node-${id}`} data-status={status}>
-      {node.type !== "trigger" && (
-        <Handle type="target" position={Position.Left} className="af-target" />
-      )}
-      <div className="af-node-head">
-        <span className="af-node-icon">
-          <Icon name={meta.icon} />
-        </span>
-        <span className="af-node-name" title={node.name || meta.title || node.type}>
-          {node.name || meta.title || String(node.type)}
-        </span>
-        {nodeProblems && nodeProblems.length > 0 && (
-          <span
-            className="af-problem-badge"
-            data-testid={`node-problems-${id}`}
-            title={nodeProblems.join("\n")}
-          >
-            {nodeProblems.length}
-          </span>
-        )}
-      </div>
-      <div className="af-node-sub">
-        <span className="af-node-id">{String(node.id ?? id)}</span>
-        <span>·</span>
-        <span>{String(node.type)}</span>
-      </div>
-      {run && (
-        <div className="af-run" data-testid={`node-run-${id}`}>
-          <span className={`af-run-dot af-dot-${status}`} />
-          <span className="af-run-status">{status}</span>
-          {run.duration_ms !== null && run.duration_ms !== undefined && (
-            <span className="af-run-duration">{formatDuration(run.duration_ms)}</span>
-          )}
-        </div>
-      )}
-      {run && status === "waiting" && node.type === "approval" && (
-        <div className="af-approval nodrag">
-          <button
-            type="button"
-            className="af-btn af-btn-approve"
-            data-testid={`approve-${id}`}
-            onClick={(event) => {
-              event.stopPropagation();
-              decide(id, true);
-            }}
-          >
-            Approve
-          </button>
-          <button
-            type="button"
-            className="af-btn af-btn-reject"
-            data-testid={`reject-${id}`}
-            onClick={(event) => {
-              event.stopPropagation();
-              decide(id, false);
-            }}
-          >
-            Reject
-          </button>
-        </div>
-      )}
-      <div className="af-handles">
-        {handles.map((handle) => (
-          <div className="af-handle-row" key={handle}>
-            {labelled && <span className={`af-handle-label af-h-${handle}`}>{handle}</span>}
-            <Handle
-              type="source"
-              position={Position.Right}
-              id={handle}
-              className={`af-source af-h-${handle}`}
-              data-testid={`handle-${id}-${handle}`}
-            />
-          </div>
-        ))}
-      </div>
-    </div>
-  );
-});
-
-const NODE_TYPES = { agentflow: AgentNode };
-
-// Sizes before React Flow measures a node: lets fitView and onlyRenderVisibleElements
-// work at once on large graphs.
-function sized(node) {
-  const handles = (node.data && node.data.handles) || ["out"];
-  return { ...node, initialWidth: 232, initialHeight: 64 + 22 * handles.length };
-}
-
-function decorateEdge(edge) {
-  const handle = edge.sourceHandle || "out";
-  return {
-    ...edge,
-    sourceHandle: handle,
-    label: handle !== "out" ? handle : undefined,
-    className: `af-edge af-edge-${handle}`,
-  };
-}
 
 function serialize(nodes, edges) {
   return {
@@ -238,64 +64,6 @@ function isEditable(target) {
   if (!target) return false;
   const tag = target.tagName;
   return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
-}
-
-function Palette({ types, order, onAdd }) {
-  return (
-    <aside className="af-palette" aria-label="Node palette" data-testid="palette">
-      <div className="af-palette-title">Nodes</div>
-      <div className="af-palette-hint">Drag onto the canvas, or click to add.</div>
-      {order.map((type) => {
-        const meta = types[type] || {};
-        return (
-          <div
-            key={type}
-            className="af-palette-item"
-            data-testid={`palette-${type}`}
-            draggable
-            role="button"
-            tabIndex={0}
-            title={meta.description}
-            onDragStart={(event) => {
-              event.dataTransfer.setData(DRAG_MIME, type);
-              event.dataTransfer.effectAllowed = "move";
-            }}
-            onClick={() => onAdd(type, null)}
-            onKeyDown={(event) => {
-              if (event.key === "Enter" || event.key === " ") {
-                event.preventDefault();
-                onAdd(type, null);
-              }
-            }}
-          >
-            <span className="af-palette-icon">
-              <Icon name={meta.icon} size={18} />
-            </span>
-            <span className="af-palette-text">
-              <span className="af-palette-name">{meta.title || type}</span>
-              <span className="af-palette-desc">{meta.description}</span>
-            </span>
-          </div>
-        );
-      })}
-    </aside>
-  );
-}
-
-function ToolButton({ label, testId, disabled, onClick, children }) {
-  return (
-    <button
-      type="button"
-      className="af-tool"
-      aria-label={label}
-      title={label}
-      data-testid={testId}
-      disabled={disabled}
-      onClick={onClick}
-    >
-      {children}
-    </button>
-  );
 }
 
 function Builder(props) {
@@ -343,7 +111,7 @@ function Builder(props) {
     clearTimeout(emitTimer.current);
     if (!unsent.current || !workflowRef.current) return;
     unsent.current = false;
-    const payload = serialize(nodesRef.current, edgesRef.current);
+    const payload = { ...serialize(nodesRef.current, edgesRef.current), workflow: workflowRef.current };
     LOCAL_CACHE.set(workflowRef.current, {
       rev: appliedGraph.current,
       nodes: nodesRef.current,
@@ -541,6 +309,20 @@ function Builder(props) {
   }, [undo, redo]);
 
   useEffect(() => () => flush(), [flush]);
+
+  // React Flow's ResizeObserver can report "ResizeObserver loop completed with
+  // undelivered notifications", a benign browser warning that carries no error
+  // object, which Reflex's window.onerror reporter fails on: answer it here.
+  useEffect(() => {
+    const reporter = window.onerror;
+    window.onerror = function onerror(message, source, line, column, error) {
+      if (!error && String(message).startsWith("ResizeObserver loop")) return true;
+      return reporter ? reporter.call(this, message, source, line, column, error) : false;
+    };
+    return () => {
+      window.onerror = reporter;
+    };
+  }, []);
 
   // -- local editing ---------------------------------------------------------------
 
@@ -856,91 +638,3 @@ export function FlowCanvas(props) {
     </ReactFlowProvider>
   );
 }
-
-const CSS = `
-.af-builder { display: flex; width: 100%; height: 100%; min-height: 0; }
-.af-palette { width: 200px; min-width: 200px; overflow-y: auto; padding: 12px 10px;
-  border-right: 1px solid var(--gray-5); background: var(--gray-2); }
-.af-palette-title { font-weight: 600; font-size: 13px; color: var(--gray-12); padding: 0 4px; }
-.af-palette-hint { font-size: 11px; color: var(--gray-10); padding: 2px 4px 10px; }
-.af-palette-item { display: flex; gap: 10px; align-items: flex-start; padding: 8px; margin-bottom: 6px;
-  border: 1px solid var(--gray-5); border-radius: 8px; background: var(--color-panel-solid, var(--gray-1));
-  cursor: grab; user-select: none; }
-.af-palette-item:hover, .af-palette-item:focus-visible { border-color: var(--accent-8); outline: none;
-  box-shadow: 0 1px 3px var(--black-a3, rgba(0,0,0,.08)); }
-.af-palette-icon { color: var(--accent-11); background: var(--accent-3); border-radius: 6px; padding: 5px;
-  display: inline-flex; }
-.af-palette-text { display: flex; flex-direction: column; min-width: 0; }
-.af-palette-name { font-size: 13px; font-weight: 600; color: var(--gray-12); }
-.af-palette-desc { font-size: 11px; line-height: 1.35; color: var(--gray-11); }
-.af-canvas { position: relative; flex: 1; min-width: 0; height: 100%; }
-.af-canvas .react-flow { --xy-background-color: var(--gray-1); }
-.af-node { width: 232px; background: var(--color-panel-solid, var(--gray-1)); border: 1px solid var(--gray-6);
-  border-radius: 10px; box-shadow: 0 1px 2px var(--black-a3, rgba(0,0,0,.08)); font-size: 12px;
-  color: var(--gray-12); padding: 8px 0 6px; position: relative; }
-.af-node.af-selected { border-color: var(--accent-9); box-shadow: 0 0 0 2px var(--accent-6); }
-.af-node.af-invalid { border-color: var(--red-8); }
-.af-node-head { display: flex; gap: 8px; align-items: center; padding: 0 10px; }
-.af-node-icon { color: var(--accent-11); background: var(--accent-3); border-radius: 6px; padding: 4px;
-  display: inline-flex; }
-.af-node-name { font-weight: 600; font-size: 13px; flex: 1; min-width: 0; overflow: hidden;
-  text-overflow: ellipsis; white-space: nowrap; }
-.af-problem-badge { background: var(--red-9); color: white; border-radius: 999px; min-width: 18px;
-  height: 18px; font-size: 11px; font-weight: 700; display: inline-flex; align-items: center;
-  justify-content: center; padding: 0 5px; }
-.af-node-sub { display: flex; gap: 4px; color: var(--gray-10); font-size: 11px; padding: 2px 10px 0 42px;
-  font-family: var(--code-font-family, monospace); }
-.af-node-id { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 130px; }
-.af-run { display: flex; gap: 6px; align-items: center; margin: 6px 10px 0; padding: 3px 8px;
-  border-radius: 6px; background: var(--gray-3); font-size: 11px; }
-.af-run-status { font-weight: 600; text-transform: capitalize; }
-.af-run-duration { margin-left: auto; color: var(--gray-11); font-variant-numeric: tabular-nums; }
-.af-run-dot { width: 8px; height: 8px; border-radius: 50%; background: var(--gray-8); }
-.af-dot-running { background: var(--blue-9); animation: af-pulse 1s ease-in-out infinite; }
-.af-dot-succeeded { background: var(--green-9); }
-.af-dot-failed { background: var(--red-9); }
-.af-dot-waiting { background: var(--amber-9); }
-.af-dot-queued, .af-dot-pending { background: var(--gray-7); }
-.af-dot-skipped, .af-dot-cancelled { background: var(--gray-6); }
-.af-status-running { border-color: var(--blue-8); box-shadow: 0 0 0 2px var(--blue-5); }
-.af-status-succeeded { border-color: var(--green-8); }
-.af-status-failed { border-color: var(--red-9); box-shadow: 0 0 0 2px var(--red-5); }
-.af-status-waiting { border-color: var(--amber-9); box-shadow: 0 0 0 2px var(--amber-5); }
-.af-status-skipped, .af-status-cancelled { opacity: .55; border-style: dashed; }
-.af-status-queued { border-style: dashed; }
-@keyframes af-pulse { 50% { opacity: .35; } }
-.af-handles { margin-top: 6px; }
-.af-handle-row { position: relative; height: 22px; display: flex; align-items: center;
-  justify-content: flex-end; padding-right: 14px; }
-.af-handle-label { font-size: 11px; color: var(--gray-11); font-family: var(--code-font-family, monospace); }
-.af-h-true, .af-h-approved { color: var(--green-11); }
-.af-h-false, .af-h-rejected, .af-h-error { color: var(--red-11); }
-.af-node .react-flow__handle { width: 10px; height: 10px; border: 2px solid var(--color-panel-solid, white);
-  background: var(--gray-9); }
-.af-node .react-flow__handle.af-source.af-h-true, .af-node .react-flow__handle.af-source.af-h-approved {
-  background: var(--green-9); }
-.af-node .react-flow__handle.af-source.af-h-false, .af-node .react-flow__handle.af-source.af-h-rejected,
-.af-node .react-flow__handle.af-source.af-h-error { background: var(--red-9); }
-.af-node .react-flow__handle.af-target { top: 22px; }
-.af-approval { display: flex; gap: 6px; margin: 6px 10px 0; }
-.af-btn { flex: 1; border: 0; border-radius: 6px; padding: 4px 6px; font-size: 12px; font-weight: 600;
-  cursor: pointer; color: white; }
-.af-btn-approve { background: var(--green-9); }
-.af-btn-reject { background: var(--red-9); }
-.af-toolbar { display: flex; gap: 4px; background: var(--color-panel-solid, var(--gray-1));
-  border: 1px solid var(--gray-5); border-radius: 8px; padding: 4px; }
-.af-tool { display: inline-flex; align-items: center; justify-content: center; width: 30px; height: 30px;
-  border: 0; border-radius: 6px; background: transparent; color: var(--gray-12); cursor: pointer; }
-.af-tool:hover:not(:disabled) { background: var(--gray-4); }
-.af-tool:disabled { color: var(--gray-8); cursor: default; }
-.af-menu { position: fixed; z-index: 50; min-width: 150px; background: var(--color-panel-solid, white);
-  border: 1px solid var(--gray-6); border-radius: 8px; padding: 4px;
-  box-shadow: 0 8px 24px var(--black-a5, rgba(0,0,0,.18)); }
-.af-menu button { display: flex; gap: 8px; align-items: center; width: 100%; border: 0; background: none;
-  padding: 6px 8px; border-radius: 6px; font-size: 13px; color: var(--gray-12); cursor: pointer; }
-.af-menu button:hover { background: var(--accent-4); }
-.af-edge-true path, .af-edge-approved path { stroke: var(--green-9); }
-.af-edge-false path, .af-edge-rejected path, .af-edge-error path { stroke: var(--red-9); }
-.af-canvas .react-flow__edge-textbg { fill: var(--gray-2); }
-.af-canvas .react-flow__edge-text { fill: var(--gray-11); font-size: 11px; }
-`;

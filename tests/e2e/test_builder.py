@@ -6,6 +6,7 @@ everything else happens in the page, the way a person would do it.
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from collections.abc import Iterator
@@ -15,10 +16,12 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from agentflow.services import workflows
-from tests.conftest import wait_for
+from agentflow.spec.canvas import auto_layout
+from tests.conftest import PROJECT_ROOT, wait_for
 
 NODE_WIDTH = 232  # flow_canvas.jsx .af-node
 SLOW = 30_000
+SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 
 
 @pytest.fixture
@@ -247,18 +250,74 @@ def test_undo_redo_restores_a_deleted_node(wide_page: Page, database_url: str) -
     stored_ids(database_url, workflow_id, ["start"])
 
 
+def test_route_adds_an_error_handle_and_auto_layout_places_nodes(
+    wide_page: Page, database_url: str
+) -> None:
+    page = wide_page
+    document = workflows.blank_document("x")
+    document["nodes"] += [
+        {"id": "call", "type": "http", "config": {"url": "https://example.com"}},
+        {"id": "fallback", "type": "template", "config": {"template": "down"}},
+    ]
+    document["nodes"][0]["position"] = {"x": 400, "y": 400}
+    document["edges"] = [{"source": "start", "target": "call"}]
+    workflow_id = create(database_url, "Route", document)
+    canvas = open_builder(page, workflow_id, 3)
+    expect(page.get_by_test_id("handle-call-error")).to_have_count(0)
+
+    select_node(page, "call")
+    page.get_by_test_id("field-on_error").click()
+    page.get_by_role("option", name="route").click()
+    expect(page.get_by_test_id("handle-call-error")).to_be_visible()
+    connect(page, "call", "error", "fallback")
+    expect(canvas).to_have_attribute("data-edge-count", "2")
+    before = page.get_by_test_id("node-start").bounding_box()
+    page.get_by_test_id("auto-layout").click()
+
+    def laid_out() -> dict[str, Any] | None:
+        draft = stored(database_url, workflow_id)
+        return draft if draft["nodes"][0]["position"] != {"x": 400, "y": 400} else None
+
+    draft = wait_for(laid_out, timeout_s=10)
+    x = {node["id"]: node["position"]["x"] for node in draft["nodes"]}
+    assert x["start"] < x["call"] < x["fallback"]  # left to right by depth
+    assert next(n for n in draft["nodes"] if n["id"] == "call")["on_error"] == "route"
+    assert {"source": "call", "target": "fallback", "source_handle": "error"} in draft["edges"]
+
+    page.get_by_test_id("undo").click()  # the layout
+    page.get_by_test_id("undo").click()  # the error edge
+    expect(canvas).to_have_attribute("data-edge-count", "1")
+    page.get_by_role("button", name="Fit View").click()
+    page.wait_for_timeout(300)
+    start = page.get_by_test_id("node-start").bounding_box()
+    call = page.get_by_test_id("node-call").bounding_box()
+    assert before and start and call
+    assert start["y"] < call["y"]  # back where it was: above the nodes placed below it
+    stored_ids(database_url, workflow_id, ["start", "call", "fallback"])
+    wait_for(lambda: stored(database_url, workflow_id)["nodes"][0]["position"]["x"] == 400)
+
+
 def test_an_invalid_workflow_shows_its_problems_and_cannot_be_published(
     wide_page: Page, database_url: str
 ) -> None:
     page = wide_page
     document = workflows.blank_document("x")
     document["nodes"] += [
-        {"id": "check", "type": "condition", "config": {"expression": "input.n >"}},
+        {
+            "id": "check",
+            "type": "condition",
+            "name": "<b>Check</b> & <img src=x>",
+            "config": {"expression": "input.n >"},
+        },
         {"id": "late", "type": "template", "config": {"template": "{{ nodes.check.output }}"}},
     ]
     document["edges"] = [{"source": "start", "target": "check"}]
     workflow_id = create(database_url, "Invalid", document)
     open_builder(page, workflow_id, 3)
+    # Names are text, never HTML.
+    check = page.get_by_test_id("node-check")
+    expect(check).to_contain_text("<b>Check</b> & <img src=x>")
+    expect(check.locator("b, img")).to_have_count(0)
 
     problems = page.get_by_test_id("problems-list")
     expect(problems).to_be_visible()
@@ -427,3 +486,94 @@ def test_a_failed_run_offers_rerun_from_a_node(wide_page: Page, database_url: st
     wait_for(lambda: new_runs()[0]["status"] == "failed", timeout_s=30)
     expect(page.get_by_test_id("run-status")).to_have_attribute("data-state", "failed")
     expect(page.get_by_test_id("node-prep")).to_have_attribute("data-status", "succeeded")
+
+
+def mid_run_document() -> dict[str, Any]:
+    document = workflows.blank_document("x")
+    document["inputs"] = {"type": "object", "properties": {"ticket": {"type": "string"}}}
+    document["nodes"][0]["name"] = "New ticket"
+    document["nodes"] += [
+        {
+            "id": "classify",
+            "type": "llm",
+            "name": "Classify ticket",
+            "config": {
+                "model": "openai/gpt-4o-mini",
+                "prompt": "Label this ticket as bug or billing: {{ input.ticket }}",
+                "mock_response": "billing",
+            },
+        },
+        {
+            "id": "is_billing",
+            "type": "condition",
+            "name": "Billing?",
+            "config": {"expression": "nodes.classify.output.text == 'billing'"},
+        },
+        {
+            "id": "refund_ok",
+            "type": "approval",
+            "name": "Approve refund",
+            "config": {"message": "Refund for {{ input.ticket }}?"},
+        },
+        {
+            "id": "file_bug",
+            "type": "http",
+            "name": "File bug",
+            "config": {"method": "POST", "url": "https://issues.example.com/api"},
+        },
+        {
+            "id": "refund",
+            "type": "set",
+            "name": "Refund",
+            "config": {"values": {"refund": True}},
+        },
+        {
+            "id": "decline",
+            "type": "template",
+            "name": "Decline",
+            "config": {"template": "Sorry about {{ input.ticket }}"},
+        },
+    ]
+    document["edges"] = [
+        {"source": "start", "target": "classify"},
+        {"source": "classify", "target": "is_billing"},
+        {"source": "is_billing", "target": "refund_ok", "source_handle": "true"},
+        {"source": "is_billing", "target": "file_bug", "source_handle": "false"},
+        {"source": "refund_ok", "target": "refund", "source_handle": "approved"},
+        {"source": "refund_ok", "target": "decline", "source_handle": "rejected"},
+    ]
+    return auto_layout(document)
+
+
+@pytest.mark.skipif(
+    not os.environ.get("AGENTFLOW_SCREENSHOTS"), reason="set AGENTFLOW_SCREENSHOTS=1 to refresh"
+)
+def test_screenshots_of_the_builder_mid_run(
+    browser: Browser, app_url: str, database_url: str
+) -> None:
+    """Refreshes docs/screenshots/builder-mid-run*.png (light and dark)."""
+    workflow_id = workflows.create_workflow(
+        database_url, "Ticket triage", document=mid_run_document()
+    )
+    for scheme, suffix in (("light", ""), ("dark", "-dark")):
+        context = browser.new_context(
+            base_url=app_url, viewport={"width": 1600, "height": 900}, color_scheme=scheme
+        )
+        page = context.new_page()
+        open_builder(page, workflow_id, 7)
+        page.get_by_test_id("open-test-run").click()
+        page.get_by_test_id("run-input").fill('{"ticket": "I was charged twice"}')
+        page.get_by_test_id("start-run").click()
+        expect(page.get_by_test_id("node-refund_ok")).to_have_attribute(
+            "data-status", "waiting", timeout=SLOW
+        )
+        select_node(page, "classify")
+        page.get_by_test_id("step-output").scroll_into_view_if_needed()
+        page.wait_for_timeout(400)
+        path = SCREENSHOTS / f"builder-mid-run{suffix}.png"
+        page.screenshot(path=str(path))
+        page.get_by_test_id("approve-refund_ok").click()
+        expect(page.get_by_test_id("run-status")).to_have_attribute(
+            "data-state", "succeeded", timeout=SLOW
+        )
+        context.close()

@@ -180,3 +180,20 @@ def test_step_detail_for_the_panel() -> None:
     assert builder.step_detail(None, now) == {}
     big = builder.step_detail({**step, "output": "x" * 50_000}, now)
     assert len(big["output"]) < 21_000 and big["output"].endswith("(truncated)")
+
+
+def test_merge_after_an_auto_layout_keeps_the_server_positions() -> None:
+    document = make_document()
+    stale_canvas = json.loads(json.dumps(to_canvas(document)))
+    laid_out = json.loads(json.dumps(document))
+    for index, node in enumerate(laid_out["nodes"]):
+        node["position"] = {"x": 1000 + index, "y": 0}
+    stale_canvas["edges"].append({"id": "x", "source": "check", "target": "start", "data": {}})
+    stale_canvas["nodes"].append(
+        {"id": "t", "position": {"x": 7, "y": 8}, "data": {"node": {"id": "t", "type": "set"}}}
+    )
+    merged = builder.merge_canvas(laid_out, stale_canvas, keep_positions=True)
+    by_id = {node["id"]: node for node in merged["nodes"]}
+    assert by_id["classify"]["position"] == {"x": 1001, "y": 0}  # the layout's
+    assert by_id["t"]["position"] == {"x": 7, "y": 8}  # new on the canvas
+    assert merged["edges"][-1] == {"source": "check", "target": "start"}  # the canvas's edit
