@@ -1,5 +1,5 @@
 """`agentflow bench ui`: its generated workflows and its command line (the browser part
-runs in `agentflow bench ui` itself; see docs/benchmarks-ui.md)."""
+runs in `agentflow bench ui` itself; see docs/benchmarks.md, section Builder (UI))."""
 
 from __future__ import annotations
 
