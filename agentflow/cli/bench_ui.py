@@ -37,8 +37,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import click
-import httpx
 
+from agentflow.cli.common import wait_until_answering
 from agentflow.spec.canvas import auto_layout
 
 DEFAULT_SIZES = (30, 300, 1000)
@@ -165,18 +165,13 @@ def _started_app(database_url: str, redis_url: str) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 900
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise click.ClickException("agentflow up exited during start-up")
-            try:
-                if httpx.get(f"{url}/api/health", timeout=2).status_code in (200, 503):
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(1)
-        else:
-            raise click.ClickException("the app did not start in time")
+        wait_until_answering(
+            url,
+            timeout_s=900,
+            exited=lambda: (
+                None if process.poll() is None else "agentflow up exited during start-up"
+            ),
+        )
         yield url
     finally:
         process.send_signal(signal.SIGTERM)

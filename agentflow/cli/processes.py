@@ -9,9 +9,13 @@ import time
 from types import FrameType
 
 import click
-import httpx
 
-from agentflow.cli.common import child_environment, load_settings, service_urls
+from agentflow.cli.common import (
+    child_environment,
+    load_settings,
+    service_urls,
+    wait_until_answering,
+)
 from agentflow.cli.supervisor import Supervisor
 from agentflow.devservices.node import web_environment
 from agentflow.devservices.resolve import stop_started
@@ -60,18 +64,9 @@ def web() -> None:
     os.execve(sys.executable, web_argv(settings), env)  # noqa: S606 - replaces this process
 
 
-def _wait_until_serving(supervisor: Supervisor, url: str) -> None:
-    deadline = time.monotonic() + WEB_READY_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if (ended := supervisor.exited()) is not None:
-            raise click.ClickException(f"{ended[0]} exited with code {ended[1]} during start-up")
-        try:
-            if httpx.get(f"{url}/api/health", timeout=2).status_code in (200, 503):
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    raise click.ClickException(f"the web app did not answer at {url} in time")
+def _start_up_failure(supervisor: Supervisor) -> str | None:
+    ended = supervisor.exited()
+    return None if ended is None else f"{ended[0]} exited with code {ended[1]} during start-up"
 
 
 @click.command(
@@ -103,7 +98,11 @@ def up() -> None:
         supervisor.start("worker", [sys.executable, "-m", "agentflow.cli", "worker"], env, ".")
         supervisor.start("web", web_argv(settings), web_environment(env), str(PROJECT_ROOT))
         click.echo("building and starting the web app (the first start takes a few minutes)")
-        _wait_until_serving(supervisor, settings.base_url)
+        wait_until_answering(
+            settings.base_url,
+            timeout_s=WEB_READY_TIMEOUT_S,
+            exited=lambda: _start_up_failure(supervisor),
+        )
         click.secho(f"AgentFlow is running at {settings.base_url}  (Ctrl-C to stop)", bold=True)
         while (ended := supervisor.exited()) is None:
             time.sleep(0.5)
