@@ -17,6 +17,7 @@ from arq.worker import Worker
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from agentflow.llm.completion import litellm_module
 from agentflow.queue import QUEUE_NAME, deserialize, serialize
 from agentflow.queue import redis_settings as make_redis_settings
 from agentflow.settings import get_settings
@@ -41,6 +42,9 @@ async def on_startup(ctx: dict[str, Any]) -> None:
     ctx["heartbeat"] = asyncio.create_task(
         heartbeat_loop(ctx["redis"], ctx["worker_id"], settings.worker_heartbeat_ttl_s)
     )
+    # litellm takes over a second to import: pay it at start-up, in the background,
+    # rather than in the first LLM step a user runs.
+    ctx["warm_llm"] = asyncio.create_task(litellm_module())
     ctx["reaper"] = asyncio.create_task(
         reaper_loop(
             ctx["redis"], ctx["database_url"], settings.reaper_interval_s, settings.reaper_grace_s
