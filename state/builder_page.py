@@ -3,14 +3,13 @@ the test-run and publish dialogs."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import reflex as rx
 
 from agentflow.services.builder import catalog_order, node_catalog
 from components.builder_panel import right_panel
 from components.builder_shell import compact_sidebar
 from components.canvas import flow_canvas
+from components.problems import dialog_footer, problem_list
 from state.builder import BuilderState
 from state.builder_run import BuilderRunState
 
@@ -128,26 +127,6 @@ def toolbar() -> rx.Component:
     )
 
 
-def _problem_list(rows: Any, test_id: str) -> rx.Component:
-    return rx.vstack(
-        rx.foreach(
-            rows,
-            lambda row: rx.box(
-                rx.text(
-                    row["where"], size="1", color=rx.color("gray", 11), font_family="monospace"
-                ),
-                rx.text(row["message"], size="2"),
-                padding="4px 0",
-            ),
-        ),
-        max_height="260px",
-        overflow_y="auto",
-        width="100%",
-        spacing="1",
-        data_testid=test_id,
-    )
-
-
 def test_run_dialog() -> rx.Component:
     state = BuilderRunState
     return rx.dialog.root(
@@ -179,7 +158,7 @@ def test_run_dialog() -> rx.Component:
                 ),
                 rx.cond(
                     state.run_problems.length() > 0,  # type: ignore[attr-defined]
-                    _problem_list(state.run_problems, "run-problems"),
+                    problem_list(state.run_problems, "run-problems"),
                 ),
                 rx.hstack(
                     rx.button(
@@ -211,13 +190,8 @@ def publish_dialog() -> rx.Component:
         rx.dialog.content(
             rx.dialog.title("Cannot publish yet"),
             rx.dialog.description(BuilderState.publish_message, size="2"),
-            _problem_list(BuilderState.publish_problems, "publish-problems"),
-            rx.hstack(
-                rx.dialog.close(rx.button("Close", variant="soft")),
-                justify="end",
-                width="100%",
-                padding_top="12px",
-            ),
+            problem_list(BuilderState.publish_problems, "publish-problems"),
+            dialog_footer(rx.dialog.close(rx.button("Close", variant="soft"))),
             max_width="560px",
             data_testid="publish-dialog",
         ),

@@ -9,6 +9,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from components.empty_state import empty_state
+from components.problems import dialog_footer, problem_list
 from components.shell import page_frame
 from state.workflows import WorkflowsState as S
 
@@ -101,18 +102,12 @@ def _toolbar() -> rx.Component:
     )
 
 
-def _problem_list(problems: Any) -> rx.Component:
+def _import_problems(problems: Any) -> rx.Component:
     return rx.cond(
         problems.length() > 0,
         rx.callout.root(
             rx.callout.text("The file has problems; nothing was imported:"),
-            rx.el.ul(
-                rx.foreach(
-                    problems,
-                    lambda p: rx.el.li(rx.text(rx.el.b(p["where"]), ": ", p["message"])),
-                ),
-                data_testid="import-problems",
-            ),
+            problem_list(problems, "import-problems"),
             color_scheme="red",
             width="100%",
         ),
@@ -130,11 +125,9 @@ def _create_dialog() -> rx.Component:
                 data_testid="new-workflow-name",
             ),
             rx.cond(S.create_error != "", rx.text(S.create_error, color="red", size="2")),
-            rx.hstack(
+            dialog_footer(
                 rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")),
                 rx.button("Create", on_click=S.create, data_testid="create-workflow"),
-                justify="end",
-                margin_top="12px",
             ),
         ),
         open=S.create_open,
@@ -168,12 +161,10 @@ def _import_dialog() -> rx.Component:
                 width="100%",
                 data_testid="import-text",
             ),
-            _problem_list(S.import_problems),
-            rx.hstack(
+            _import_problems(S.import_problems),
+            dialog_footer(
                 rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")),
                 rx.button("Import", on_click=S.import_pasted, data_testid="import-submit"),
-                justify="end",
-                margin_top="12px",
             ),
             max_width="640px",
         ),
@@ -190,11 +181,9 @@ def _rename_dialog() -> rx.Component:
                 value=S.rename_value, on_change=S.set_rename_value, data_testid="rename-input"
             ),
             rx.cond(S.rename_error != "", rx.text(S.rename_error, color="red", size="2")),
-            rx.hstack(
+            dialog_footer(
                 rx.button("Cancel", variant="soft", color_scheme="gray", on_click=S.cancel_rename),
                 rx.button("Rename", on_click=S.rename, data_testid="rename-submit"),
-                justify="end",
-                margin_top="12px",
             ),
         ),
         open=S.rename_id != "",
@@ -213,7 +202,7 @@ def _delete_dialog() -> rx.Component:
                     "Its past runs stay in Executions. This cannot be undone.",
                 ),
             ),
-            rx.hstack(
+            dialog_footer(
                 rx.button("Cancel", variant="soft", color_scheme="gray", on_click=S.cancel_delete),
                 rx.button(
                     "Delete",
@@ -221,8 +210,6 @@ def _delete_dialog() -> rx.Component:
                     on_click=S.confirm_delete,
                     data_testid="confirm-delete",
                 ),
-                justify="end",
-                margin_top="12px",
             ),
         ),
         open=S.delete_id != "",
