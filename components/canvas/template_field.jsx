@@ -1,7 +1,7 @@
 // A textarea for templates, expressions and JSON with autocomplete of the names in
 // scope (input.*, env.*, nodes.<upstream>.output...). The text is kept locally so
 // typing never waits for the server; changes are sent debounced, and on blur.
-import React, { useEffect, useRef, useState } from "react";
+import React, { useEffect, useLayoutEffect, useRef, useState } from "react";
 
 const SEND_DELAY_MS = 250;
 const MAX_ITEMS = 40;
@@ -45,6 +45,18 @@ export function TemplateField(props) {
   const lastSent = useRef(value ?? "");
   const handler = useRef(onValueChange);
   handler.current = onValueChange;
+  // Where the caret goes after a suggestion is accepted. Placed in a layout effect,
+  // in the same commit as the new text: a later frame would run after keystrokes
+  // typed in between and move the caret behind them (their text then lands in the
+  // wrong place).
+  const pendingCaret = useRef(null);
+
+  useLayoutEffect(() => {
+    if (pendingCaret.current === null || !area.current) return;
+    area.current.focus();
+    area.current.setSelectionRange(pendingCaret.current, pendingCaret.current);
+    pendingCaret.current = null;
+  }, [text]);
 
   useEffect(() => {
     clearTimeout(timer.current);
@@ -100,15 +112,10 @@ export function TemplateField(props) {
       if (close < 0 || (reopen >= 0 && reopen < close)) after = ` }}${after}`;
     }
     const next = before + after;
+    pendingCaret.current = before.length;
     setText(next);
     setMenu(null);
     send(next);
-    window.requestAnimationFrame(() => {
-      if (area.current) {
-        area.current.focus();
-        area.current.setSelectionRange(before.length, before.length);
-      }
-    });
   };
 
   const onKeyDown = (event) => {
