@@ -12,8 +12,11 @@ import reflex as rx
 from fastapi import FastAPI
 
 from agentflow import __version__
-from state import api_v1, system
+from state import api_v1, auth_routes, system
 from state.api_docs import mount_docs
+from state.api_keys import ApiKeysState
+from state.api_keys_page import api_keys_page
+from state.auth_pages import AuthFormState, login_page, signup_page
 from state.builder import BuilderState
 from state.builder_page import builder_page
 from state.executions import ExecutionsState
@@ -35,6 +38,7 @@ def create_api() -> FastAPI:
     )
     api.include_router(system.router)
     api.include_router(api_v1.router)
+    api.include_router(auth_routes.router)
     api_v1.install_error_handlers(api)
     mount_docs(api)
     return api
@@ -83,4 +87,12 @@ app.add_page(
     route="/workflows/[workflow_id]",
     title="Builder · AgentFlow",
     on_load=BuilderState.load,
+)
+app.add_page(login_page, route="/login", title="Log in · AgentFlow", on_load=AuthFormState.load)
+app.add_page(signup_page, route="/signup", title="Sign up · AgentFlow", on_load=AuthFormState.load)
+app.add_page(
+    api_keys_page,
+    route="/settings/api-keys",
+    title="API keys · AgentFlow",
+    on_load=ApiKeysState.load,
 )

@@ -110,10 +110,11 @@ def settings_page() -> rx.Component:
         ),
         empty_state(
             icon="users",
-            title="Just you, for now",
-            explanation="Accounts, members and roles, API keys and organisation secrets are "
-            "managed here. Until then, this instance runs as a single local organisation.",
-            action_label="Go to workflows",
-            action_href="/workflows",
+            title="Accounts and API keys",
+            explanation="Sign up or log in to create API keys for the REST API (/api/v1). "
+            "Members, roles and organisation secrets will be managed here too; until then "
+            "the pages act as a single local organisation.",
+            action_label="Manage API keys",
+            action_href="/settings/api-keys",
         ),
     )

@@ -1,0 +1,188 @@
+"""Settings → API keys: list, create (secret shown once) and revoke (confirmed)."""
+
+from __future__ import annotations
+
+import reflex as rx
+from reflex.vars import ObjectVar
+
+from components.problems import dialog_footer
+from components.shell import page_frame
+from state.api_keys import SCOPES
+from state.api_keys import ApiKeysState as S
+from state.auth_pages import NativeForm
+
+
+def _row(row: ObjectVar[dict[str, str]]) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text(row["name"], weight="medium")),
+        rx.table.cell(rx.code(row["prefix"])),
+        rx.table.cell(rx.text(row["scopes"])),
+        rx.table.cell(rx.text(row["created"])),
+        rx.table.cell(rx.text(row["last_used"])),
+        rx.table.cell(
+            rx.cond(
+                row["revoked"] != "",
+                rx.badge("revoked", color_scheme="gray"),
+                rx.button(
+                    "Revoke",
+                    size="1",
+                    color_scheme="red",
+                    variant="soft",
+                    on_click=S.ask_revoke(row["id"], row["name"]),
+                    data_testid="revoke-key",
+                ),
+            )
+        ),
+        data_testid="api-key-row",
+    )
+
+
+def _table() -> rx.Component:
+    headers = ["Name", "Key", "Scopes", "Created", "Last used", ""]
+    return rx.cond(
+        S.rows.length() > 0,  # type: ignore[attr-defined]
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
+            rx.table.body(rx.foreach(S.rows, _row)),
+            width="100%",
+        ),
+        rx.text("No API keys yet.", color=rx.color("gray", 11), data_testid="no-keys"),
+    )
+
+
+def _scope_box(scope: str) -> rx.Component:
+    return rx.checkbox(
+        scope,
+        checked=S.new_scopes.contains(scope),  # type: ignore[attr-defined]
+        on_change=lambda checked: S.toggle_scope(scope, checked),
+        data_testid=f"scope-{scope}",
+    )
+
+
+def _create_form() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Create an API key", size="4", as_="h2"),
+            rx.el.label("Name", html_for="new-key-name", font_size="14px"),
+            rx.input(
+                id="new-key-name",
+                placeholder="e.g. CI pipeline",
+                value=S.new_name,
+                on_change=S.set_new_name,
+                max_length=100,
+                width="320px",
+                data_testid="new-key-name",
+            ),
+            rx.text("Scopes", size="2"),
+            rx.hstack(*[_scope_box(scope) for scope in SCOPES], spacing="4"),
+            rx.cond(S.create_error != "", rx.text(S.create_error, color="red", size="2")),
+            rx.button("Create key", on_click=S.create, data_testid="create-key"),
+            spacing="2",
+        ),
+        width="100%",
+    )
+
+
+def _secret_callout() -> rx.Component:
+    return rx.cond(
+        S.new_secret != "",
+        rx.callout.root(
+            rx.callout.icon(rx.icon("key-round")),
+            rx.callout.text(
+                "Copy this key now: it is shown only once and cannot be retrieved later."
+            ),
+            rx.hstack(
+                rx.code(S.new_secret, data_testid="new-key-secret", size="3"),
+                rx.button(
+                    rx.icon("copy", size=14),
+                    "Copy",
+                    size="1",
+                    variant="soft",
+                    on_click=rx.set_clipboard(S.new_secret),
+                    data_testid="copy-secret",
+                ),
+                rx.button("Done", size="1", variant="ghost", on_click=S.dismiss_secret),
+                align="center",
+                wrap="wrap",
+            ),
+            color_scheme="amber",
+            width="100%",
+            data_testid="new-key-callout",
+        ),
+    )
+
+
+def _revoke_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Revoke API key?"),
+            rx.alert_dialog.description(
+                rx.text(
+                    "“",
+                    S.revoke_name,
+                    "” will stop working immediately. This cannot be undone.",
+                )
+            ),
+            dialog_footer(
+                rx.button("Cancel", variant="soft", color_scheme="gray", on_click=S.cancel_revoke),
+                rx.button(
+                    "Revoke",
+                    color_scheme="red",
+                    on_click=S.confirm_revoke,
+                    data_testid="confirm-revoke",
+                ),
+            ),
+        ),
+        open=S.revoke_id != "",
+    )
+
+
+def _logout() -> rx.Component:
+    return NativeForm.create(
+        rx.hstack(
+            rx.text("Signed in as ", rx.text.strong(S.user_email), " · ", S.org_name, size="2"),
+            rx.button("Log out", type="submit", size="1", variant="soft"),
+            align="center",
+        ),
+        action="/auth/logout",
+        method="post",
+    )
+
+
+def _signed_out() -> rx.Component:
+    return rx.callout.root(
+        rx.callout.text(
+            "Sign in to manage API keys. ",
+            rx.link("Log in", href="/login"),
+            " or ",
+            rx.link("create an account", href="/signup"),
+            ".",
+        ),
+        width="100%",
+        data_testid="signed-out",
+    )
+
+
+def api_keys_page() -> rx.Component:
+    return page_frame(
+        "API keys",
+        "Keys let scripts call the REST API as your organisation.",
+        rx.cond(
+            ~S.loaded,
+            rx.hstack(rx.spinner(), rx.text("Loading")),
+            rx.cond(
+                S.signed_in,
+                rx.vstack(
+                    _logout(),
+                    rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", width="100%")),
+                    _secret_callout(),
+                    _create_form(),
+                    _table(),
+                    _revoke_dialog(),
+                    spacing="4",
+                    width="100%",
+                ),
+                _signed_out(),
+            ),
+        ),
+    )

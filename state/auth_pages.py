@@ -1,0 +1,145 @@
+"""The /login and /signup pages: plain HTML forms posted to ``state.auth_routes``.
+
+The browser posts the form itself (no websocket event), so the response's
+HttpOnly session cookie lands in the browser. A failed attempt comes back with a
+short ``?error=<code>`` that is shown as text.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+from reflex_components_core.el.elements.base import BaseHTML
+
+ERRORS = {
+    "invalid_credentials": "The email or the password is incorrect.",
+    "locked": "Too many failed attempts. Wait a few minutes and try again.",
+    "email_taken": "An account with this email already exists. Log in instead.",
+    "invalid": "Enter a valid email address and a password of 8 to 256 characters.",
+}
+
+
+class NativeForm(BaseHTML):
+    """A ``<form>`` the browser submits itself (``rx.el.form`` always prevents that)."""
+
+    tag = "form"
+    action: rx.Var[str]
+    method: rx.Var[str]
+
+
+class AuthFormState(rx.State):
+    error: str = ""
+
+    @rx.event
+    def load(self) -> None:
+        code = self.router.url.query_parameters.get("error", "")
+        self.error = ERRORS.get(code, "Something went wrong. Try again." if code else "")
+
+
+def _field(label: str, name: str, kind: str, autocomplete: str, required: bool) -> rx.Component:
+    field_id = f"field-{name}"
+    return rx.vstack(
+        rx.el.label(label, html_for=field_id, font_size="14px", font_weight="500"),
+        rx.el.input(
+            id=field_id,
+            name=name,
+            type=kind,
+            required=required,
+            auto_complete=autocomplete,
+            max_length=256 if kind == "password" else 254,
+            style={
+                "width": "100%",
+                "padding": "8px 10px",
+                "border": f"1px solid {rx.color('gray', 7)}",
+                "border_radius": "6px",
+                "background": rx.color("gray", 1),
+                "color": rx.color("gray", 12),
+            },
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _submit(label: str, testid: str) -> rx.Component:
+    return rx.el.button(
+        label,
+        type="submit",
+        data_testid=testid,
+        style={
+            "width": "100%",
+            "padding": "9px 12px",
+            "border_radius": "6px",
+            "background": rx.color("accent", 9),
+            "color": "white",
+            "font_weight": "500",
+            "cursor": "pointer",
+        },
+    )
+
+
+def _card(title: str, form: rx.Component, footer: rx.Component) -> rx.Component:
+    return rx.center(
+        rx.card(
+            rx.vstack(
+                rx.hstack(
+                    rx.icon("waypoints", size=22, color=rx.color("accent", 10)),
+                    rx.text("AgentFlow", size="5", weight="bold"),
+                    spacing="2",
+                ),
+                rx.heading(title, size="6", as_="h1"),
+                rx.cond(
+                    AuthFormState.error != "",
+                    rx.callout(
+                        AuthFormState.error,
+                        color_scheme="red",
+                        role="alert",
+                        width="100%",
+                        data_testid="auth-error",
+                    ),
+                ),
+                form,
+                footer,
+                spacing="4",
+                width="100%",
+            ),
+            width="380px",
+            padding="24px",
+        ),
+        min_height="100vh",
+    )
+
+
+def login_page() -> rx.Component:
+    form = NativeForm.create(
+        rx.vstack(
+            _field("Email", "email", "email", "username", True),
+            _field("Password", "password", "password", "current-password", True),
+            _submit("Log in", "login-submit"),
+            spacing="3",
+            width="100%",
+        ),
+        action="/auth/login",
+        method="post",
+        width="100%",
+    )
+    footer = rx.text("No account yet? ", rx.link("Sign up", href="/signup"), size="2")
+    return _card("Log in", form, footer)
+
+
+def signup_page() -> rx.Component:
+    form = NativeForm.create(
+        rx.vstack(
+            _field("Name", "name", "text", "name", False),
+            _field("Email", "email", "email", "username", True),
+            _field("Password (8 characters or more)", "password", "password", "new-password", True),
+            _field("Organisation name", "org_name", "text", "organization", False),
+            _submit("Create account", "signup-submit"),
+            spacing="3",
+            width="100%",
+        ),
+        action="/auth/signup",
+        method="post",
+        width="100%",
+    )
+    footer = rx.text("Already have an account? ", rx.link("Log in", href="/login"), size="2")
+    return _card("Create your account", form, footer)

@@ -1,0 +1,131 @@
+"""Sign-up, log-in and log-out as plain HTML form posts: ``POST /auth/*``.
+
+Each route checks the request's ``Origin`` (CSRF, the API's own check), calls
+:mod:`agentflow.services.accounts`, sets or clears the HttpOnly session cookie the
+API reads (:data:`state.api_v1.deps.SESSION_COOKIE`) and answers with a 303
+redirect. Errors go back to the form as a short ``?error=<code>``; the password is
+never echoed and a failed login never says whether the account exists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+
+from agentflow.services import accounts
+from agentflow.services.permissions import InvalidInput
+from agentflow.settings import get_settings
+from state.api_v1.deps import SESSION_COOKIE, check_csrf, services
+
+router = APIRouter(prefix="/auth", include_in_schema=False)
+
+AFTER_SIGN_IN = "/settings/api-keys"
+LOGIN_PAGE = "/login"
+SIGNUP_PAGE = "/signup"
+MAX_FIELD = 1000  # longer form fields are refused before reaching the services
+
+
+def _redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _client(request: Request) -> tuple[str, str]:
+    ip = request.client.host if request.client else ""
+    return ip, request.headers.get("user-agent", "")[:500]
+
+
+def _set_session(response: RedirectResponse, new: accounts.NewSession) -> None:
+    settings = get_settings()
+    response.set_cookie(
+        SESSION_COOKIE,
+        new.token,
+        max_age=settings.session_ttl_s,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.base_url.lower().startswith("https://"),
+    )
+
+
+async def _fields(request: Request, *names: str) -> dict[str, object] | None:
+    form = await request.form()
+    values: dict[str, object] = {}
+    for name in names:
+        value = form.get(name, "")
+        if not isinstance(value, str) or len(value) > MAX_FIELD:
+            return None
+        values[name] = value
+    return values
+
+
+@router.post("/signup")
+async def signup(request: Request) -> RedirectResponse:
+    check_csrf(request)
+    urls = services()
+    ip, user_agent = _client(request)
+    data = await _fields(request, "email", "password", "name", "org_name")
+    if data is None:
+        return _redirect(f"{SIGNUP_PAGE}?error=invalid")
+    try:
+        user_id, org_id = await asyncio.to_thread(
+            accounts.sign_up, urls.database_url, data, ip=ip, user_agent=user_agent
+        )
+        new = await asyncio.to_thread(
+            accounts.create_session,
+            urls.database_url,
+            user_id,
+            org_id=org_id,
+            ip=ip,
+            user_agent=user_agent,
+        )
+    except accounts.EmailTaken:
+        return _redirect(f"{SIGNUP_PAGE}?error=email_taken")
+    except InvalidInput:
+        return _redirect(f"{SIGNUP_PAGE}?error=invalid")
+    response = _redirect(AFTER_SIGN_IN)
+    _set_session(response, new)
+    return response
+
+
+@router.post("/login")
+async def login(request: Request) -> RedirectResponse:
+    check_csrf(request)
+    urls = services()
+    ip, user_agent = _client(request)
+    data = await _fields(request, "email", "password")
+    if data is None:
+        return _redirect(f"{LOGIN_PAGE}?error=invalid_credentials")
+    try:
+        new = await asyncio.to_thread(
+            accounts.login,
+            urls.database_url,
+            urls.redis_url,
+            str(data["email"]),
+            str(data["password"]),
+            ip=ip,
+            user_agent=user_agent,
+        )
+    except accounts.LoginLocked:
+        return _redirect(f"{LOGIN_PAGE}?error=locked")
+    except accounts.InvalidCredentials:
+        return _redirect(f"{LOGIN_PAGE}?error=invalid_credentials")
+    response = _redirect(AFTER_SIGN_IN)
+    _set_session(response, new)
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> RedirectResponse:
+    check_csrf(request)
+    urls = services()
+    ip, user_agent = _client(request)
+    token = request.cookies.get(SESSION_COOKIE, "")
+    if token:
+        await asyncio.to_thread(
+            accounts.end_session, urls.database_url, token, ip=ip, user_agent=user_agent
+        )
+    response = _redirect(LOGIN_PAGE)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    return response

@@ -1,0 +1,77 @@
+"""Sign up in the browser, make an API key on Settings → API keys, use it, revoke it."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from agentflow.services import accounts
+from state.api_v1.deps import SESSION_COOKIE
+
+PASSWORD = "correct horse battery"
+
+
+def _workflows_status(app_url: str, key: str) -> int:
+    headers = {"Authorization": f"Bearer {key}"}
+    return httpx.get(f"{app_url}/api/v1/workflows", headers=headers, timeout=10).status_code
+
+
+def test_sign_up_create_use_and_revoke_an_api_key(page: Page, app_url: str, clean_db: str) -> None:
+    page.goto("/settings/api-keys")
+    expect(page.get_by_test_id("signed-out")).to_contain_text("Sign in to manage API keys")
+
+    page.goto("/signup")
+    page.get_by_label("Name", exact=True).fill("Ada")
+    page.get_by_label("Email").fill("ada@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_test_id("signup-submit").click()
+    expect(page).to_have_url(re.compile(r"/settings/api-keys/?$"))
+    cookies = {c["name"]: c for c in page.context.cookies()}
+    assert cookies[SESSION_COOKIE]["httpOnly"] is True
+
+    expect(page.get_by_test_id("no-keys")).to_be_visible()
+    page.get_by_test_id("new-key-name").fill("CI pipeline")
+    page.get_by_test_id("create-key").click()
+    secret = page.get_by_test_id("new-key-secret")
+    expect(secret).to_have_text(re.compile(r"^af_[a-z0-9]{12}_[A-Za-z0-9]{40}$"))
+    key = secret.inner_text().strip()
+    expect(page.get_by_test_id("api-key-row")).to_have_count(1)
+    expect(page.get_by_test_id("api-key-row")).to_contain_text("CI pipeline")
+    expect(page.get_by_test_id("api-key-row")).to_contain_text("read")
+    expect(page.get_by_test_id("api-key-row")).not_to_contain_text(key)
+
+    assert _workflows_status(app_url, key) == 200
+
+    page.get_by_test_id("revoke-key").click()
+    page.get_by_test_id("confirm-revoke").click()
+    expect(page.get_by_test_id("api-key-row")).to_contain_text("revoked")
+    assert _workflows_status(app_url, key) == 401
+
+    page.reload()  # the secret is never shown again
+    expect(page.get_by_test_id("api-key-row")).to_have_count(1)
+    expect(page.get_by_test_id("new-key-secret")).to_have_count(0)
+
+
+def test_login_with_a_wrong_password_shows_an_error_and_sets_no_cookie(
+    page: Page, clean_db: str
+) -> None:
+    accounts.sign_up(clean_db, {"email": "bob@example.com", "password": PASSWORD})
+    page.goto("/login")
+    page.get_by_label("Email").fill("bob@example.com")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_test_id("login-submit").click()
+    expect(page).to_have_url(re.compile(r"/login/?\?error=invalid_credentials$"))
+    expect(page.get_by_test_id("auth-error")).to_contain_text("incorrect")
+    assert "not the password" not in page.url
+    assert SESSION_COOKIE not in {c["name"] for c in page.context.cookies()}
+
+    page.get_by_label("Email").fill("bob@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_test_id("login-submit").click()
+    expect(page).to_have_url(re.compile(r"/settings/api-keys/?$"))
+    expect(page.get_by_text("bob@example.com")).to_be_visible()
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(re.compile(r"/login/?$"))
+    assert SESSION_COOKIE not in {c["name"] for c in page.context.cookies()}
