@@ -22,7 +22,10 @@ def rows(page: Page):  # type: ignore[no-untyped-def]
 
 
 def row_action(page: Page, name: str, action: str) -> None:
-    exact_name = page.get_by_role("link", name=name, exact=True)
+    # By text, not by role: while a dialog or menu is open or closing, Radix marks the
+    # rest of the page aria-hidden, which hides it from role queries (the click itself
+    # still waits until nothing covers the button).
+    exact_name = page.locator(f"a:text-is({json.dumps(name)})")
     rows(page).filter(has=exact_name).get_by_test_id("row-menu").click()
     page.get_by_role("menuitem", name=action).click()
 
@@ -81,6 +84,8 @@ def test_search_filter_rename_duplicate_delete_and_export(page: Page, clean_db: 
     expect(rows(page).first).to_contain_text("Alpha draft")
     page.get_by_test_id("status-filter").click()
     page.get_by_role("option", name="all").click()
+    expect(page.get_by_test_id("status-filter")).to_have_text("all")
+    expect(rows(page)).to_have_count(2)  # both again before acting on either
 
     row_action(page, "Alpha draft", "Rename")
     page.get_by_test_id("rename-input").fill("Alpha renamed")
