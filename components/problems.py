@@ -25,8 +25,3 @@ def problem_list(rows: Any, test_id: str) -> rx.Component:
         spacing="1",
         data_testid=test_id,
     )
-
-
-def dialog_footer(*buttons: rx.Component) -> rx.Component:
-    """The row of buttons at the bottom of a dialog, right-aligned."""
-    return rx.hstack(*buttons, justify="end", width="100%", padding_top="12px")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from components.problems import dialog_footer
+from components.dialogs import confirm_dialog
 from components.shell import page_frame
 from state.api_keys import SCOPES
 from state.api_keys import ApiKeysState as S
@@ -113,27 +113,16 @@ def _secret_callout() -> rx.Component:
 
 
 def _revoke_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Revoke API key?"),
-            rx.alert_dialog.description(
-                rx.text(
-                    "“",
-                    S.revoke_name,
-                    "” will stop working immediately. This cannot be undone.",
-                )
-            ),
-            dialog_footer(
-                rx.button("Cancel", variant="soft", color_scheme="gray", on_click=S.cancel_revoke),
-                rx.button(
-                    "Revoke",
-                    color_scheme="red",
-                    on_click=S.confirm_revoke,
-                    data_testid="confirm-revoke",
-                ),
-            ),
+    return confirm_dialog(
+        title="Revoke API key?",
+        description=rx.text(
+            "“", S.revoke_name, "” will stop working immediately. This cannot be undone."
         ),
+        confirm_label="Revoke",
         open=S.revoke_id != "",
+        on_cancel=S.cancel_revoke,
+        on_confirm=S.confirm_revoke,
+        confirm_test_id="confirm-revoke",
     )
 
 

@@ -9,7 +9,8 @@ from agentflow.services.builder import catalog_order, node_catalog
 from components.builder_panel import right_panel
 from components.builder_shell import compact_sidebar
 from components.canvas import flow_canvas
-from components.problems import dialog_footer, problem_list
+from components.dialogs import dialog_footer
+from components.problems import problem_list
 from state.builder import BuilderState
 from state.builder_run import BuilderRunState
 

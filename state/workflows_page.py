@@ -8,8 +8,9 @@ from typing import Any
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from components.dialogs import confirm_dialog, dialog_footer
 from components.empty_state import empty_state
-from components.problems import dialog_footer, problem_list
+from components.problems import problem_list
 from components.shell import page_frame
 from state.workflows import WorkflowsState as S
 
@@ -191,28 +192,19 @@ def _rename_dialog() -> rx.Component:
 
 
 def _delete_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete workflow?"),
-            rx.alert_dialog.description(
-                rx.text(
-                    "“",
-                    S.delete_name,
-                    "” and its published versions will be deleted. "
-                    "Its past runs stay in Executions. This cannot be undone.",
-                ),
-            ),
-            dialog_footer(
-                rx.button("Cancel", variant="soft", color_scheme="gray", on_click=S.cancel_delete),
-                rx.button(
-                    "Delete",
-                    color_scheme="red",
-                    on_click=S.confirm_delete,
-                    data_testid="confirm-delete",
-                ),
-            ),
+    return confirm_dialog(
+        title="Delete workflow?",
+        description=rx.text(
+            "“",
+            S.delete_name,
+            "” and its published versions will be deleted. "
+            "Its past runs stay in Executions. This cannot be undone.",
         ),
+        confirm_label="Delete",
         open=S.delete_id != "",
+        on_cancel=S.cancel_delete,
+        on_confirm=S.confirm_delete,
+        confirm_test_id="confirm-delete",
     )
 
 
