@@ -6,6 +6,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from components.dialogs import confirm_dialog
+from components.settings_nav import settings_nav
 from components.shell import page_frame
 from state.api_keys import SCOPES
 from state.api_keys import ApiKeysState as S
@@ -143,6 +144,7 @@ def api_keys_page() -> rx.Component:
     return page_frame(
         "API keys",
         "Keys let scripts call the REST API as your organisation.",
+        settings_nav(),
         rx.cond(
             ~S.loaded,
             rx.hstack(rx.spinner(), rx.text("Loading")),

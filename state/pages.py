@@ -9,7 +9,9 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from components.empty_state import empty_state
+from components.settings_nav import settings_nav
 from components.shell import page_frame
+from state.org_general import OrgGeneralState
 from state.system import SystemState
 
 
@@ -77,10 +79,52 @@ def _status_row(component: ObjectVar[dict[str, Any]]) -> rx.Component:
     )
 
 
+def _organisation_card() -> rx.Component:
+    org = OrgGeneralState
+    return rx.card(
+        rx.vstack(
+            rx.heading("Organisation", size="4", as_="h2"),
+            rx.text(
+                "You are ",
+                rx.text.strong(org.role),
+                " of ",
+                rx.text.strong(org.org_name, data_testid="org-name"),
+                ".",
+            ),
+            rx.cond(
+                org.can_rename,
+                rx.hstack(
+                    rx.input(
+                        value=org.new_name,
+                        on_change=org.set_new_name,
+                        max_length=200,
+                        width="320px",
+                        aria_label="Organisation name",
+                        data_testid="org-name-input",
+                    ),
+                    rx.button("Rename", on_click=org.rename, data_testid="org-rename"),
+                    align="center",
+                ),
+            ),
+            rx.cond(org.error != "", rx.text(org.error, color="red", size="2")),
+            rx.cond(org.notice != "", rx.text(org.notice, color="green", size="2")),
+            rx.text(
+                "Members, API keys, secrets and the audit trail have their own tabs above.",
+                size="2",
+                color=rx.color("gray", 11),
+            ),
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
 def settings_page() -> rx.Component:
     return page_frame(
         "Settings",
         "Your organisation, its members, keys and secrets; and the health of this instance.",
+        settings_nav(),
+        _organisation_card(),
         rx.card(
             rx.vstack(
                 rx.hstack(
@@ -107,14 +151,5 @@ def settings_page() -> rx.Component:
                 width="100%",
             ),
             width="100%",
-        ),
-        empty_state(
-            icon="users",
-            title="Accounts and API keys",
-            explanation="Sign up or log in to create API keys for the REST API (/api/v1). "
-            "Members, roles and organisation secrets will be managed here too; until then "
-            "the pages act as a single local organisation.",
-            action_label="Manage API keys",
-            action_href="/settings/api-keys",
         ),
     )
