@@ -84,7 +84,7 @@ def _row(row: ObjectVar[dict[str, str]]) -> rx.Component:
         rx.table.cell(rx.code(row["action"], size="2")),
         rx.table.cell(rx.text(row["target"], size="2", word_break="break-all")),
         rx.table.cell(rx.text(row["ip"], size="2")),
-        rx.table.cell(rx.text(row["details"], size="1", word_break="break-all")),
+        rx.table.cell(rx.text(row["details"], size="1", overflow_wrap="anywhere")),
         data_testid="audit-row",
     )
 

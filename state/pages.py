@@ -81,33 +81,38 @@ def _status_row(component: ObjectVar[dict[str, Any]]) -> rx.Component:
 
 def _organisation_card() -> rx.Component:
     org = OrgGeneralState
+    rename = rx.hstack(
+        rx.input(
+            value=org.new_name,
+            on_change=org.set_new_name,
+            max_length=200,
+            width="320px",
+            aria_label="Organisation name",
+            data_testid="org-name-input",
+        ),
+        rx.button("Rename", on_click=org.rename, data_testid="org-rename"),
+        align="center",
+    )
     return rx.card(
         rx.vstack(
             rx.heading("Organisation", size="4", as_="h2"),
-            rx.text(
-                "You are ",
-                rx.text.strong(org.role),
-                " of ",
-                rx.text.strong(org.org_name, data_testid="org-name"),
-                ".",
-            ),
             rx.cond(
-                org.can_rename,
-                rx.hstack(
-                    rx.input(
-                        value=org.new_name,
-                        on_change=org.set_new_name,
-                        max_length=200,
-                        width="320px",
-                        aria_label="Organisation name",
-                        data_testid="org-name-input",
+                org.loaded,
+                rx.vstack(
+                    rx.text(
+                        "You are ",
+                        rx.text.strong(org.role),
+                        " of ",
+                        rx.text.strong(org.org_name, data_testid="org-name"),
+                        ".",
                     ),
-                    rx.button("Rename", on_click=org.rename, data_testid="org-rename"),
-                    align="center",
+                    rx.cond(org.can_rename, rename),
+                    rx.cond(org.error != "", rx.text(org.error, color="red", size="2")),
+                    rx.cond(org.notice != "", rx.text(org.notice, color="green", size="2")),
+                    width="100%",
                 ),
+                rx.hstack(rx.spinner(), rx.text("Loading")),
             ),
-            rx.cond(org.error != "", rx.text(org.error, color="red", size="2")),
-            rx.cond(org.notice != "", rx.text(org.notice, color="green", size="2")),
             rx.text(
                 "Members, API keys, secrets and the audit trail have their own tabs above.",
                 size="2",
