@@ -27,6 +27,7 @@ from state.builder import BuilderState
 from state.builder_page import builder_page
 from state.executions import ExecutionsState
 from state.executions_page import executions_page
+from state.org_settings import OrgSettingsState
 from state.pages import EMPTY_PAGES, EmptyPage, make_empty_page, settings_page
 from state.run_detail import RunDetailState
 from state.run_detail_page import run_detail_page
@@ -73,7 +74,7 @@ app.add_page(
     settings_page,
     route="/settings",
     title="Settings · AgentFlow",
-    on_load=[SessionState.require, system.SystemState.refresh],
+    on_load=[SessionState.require, OrgSettingsState.load, system.SystemState.refresh],
 )
 app.add_page(
     executions_page,
