@@ -18,7 +18,13 @@ from state.api_keys import ApiKeysState
 from state.api_keys_page import api_keys_page
 from state.audit_log import AuditLogState
 from state.audit_page import audit_page
-from state.auth_pages import AuthFormState, login_page, signup_page
+from state.auth_pages import (
+    AuthFormState,
+    forgot_password_page,
+    login_page,
+    reset_password_page,
+    signup_page,
+)
 from state.builder import BuilderState
 from state.builder_page import builder_page
 from state.executions import ExecutionsState
@@ -27,7 +33,7 @@ from state.invite import InviteState
 from state.invite_page import invite_page
 from state.members import MembersState
 from state.members_page import members_page
-from state.org_general import OrgGeneralState
+from state.org_settings import OrgSettingsState
 from state.pages import EMPTY_PAGES, EmptyPage, make_empty_page, settings_page
 from state.run_detail import RunDetailState
 from state.run_detail_page import run_detail_page
@@ -76,7 +82,7 @@ app.add_page(
     settings_page,
     route="/settings",
     title="Settings · AgentFlow",
-    on_load=[SessionState.require, OrgGeneralState.load, system.SystemState.refresh],
+    on_load=[SessionState.require, OrgSettingsState.load, system.SystemState.refresh],
 )
 app.add_page(
     executions_page,
@@ -105,6 +111,18 @@ app.add_page(
 )
 app.add_page(login_page, route="/login", title="Log in · AgentFlow", on_load=AuthFormState.load)
 app.add_page(signup_page, route="/signup", title="Sign up · AgentFlow", on_load=AuthFormState.load)
+app.add_page(
+    forgot_password_page,
+    route="/forgot-password",
+    title="Reset your password · AgentFlow",
+    on_load=AuthFormState.load,
+)
+app.add_page(
+    reset_password_page,
+    route="/reset-password",
+    title="Choose a new password · AgentFlow",
+    on_load=AuthFormState.load,
+)
 app.add_page(
     api_keys_page,
     route="/settings/api-keys",

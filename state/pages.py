@@ -11,7 +11,7 @@ from reflex.vars import ObjectVar
 from components.empty_state import empty_state
 from components.settings_nav import settings_nav
 from components.shell import page_frame
-from state.org_general import OrgGeneralState
+from state.org_settings_page import organisation_card
 from state.system import SystemState
 
 
@@ -79,57 +79,12 @@ def _status_row(component: ObjectVar[dict[str, Any]]) -> rx.Component:
     )
 
 
-def _organisation_card() -> rx.Component:
-    org = OrgGeneralState
-    rename = rx.hstack(
-        rx.input(
-            value=org.new_name,
-            on_change=org.set_new_name,
-            max_length=200,
-            width="320px",
-            aria_label="Organisation name",
-            data_testid="org-name-input",
-        ),
-        rx.button("Rename", on_click=org.rename, data_testid="org-rename"),
-        align="center",
-    )
-    return rx.card(
-        rx.vstack(
-            rx.heading("Organisation", size="4", as_="h2"),
-            rx.cond(
-                org.loaded,
-                rx.vstack(
-                    rx.text(
-                        "You are ",
-                        rx.text.strong(org.role),
-                        " of ",
-                        rx.text.strong(org.org_name, data_testid="org-name"),
-                        ".",
-                    ),
-                    rx.cond(org.can_rename, rename),
-                    rx.cond(org.error != "", rx.text(org.error, color="red", size="2")),
-                    rx.cond(org.notice != "", rx.text(org.notice, color="green", size="2")),
-                    width="100%",
-                ),
-                rx.hstack(rx.spinner(), rx.text("Loading")),
-            ),
-            rx.text(
-                "Members, API keys, secrets and the audit trail have their own tabs above.",
-                size="2",
-                color=rx.color("gray", 11),
-            ),
-            width="100%",
-        ),
-        width="100%",
-    )
-
-
 def settings_page() -> rx.Component:
     return page_frame(
         "Settings",
         "Your organisation, its members, keys and secrets; and the health of this instance.",
         settings_nav(),
-        _organisation_card(),
+        organisation_card(),
         rx.card(
             rx.vstack(
                 rx.hstack(
