@@ -7,6 +7,7 @@ from typing import Any
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from components.callouts import error_callout
 from components.empty_state import empty_state
 from components.settings_nav import settings_nav
 from components.shell import page_frame
@@ -145,13 +146,7 @@ def audit_page() -> rx.Component:
             rx.hstack(rx.spinner(), rx.text("Loading the audit trail")),
             rx.cond(
                 S.error != "",
-                rx.callout(
-                    S.error,
-                    color_scheme="red",
-                    role="alert",
-                    width="100%",
-                    data_testid="audit-error",
-                ),
+                error_callout(S.error, "audit-error"),
                 rx.vstack(
                     _filters(),
                     rx.cond(S.filter_error != "", rx.text(S.filter_error, color="red", size="2")),

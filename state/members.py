@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
@@ -95,22 +96,35 @@ class MembersState(rx.State):
         await self._reload(actor)
         self.loaded = True
 
+    async def _change(
+        self, what: str, target_id: str, work: Callable[[Actor, uuid.UUID], None]
+    ) -> Actor | None:
+        """Run ``work`` on the row ``target_id`` as the signed-in user, then reload;
+        a refusal is shown above the table. None when nobody is signed in."""
+        self.error = ""
+        actor = await current_actor(self)
+        if actor is None:
+            return None
+        try:
+            target = uuid.UUID(target_id)
+            await asyncio.to_thread(work, actor, target)
+        except ValueError:
+            self.error = f"{what} not found"
+        except Refusal as exc:
+            self.error = exc.message
+        await self._reload(actor)
+        return actor
+
     # -- roles ----------------------------------------------------------------------
 
     @rx.event
     async def change_role(self, user_id: str, role: str) -> Any:
-        self.error = ""
-        actor = await current_actor(self)
+        def work(actor: Actor, target: uuid.UUID) -> None:
+            orgs.change_role(_database(), actor, target, {"role": role})
+
+        actor = await self._change("member", user_id, work)
         if actor is None:
             return login_redirect(self)
-        try:
-            target = uuid.UUID(user_id)
-            await asyncio.to_thread(orgs.change_role, _database(), actor, target, {"role": role})
-        except ValueError:
-            self.error = "member not found"
-        except Refusal as exc:
-            self.error = exc.message
-        await self._reload(actor)
         # One's own role may have changed: the sidebar shows it.
         return SessionState.require if user_id == str(actor.user_id) else None
 
@@ -127,19 +141,12 @@ class MembersState(rx.State):
     @rx.event
     async def confirm_remove(self) -> Any:
         user_id, self.remove_id, self.remove_label = self.remove_id, "", ""
-        self.error = ""
-        actor = await current_actor(self)
-        if actor is None:
-            return login_redirect(self)
-        try:
-            target = uuid.UUID(user_id)
-            await asyncio.to_thread(orgs.remove_member, _database(), actor, target)
-        except ValueError:
-            self.error = "member not found"
-        except Refusal as exc:
-            self.error = exc.message
-        await self._reload(actor)
-        return None
+
+        def work(actor: Actor, target: uuid.UUID) -> None:
+            orgs.remove_member(_database(), actor, target)
+
+        actor = await self._change("member", user_id, work)
+        return login_redirect(self) if actor is None else None
 
     # -- invitations ----------------------------------------------------------------
 
@@ -184,19 +191,12 @@ class MembersState(rx.State):
     @rx.event
     async def confirm_revoke(self) -> Any:
         invitation_id, self.revoke_id, self.revoke_label = self.revoke_id, "", ""
-        self.error = ""
-        actor = await current_actor(self)
-        if actor is None:
-            return login_redirect(self)
-        try:
-            target = uuid.UUID(invitation_id)
-            await asyncio.to_thread(orgs.revoke_invitation, _database(), actor, target)
-        except ValueError:
-            self.error = "invitation not found"
-        except Refusal as exc:
-            self.error = exc.message
-        await self._reload(actor)
-        return None
+
+        def work(actor: Actor, target: uuid.UUID) -> None:
+            orgs.revoke_invitation(_database(), actor, target)
+
+        actor = await self._change("invitation", invitation_id, work)
+        return login_redirect(self) if actor is None else None
 
     # -- leaving --------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from components.callouts import error_callout, shown_once_callout
 from components.dialogs import confirm_dialog
 from components.settings_nav import settings_nav
 from components.shell import page_frame
@@ -68,32 +69,13 @@ def _members_table() -> rx.Component:
 
 
 def _link_callout() -> rx.Component:
-    return rx.cond(
-        S.new_link != "",
-        rx.callout.root(
-            rx.callout.icon(rx.icon("link")),
-            rx.callout.text(
-                "Share this link with the person you invite. It is shown only once, works "
-                "once, and expires; revoke it below if it goes astray."
-            ),
-            rx.hstack(
-                rx.code(S.new_link, data_testid="invite-link", size="2", word_break="break-all"),
-                rx.button(
-                    rx.icon("copy", size=14),
-                    "Copy",
-                    size="1",
-                    variant="soft",
-                    on_click=rx.set_clipboard(S.new_link),
-                    data_testid="copy-invite-link",
-                ),
-                rx.button("Done", size="1", variant="ghost", on_click=S.dismiss_link),
-                align="center",
-                wrap="wrap",
-            ),
-            color_scheme="amber",
-            width="100%",
-            data_testid="invite-callout",
-        ),
+    return shown_once_callout(
+        S.new_link,
+        icon="link",
+        explanation="Share this link with the person you invite. It is shown only once, works "
+        "once, and expires; revoke it below if it goes astray.",
+        on_done=S.dismiss_link,
+        test_ids=("invite-callout", "invite-link", "copy-invite-link"),
     )
 
 
@@ -197,12 +179,7 @@ def _leave() -> rx.Component:
                     size="2",
                     color=rx.color("gray", 11),
                 ),
-                rx.cond(
-                    S.leave_error != "",
-                    rx.callout(
-                        S.leave_error, color_scheme="red", role="alert", data_testid="leave-error"
-                    ),
-                ),
+                error_callout(S.leave_error, "leave-error"),
                 spacing="1",
             ),
             rx.spacer(),
@@ -264,16 +241,7 @@ def members_page() -> rx.Component:
             ~S.loaded,
             rx.hstack(rx.spinner(), rx.text("Loading members")),
             rx.vstack(
-                rx.cond(
-                    S.error != "",
-                    rx.callout(
-                        S.error,
-                        color_scheme="red",
-                        role="alert",
-                        width="100%",
-                        data_testid="members-error",
-                    ),
-                ),
+                error_callout(S.error, "members-error"),
                 rx.text(ROLE_HELP, size="2", color=rx.color("gray", 11)),
                 _members_table(),
                 rx.cond(

@@ -6,6 +6,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from agentflow.engine.masking import MASK, MIN_MASKED_LENGTH
+from components.callouts import error_callout
 from components.dialogs import confirm_dialog, dialog_footer
 from components.settings_nav import settings_nav
 from components.shell import page_frame
@@ -190,16 +191,7 @@ def secrets_page() -> rx.Component:
             rx.hstack(rx.spinner(), rx.text("Loading secrets")),
             rx.vstack(
                 _explanation(),
-                rx.cond(
-                    S.error != "",
-                    rx.callout(
-                        S.error,
-                        color_scheme="red",
-                        role="alert",
-                        width="100%",
-                        data_testid="secrets-error",
-                    ),
-                ),
+                error_callout(S.error, "secrets-error"),
                 rx.cond(
                     S.notice != "",
                     rx.callout(

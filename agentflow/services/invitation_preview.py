@@ -3,7 +3,7 @@
 The link's token is the only credential: whoever holds it may see the
 organisation's name and the role it grants (the inviter shared it for that).
 Nothing changes here; :func:`agentflow.services.organizations.accept_invitation`
-joins, and refuses on exactly the same conditions this reports as unusable.
+joins, and refuses on the same condition (:func:`invitation_usable`).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from agentflow.db.accounts import Invitation, Membership, User, get_owned
 from agentflow.db.engine import session_scope
 from agentflow.db.models import Organization, utcnow
 from agentflow.services.accounts import hash_token
+from agentflow.services.organizations import invitation_usable
 from agentflow.services.permissions import Role
 
 
@@ -44,14 +45,7 @@ def preview_invitation(
             select(Invitation).where(col(Invitation.token_hash) == hash_token(token))
         ).scalar_one_or_none()
         user = session.get(User, user_id)
-        if (
-            invitation is None
-            or user is None
-            or invitation.accepted_at is not None
-            or invitation.revoked_at is not None
-            or invitation.expires_at <= utcnow()
-            or (invitation.email and invitation.email != user.email)
-        ):
+        if invitation is None or user is None or not invitation_usable(invitation, user, utcnow()):
             return None
         org = session.get(Organization, invitation.org_id)
         if org is None:

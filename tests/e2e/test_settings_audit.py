@@ -10,24 +10,15 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
-from agentflow.services import api_keys, organizations
+from agentflow.services import api_keys
 from agentflow.services.permissions import Role
-from tests.e2e.conftest import Account, sign_up, signed_in_context
+from tests.e2e.conftest import Account, signed_in_context
+from tests.e2e.invited import invited
 
 
 def _pick(page: Page, trigger_test_id: str, option: str) -> None:
     page.get_by_test_id(trigger_test_id).click()
     page.get_by_role("option", name=option, exact=True).click()
-
-
-def _join(app_url: str, account: Account, role: Role) -> Account:
-    email = f"{role.value}-{uuid.uuid4().hex[:8]}@example.com"
-    person = sign_up(app_url, account.database_url, email)
-    made = organizations.invite(account.database_url, account.actor(), {"role": role})
-    token = made.link.split("token=", 1)[1]
-    organizations.accept_invitation(account.database_url, token, user_id=person.user_id)
-    organizations.switch_org(account.database_url, person.session_token, account.org_id)
-    return person
 
 
 def _download(page: Page) -> list[dict[str, str]]:
@@ -52,7 +43,7 @@ def test_actions_are_listed_filtered_and_exported(
     page.get_by_test_id("create-invitation").click()
     expect(page.get_by_test_id("invite-link")).to_be_visible()
     # …and someone else joining.
-    member = _join(app_url, account, Role.EDITOR)
+    member = invited(app_url, account, Role.EDITOR)
 
     page.goto("/settings/audit")
     expect(page.get_by_test_id("settings-tab-audit")).to_have_attribute("aria-current", "page")
@@ -116,7 +107,7 @@ def test_older_events_are_a_page_away(page: Page, account: Account) -> None:
 
 
 def test_only_admins_read_the_trail(browser: Browser, app_url: str, account: Account) -> None:
-    editor = _join(app_url, account, Role.EDITOR)
+    editor = invited(app_url, account, Role.EDITOR)
     context = signed_in_context(browser, app_url, editor)
     try:
         page = context.new_page()

@@ -6,10 +6,11 @@ import uuid
 
 from playwright.sync_api import Browser, Page, expect
 
-from agentflow.services import org_secrets, organizations
+from agentflow.services import org_secrets
 from agentflow.services.permissions import Role
 from agentflow.settings import Settings
-from tests.e2e.conftest import Account, sign_up, signed_in_context
+from tests.e2e.conftest import Account, signed_in_context
+from tests.e2e.invited import invited
 
 FIRST_VALUE = "sk-first-" + uuid.uuid4().hex
 SECOND_VALUE = "sk-second-" + uuid.uuid4().hex
@@ -82,14 +83,7 @@ def test_viewers_see_the_refusal_and_editors_only_names(
         {"name": "SHARED_TOKEN", "value": FIRST_VALUE},
         settings=key,
     )
-    people = {}
-    for role in (Role.VIEWER, Role.EDITOR):
-        person = sign_up(app_url, database_url, f"{role.value}-{uuid.uuid4().hex[:8]}@example.com")
-        made = organizations.invite(database_url, account.actor(), {"role": role})
-        token = made.link.split("token=", 1)[1]
-        organizations.accept_invitation(database_url, token, user_id=person.user_id)
-        organizations.switch_org(database_url, person.session_token, account.org_id)
-        people[role] = person
+    people = {role: invited(app_url, account, role) for role in (Role.VIEWER, Role.EDITOR)}
 
     viewer = signed_in_context(browser, app_url, people[Role.VIEWER])
     try:
