@@ -25,6 +25,10 @@ from state.pages import EMPTY_PAGES, EmptyPage, make_empty_page, settings_page
 from state.run_detail import RunDetailState
 from state.run_detail_page import run_detail_page
 from state.session import SessionState
+from state.template_detail import TemplateDetailState
+from state.template_detail_page import template_detail_page
+from state.templates import TemplatesState
+from state.templates_page import templates_page
 from state.workflows import WorkflowsState
 from state.workflows_page import workflows_page
 
@@ -101,4 +105,16 @@ app.add_page(
     route="/settings/api-keys",
     title="API keys · AgentFlow",
     on_load=[SessionState.require, ApiKeysState.load],
+)
+app.add_page(
+    templates_page,
+    route="/templates",
+    title="Templates · AgentFlow",
+    on_load=[SessionState.require, TemplatesState.load],
+)
+app.add_page(
+    template_detail_page,
+    route="/templates/[template_id]",
+    title="Template · AgentFlow",
+    on_load=[SessionState.require, TemplateDetailState.load],
 )

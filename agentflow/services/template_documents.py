@@ -42,19 +42,35 @@ def _nodes(graph: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
                     yield from _nodes(value)
 
 
+def _secrets_of(node: Mapping[str, Any]) -> set[str]:
+    """Secret names one node reads, its subflow body included."""
+    names: set[str] = set()
+    for inner in _nodes({"nodes": [node]}):
+        config = inner.get("config")
+        for _, text in string_leaves(config, "config"):
+            names.update(m.group(1) or m.group(2) for m in ENV_REFERENCE.finditer(text))
+        credential = config.get("credential") if isinstance(config, Mapping) else None
+        if inner.get("type") == "http" and isinstance(credential, str) and credential:
+            names.add(credential)
+    return names
+
+
+def secret_readers(document: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Secret name -> ids of the top-level nodes reading it (``""`` for the output)."""
+    readers: dict[str, list[str]] = {}
+    for node in document.get("nodes") or []:
+        if isinstance(node, Mapping):
+            for name in _secrets_of(node):
+                readers.setdefault(name, []).append(str(node.get("id")))
+    for _, text in string_leaves(document.get("output"), "output"):
+        for match in ENV_REFERENCE.finditer(text):
+            readers.setdefault(match.group(1) or match.group(2), []).append("")
+    return readers
+
+
 def required_secrets(document: Mapping[str, Any]) -> list[str]:
     """Secret names the document reads, sorted."""
-    names: set[str] = set()
-    texts = [text for _, text in string_leaves(document.get("output"), "output")]
-    for node in _nodes(document):
-        texts += [text for _, text in string_leaves(node.get("config"), "config")]
-        credential = (node.get("config") or {}).get("credential")
-        if node.get("type") == "http" and isinstance(credential, str) and credential:
-            names.add(credential)
-    for text in texts:
-        for match in ENV_REFERENCE.finditer(text):
-            names.add(match.group(1) or match.group(2))
-    return sorted(names)
+    return sorted(secret_readers(document))
 
 
 def missing_secrets(document: Mapping[str, Any], available_names: Collection[str]) -> list[str]:
