@@ -57,23 +57,24 @@ def _node(node: ObjectVar[dict[str, str]]) -> rx.Component:
             node["label"],
             x=node["tx"],
             y=node["label_y"],
-            custom_attrs={"fill": "var(--gray-12)", "font-size": "14", "font-weight": "600"},
+            custom_attrs={"fill": "var(--gray-12)", "font-size": "13", "font-weight": "600"},
         ),
         svg.text(
             node["type"],
             x=node["tx"],
             y=node["type_y"],
-            custom_attrs={"fill": "var(--gray-11)", "font-size": "12"},
+            custom_attrs={"fill": "var(--gray-11)", "font-size": "11"},
         ),
         data_testid="preview-node",
     )
 
 
 def graph_preview(
-    nodes: Any, edges: Any, view_box: Any, label: str = "Workflow preview"
+    nodes: Any, edges: Any, view_box: Any, width: Any, height: Any, label: str = "Workflow preview"
 ) -> rx.Component:
     """State vars holding the parts of :func:`template_preview.preview`'s result:
-    ``nodes`` and ``edges`` (lists of dicts of strings) and ``view_box``."""
+    ``nodes`` and ``edges`` (lists of dicts of strings), ``view_box``, ``width`` and
+    ``height`` (drawn at that size in pixels; wider graphs scroll sideways)."""
     return rx.box(
         svg(
             svg.title(label),
@@ -85,12 +86,13 @@ def graph_preview(
                 "role": "img",
                 "aria-label": label,
             },
-            width="100%",
-            height="100%",
+            width=width,
+            height=height,
+            style={"max_width": "none", "display": "block", "margin": "0 auto"},
         ),
         width="100%",
-        height="340px",
-        padding="8px",
+        overflow_x="auto",
+        padding="12px",
         border=f"1px solid {rx.color('gray', 5)}",
         border_radius="12px",
         background=rx.color("gray", 2),

@@ -295,7 +295,14 @@ def _body() -> rx.Component:
         rx.link(rx.hstack(rx.icon("arrow-left", size=14), "All templates"), href="/templates"),
         _header(),
         _admin_review(),
-        graph_preview(S.graph_nodes, S.graph_edges, S.graph_view_box, "The template's steps"),
+        graph_preview(
+            S.graph_nodes,
+            S.graph_edges,
+            S.graph_view_box,
+            S.graph_width,
+            S.graph_height,
+            "The template's steps",
+        ),
         rx.grid(
             _inputs(),
             _needs(),

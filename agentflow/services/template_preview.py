@@ -3,7 +3,9 @@
 The gallery shows a template's graph without loading the builder's canvas: the
 nodes are placed by the canvas's own auto-layout (:func:`layout_positions`), so
 the preview and the builder agree on the picture, and drawn at a smaller size.
-Labels are data: the page renders them as SVG text, never as markup.
+Labels are data: the page renders them as SVG text, never as markup. The picture is
+drawn at its natural size (one unit, one pixel) so labels stay readable; a wide
+graph scrolls sideways.
 """
 
 from __future__ import annotations
@@ -11,14 +13,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from agentflow.spec.canvas import canvas_keys, layout_positions
+from agentflow.spec.canvas import LAYER_GAP_X, canvas_keys, layout_positions
 
-BOX_WIDTH = 200
-BOX_HEIGHT = 56
-PADDING = 24
-MAX_LABEL = 26
+BOX_WIDTH = 180
+BOX_HEIGHT = 52
+PADDING = 16
+MAX_LABEL = 20
+# The builder's layout leaves room for full-size nodes; the preview's boxes are
+# smaller, so its layers and rows are drawn closer together (keeping the order).
+SCALE_X = (BOX_WIDTH + 56) / LAYER_GAP_X
+SCALE_Y = 0.6
 # Curves leave a box's right side and enter the next one's left side.
-CURVE = 70
+CURVE = 40
 
 TYPE_COLORS = {
     "trigger": "#16a34a",
@@ -50,7 +56,10 @@ def preview(document: Mapping[str, Any]) -> dict[str, Any]:
         return {"view_box": "0 0 1 1", "width": "1", "height": "1", "nodes": [], "edges": []}
     layout = layout_positions({"nodes": nodes, "edges": document.get("edges") or []})
     keys = canvas_keys(nodes)
-    position = {keys[index]: layout[keys[index]] for index in keys}
+    position = {
+        key: {"x": round(layout[key]["x"] * SCALE_X), "y": round(layout[key]["y"] * SCALE_Y)}
+        for key in keys.values()
+    }
     min_x = min(p["x"] for p in position.values()) - PADDING
     min_y = min(p["y"] for p in position.values()) - PADDING
     max_x = max(p["x"] for p in position.values()) + BOX_WIDTH + PADDING
@@ -65,9 +74,9 @@ def preview(document: Mapping[str, Any]) -> dict[str, Any]:
                 "x": str(position[key]["x"]),
                 "y": str(position[key]["y"]),
                 # Where the two text lines start inside the box.
-                "tx": str(position[key]["x"] + 16),
-                "label_y": str(position[key]["y"] + 24),
-                "type_y": str(position[key]["y"] + 43),
+                "tx": str(position[key]["x"] + 14),
+                "label_y": str(position[key]["y"] + 22),
+                "type_y": str(position[key]["y"] + 40),
                 "label": _label(node),
                 "type": kind,
                 "color": TYPE_COLORS.get(kind, DEFAULT_COLOR),
