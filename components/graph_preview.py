@@ -70,11 +70,17 @@ def _node(node: ObjectVar[dict[str, str]]) -> rx.Component:
 
 
 def graph_preview(
-    nodes: Any, edges: Any, view_box: Any, width: Any, height: Any, label: str = "Workflow preview"
+    nodes: Any,
+    edges: Any,
+    view_box: Any,
+    width: Any,
+    min_width: Any,
+    label: str = "Workflow preview",
 ) -> rx.Component:
     """State vars holding the parts of :func:`template_preview.preview`'s result:
-    ``nodes`` and ``edges`` (lists of dicts of strings), ``view_box``, ``width`` and
-    ``height`` (drawn at that size in pixels; wider graphs scroll sideways)."""
+    ``nodes`` and ``edges`` (lists of dicts of strings), ``view_box``, ``width`` (the
+    natural size in pixels, never exceeded) and ``min_width`` (the least it shrinks to
+    fit; a wider graph scrolls sideways)."""
     return rx.box(
         svg(
             svg.title(label),
@@ -86,9 +92,14 @@ def graph_preview(
                 "role": "img",
                 "aria-label": label,
             },
-            width=width,
-            height=height,
-            style={"max_width": "none", "display": "block", "margin": "0 auto"},
+            style={
+                "width": "100%",
+                "height": "auto",
+                "max_width": width + "px",
+                "min_width": min_width + "px",
+                "display": "block",
+                "margin": "0 auto",
+            },
         ),
         width="100%",
         overflow_x="auto",

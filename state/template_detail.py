@@ -45,7 +45,7 @@ class TemplateDetailState(rx.State):
     graph_edges: list[dict[str, str]] = []
     graph_view_box: str = "0 0 1 1"
     graph_width: str = "1"
-    graph_height: str = "1"
+    graph_min_width: str = "1"
     mine: bool = False
     pending_for_me: bool = False  # an instance admin looking at a pending template
     can_install: bool = False
@@ -127,7 +127,7 @@ class TemplateDetailState(rx.State):
         picture = preview(detail.document)
         self.graph_nodes, self.graph_edges = picture["nodes"], picture["edges"]
         self.graph_view_box = picture["view_box"]
-        self.graph_width, self.graph_height = picture["width"], picture["height"]
+        self.graph_width, self.graph_min_width = picture["width"], picture["min_width"]
         self.mine = detail.mine
         self.pending_for_me = admin and summary.review == "pending"
         self.can_install = actor.allowed(Action.WORKFLOW_WRITE)

@@ -300,7 +300,7 @@ def _body() -> rx.Component:
             S.graph_edges,
             S.graph_view_box,
             S.graph_width,
-            S.graph_height,
+            S.graph_min_width,
             "The template's steps",
         ),
         rx.grid(

@@ -4,8 +4,8 @@ The gallery shows a template's graph without loading the builder's canvas: the
 nodes are placed by the canvas's own auto-layout (:func:`layout_positions`), so
 the preview and the builder agree on the picture, and drawn at a smaller size.
 Labels are data: the page renders them as SVG text, never as markup. The picture is
-drawn at its natural size (one unit, one pixel) so labels stay readable; a wide
-graph scrolls sideways.
+drawn at most at its natural size (one unit, one pixel) and shrunk to fit the page
+down to ``MIN_SCALE``, so labels stay readable; a wider graph scrolls sideways.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ SCALE_X = (BOX_WIDTH + 56) / LAYER_GAP_X
 SCALE_Y = 0.6
 # Curves leave a box's right side and enter the next one's left side.
 CURVE = 40
+MIN_SCALE = 0.7
 
 TYPE_COLORS = {
     "trigger": "#16a34a",
@@ -46,14 +47,21 @@ def _label(node: Mapping[str, Any]) -> str:
 
 
 def preview(document: Mapping[str, Any]) -> dict[str, Any]:
-    """``{"view_box", "width", "height", "nodes": [...], "edges": [...]}``, all strings,
+    """``{"view_box", "width", "height", "min_width", "nodes", "edges"}``, all strings,
     ready for ``rx.foreach``: each node has ``x``, ``y`` (its box), ``tx``,
     ``label_y``, ``type_y`` (its text lines), ``label``, ``type``, ``color``; each
     edge has ``d`` (an SVG path) and ``label``, ``lx``, ``ly`` (its handle's name when
     it is not ``out``, drawn near the source)."""
     nodes = [node for node in document.get("nodes") or [] if isinstance(node, Mapping)]
     if not nodes:
-        return {"view_box": "0 0 1 1", "width": "1", "height": "1", "nodes": [], "edges": []}
+        return {
+            "view_box": "0 0 1 1",
+            "width": "1",
+            "height": "1",
+            "min_width": "1",
+            "nodes": [],
+            "edges": [],
+        }
     layout = layout_positions({"nodes": nodes, "edges": document.get("edges") or []})
     keys = canvas_keys(nodes)
     position = {
@@ -107,6 +115,7 @@ def preview(document: Mapping[str, Any]) -> dict[str, Any]:
         "view_box": f"{min_x} {min_y} {width} {height}",
         "width": str(width),
         "height": str(height),
+        "min_width": str(round(width * MIN_SCALE)),
         "nodes": boxes,
         "edges": edges,
     }

@@ -38,10 +38,17 @@ async def test_browse_install_and_publish_through_the_api(
     )
     assert installed.status_code == 201, installed.text
     assert installed.json()["missing_secrets"] == ["CRM_WEBHOOK_URL"]
-    workflow = await client.get(
-        f"/api/v1/workflows/{installed.json()['workflow_id']}", headers=alice_headers
-    )
+    workflow_id = installed.json()["workflow_id"]
+    workflow = await client.get(f"/api/v1/workflows/{workflow_id}", headers=alice_headers)
     assert workflow.json()["name"] == "Leads"
+    run = await client.post(
+        f"/api/v1/workflows/{workflow_id}/runs",
+        json={"draft": True, "input": {"website": "https://example.com"}},
+        headers=alice_headers,
+    )
+    assert run.status_code == 422  # the CRM secret is missing: nothing is queued
+    assert "CRM_WEBHOOK_URL" in run.json()["error"]["message"]
+    assert run.json()["error"]["details"]["problems"][0]["node"] == "to_crm"
 
     source = await create_workflow(client, alice_headers)
     published = await client.post(
