@@ -26,7 +26,7 @@ def _edge(edge: ObjectVar[dict[str, str]]) -> rx.Component:
             edge["label"],
             x=edge["lx"],
             y=edge["ly"],
-            custom_attrs={"fill": "var(--gray-11)", "font-size": "12"},
+            custom_attrs={"fill": "var(--gray-11)", "font-size": "11"},
         ),
     )
 

@@ -98,6 +98,7 @@ class TemplateDetailState(rx.State):
             "version": str(summary.version),
             "changelog": detail.changelog,
             "review": summary.review,
+            "review_note": detail.review_note,
             "visibility": summary.visibility,
         }
         self.inputs = input_fields(detail.document)

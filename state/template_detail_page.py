@@ -165,6 +165,29 @@ def _reviews() -> rx.Component:
     )
 
 
+def _review_status() -> rx.Component:
+    """What became of the publishing organisation's request to share it instance-wide."""
+    return rx.cond(
+        S.mine & (S.info["review"] == "rejected"),
+        rx.callout(
+            "An instance admin did not approve this version for everyone. " + S.info["review_note"],
+            color_scheme="red",
+            width="100%",
+            data_testid="review-status",
+        ),
+        rx.cond(
+            S.mine & (S.info["review"] == "pending"),
+            rx.callout(
+                "Waiting for an instance admin's approval before other organisations see "
+                "this version.",
+                color_scheme="amber",
+                width="100%",
+                data_testid="review-status",
+            ),
+        ),
+    )
+
+
 def _admin_review() -> rx.Component:
     return rx.cond(
         S.pending_for_me,
@@ -294,6 +317,7 @@ def _body() -> rx.Component:
     return rx.vstack(
         rx.link(rx.hstack(rx.icon("arrow-left", size=14), "All templates"), href="/templates"),
         _header(),
+        _review_status(),
         _admin_review(),
         graph_preview(
             S.graph_nodes,

@@ -18,10 +18,10 @@ from agentflow.spec.canvas import LAYER_GAP_X, canvas_keys, layout_positions
 BOX_WIDTH = 180
 BOX_HEIGHT = 52
 PADDING = 16
-MAX_LABEL = 20
+MAX_LABEL = 19
 # The builder's layout leaves room for full-size nodes; the preview's boxes are
 # smaller, so its layers and rows are drawn closer together (keeping the order).
-SCALE_X = (BOX_WIDTH + 56) / LAYER_GAP_X
+SCALE_X = (BOX_WIDTH + 72) / LAYER_GAP_X
 SCALE_Y = 0.6
 # Curves leave a box's right side and enter the next one's left side.
 CURVE = 40

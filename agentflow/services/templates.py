@@ -110,6 +110,7 @@ class TemplateDetail:
     missing_secrets: list[str]
     mine: bool  # published by the actor's organisation
     changelog: str = ""
+    review_note: str = ""  # an instance admin's note, shown to the publishing organisation
     reviews: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -275,6 +276,7 @@ def get_template(database_url: str, actor: Actor, template_id: uuid.UUID) -> Tem
             missing_secrets=[],
             mine=template.org_id == actor.org_id,
             changelog=version.changelog,
+            review_note=template.review_note if template.org_id == actor.org_id else "",
         )
     if actor.allowed(Action.SECRET_READ_NAMES):
         names = org_secret_names(database_url, actor.org_id)

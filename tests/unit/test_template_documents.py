@@ -178,5 +178,5 @@ def test_the_preview_shortens_long_names_and_handles_empty_documents() -> None:
     long_name = {"id": "a", "type": "set", "name": "<b>" + "x" * 100, "config": {}}
     picture = preview({"nodes": [long_name], "edges": []})
     assert picture["nodes"][0]["label"].startswith("<b>xx")  # text, drawn as text
-    assert len(picture["nodes"][0]["label"]) <= 26
+    assert len(picture["nodes"][0]["label"]) <= 19
     assert preview({"nodes": []})["nodes"] == []

@@ -199,7 +199,9 @@ def test_an_instance_template_waits_for_an_admin_and_new_versions_too(
     assert gallery.get_template(db, ben.actor(), published.template_id).summary.version == 1
     assert gallery.get_template(db, carl.actor(), published.template_id).summary.version == 2
     publishing.decide(db, carl.actor(), published.template_id, {"approve": False, "note": "no"})
-    assert gallery.get_template(db, ben.actor(), published.template_id).summary.version == 1
+    seen_by_ben = gallery.get_template(db, ben.actor(), published.template_id)
+    assert (seen_by_ben.summary.version, seen_by_ben.review_note) == (1, "")
+    assert gallery.get_template(db, ana.actor(), published.template_id).review_note == "no"
     with pytest.raises(InvalidInput):  # nothing pending any more
         publishing.decide(db, carl.actor(), published.template_id, {"approve": True})
 
