@@ -40,6 +40,10 @@ from state.run_detail_page import run_detail_page
 from state.secrets import SecretsState
 from state.secrets_page import secrets_page
 from state.session import SessionState
+from state.template_detail import TemplateDetailState
+from state.template_detail_page import template_detail_page
+from state.templates import TemplatesState
+from state.templates_page import templates_page
 from state.workflows import WorkflowsState
 from state.workflows_page import workflows_page
 
@@ -150,3 +154,15 @@ app.add_page(
 # Not SessionState.require: signed out, the page itself offers log-in and sign-up
 # links that come back with the invitation's token (require would keep only the path).
 app.add_page(invite_page, route="/invite", title="Invitation · AgentFlow", on_load=InviteState.load)
+app.add_page(
+    templates_page,
+    route="/templates",
+    title="Templates · AgentFlow",
+    on_load=[SessionState.require, TemplatesState.load],
+)
+app.add_page(
+    template_detail_page,
+    route="/templates/[template_id]",
+    title="Template · AgentFlow",
+    on_load=[SessionState.require, TemplateDetailState.load],
+)

@@ -50,10 +50,12 @@ class Action(StrEnum):
     SECRET_WRITE = "secret.write"  # noqa: S105 - an action name
     AUDIT_READ = "audit.read"
     ORG_UPDATE = "org.update"
+    TEMPLATE_PUBLISH = "template.publish"
+    TEMPLATE_REVIEW = "template.review"
 
 
 A = Action
-_VIEWER = frozenset({A.WORKFLOW_READ, A.RUN_READ, A.MEMBER_READ})
+_VIEWER = frozenset({A.WORKFLOW_READ, A.RUN_READ, A.MEMBER_READ, A.TEMPLATE_REVIEW})
 _EDITOR = _VIEWER | {
     A.WORKFLOW_WRITE,
     A.WORKFLOW_DELETE,
@@ -62,6 +64,7 @@ _EDITOR = _VIEWER | {
     A.RUN_CANCEL,
     A.RUN_APPROVE,
     A.SECRET_READ_NAMES,
+    A.TEMPLATE_PUBLISH,
 }
 _ADMIN = _EDITOR | {
     A.MEMBER_INVITE,
@@ -86,7 +89,9 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
 SCOPE_ACTIONS: dict[Scope, frozenset[Action]] = {
     Scope.READ: frozenset({A.WORKFLOW_READ, A.RUN_READ}),
     Scope.RUN: frozenset({A.RUN_START, A.RUN_CANCEL, A.RUN_APPROVE}),
-    Scope.WRITE: frozenset({A.WORKFLOW_WRITE, A.WORKFLOW_DELETE, A.WORKFLOW_PUBLISH}),
+    Scope.WRITE: frozenset(
+        {A.WORKFLOW_WRITE, A.WORKFLOW_DELETE, A.WORKFLOW_PUBLISH, A.TEMPLATE_PUBLISH}
+    ),
 }
 
 
