@@ -50,10 +50,13 @@ class Action(StrEnum):
     SECRET_WRITE = "secret.write"  # noqa: S105 - an action name
     AUDIT_READ = "audit.read"
     ORG_UPDATE = "org.update"
+    SCHEDULE_MANAGE = "schedule.manage"
+    EVENT_SUBSCRIPTION_MANAGE = "event_subscription.manage"
+    NOTIFICATION_READ = "notification.read"
 
 
 A = Action
-_VIEWER = frozenset({A.WORKFLOW_READ, A.RUN_READ, A.MEMBER_READ})
+_VIEWER = frozenset({A.WORKFLOW_READ, A.RUN_READ, A.MEMBER_READ, A.NOTIFICATION_READ})
 _EDITOR = _VIEWER | {
     A.WORKFLOW_WRITE,
     A.WORKFLOW_DELETE,
@@ -62,6 +65,7 @@ _EDITOR = _VIEWER | {
     A.RUN_CANCEL,
     A.RUN_APPROVE,
     A.SECRET_READ_NAMES,
+    A.SCHEDULE_MANAGE,
 }
 _ADMIN = _EDITOR | {
     A.MEMBER_INVITE,
@@ -71,6 +75,7 @@ _ADMIN = _EDITOR | {
     A.SECRET_WRITE,
     A.AUDIT_READ,
     A.ORG_UPDATE,
+    A.EVENT_SUBSCRIPTION_MANAGE,
 }
 
 # The permission matrix: role → the actions it may take. Owners differ from admins

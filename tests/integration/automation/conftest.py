@@ -1,0 +1,54 @@
+"""Fixtures for schedules, outgoing events and notifications: organisations and actors."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+from sqlalchemy import text
+
+from agentflow.db.engine import get_engine, session_scope
+from agentflow.db.models import LOCAL_ORG_ID, Organization
+from agentflow.services.permissions import Actor, Role
+
+TEST_SECRET_KEY = "automation-tests-secret-key-" + "k" * 40
+
+
+@pytest.fixture(autouse=True)
+def fixed_secret_key(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """One server key for this process and the workers it starts: secrets must decrypt."""
+    from agentflow.settings import get_settings
+
+    monkeypatch.setenv("AGENTFLOW_SECRET_KEY", TEST_SECRET_KEY)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def clean_db(clean_db: str) -> Iterator[str]:
+    """Also remove the organisations the tests made (the shared fixture keeps that table)."""
+    yield clean_db
+    with get_engine(clean_db).begin() as connection:
+        connection.execute(
+            text("DELETE FROM organizations WHERE id != :local"), {"local": LOCAL_ORG_ID}
+        )
+
+
+@pytest.fixture
+def make_org(clean_db: str) -> Callable[..., Actor]:
+    """A new organisation; returns an actor in it with the given role (admin by default)."""
+
+    def make(role: Role = Role.ADMIN) -> Actor:
+        org_id = uuid.uuid4()
+        with session_scope(clean_db) as session:
+            session.add(Organization(id=org_id, name="Org", slug=f"org-{org_id.hex[:12]}"))
+        return Actor(org_id=org_id, user_id=uuid.uuid4(), role=role, label="tester")
+
+    return make
+
+
+@pytest.fixture
+def admin(make_org: Callable[..., Actor]) -> Actor:
+    return make_org()
