@@ -52,3 +52,35 @@ def make_org(clean_db: str) -> Callable[..., Actor]:
 @pytest.fixture
 def admin(make_org: Callable[..., Actor]) -> Actor:
     return make_org()
+
+
+def schedule_document(
+    cron: str = "0 9 * * 1-5", timezone: str = "Europe/Paris", **extra: object
+) -> dict[str, object]:
+    """A workflow started by a schedule trigger, with one quick step."""
+    return {
+        "format": "agentflow/v1",
+        "name": "Nightly",
+        "nodes": [
+            {
+                "id": "tick",
+                "type": "trigger",
+                "config": {"kind": "schedule", "cron": cron, "timezone": timezone},
+            },
+            {"id": "note", "type": "set", "config": {"values": {"done": "yes"}}},
+        ],
+        "edges": [{"source": "tick", "target": "note"}],
+        **extra,
+    }
+
+
+def published_workflow(
+    database_url: str, org_id: uuid.UUID, document: dict[str, object]
+) -> uuid.UUID:
+    from agentflow.services import workflows
+
+    workflow_id = workflows.create_workflow(
+        database_url, str(document["name"]), org_id=org_id, document=document
+    )
+    workflows.publish(database_url, workflow_id, org_id=org_id)
+    return workflow_id
