@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import threading
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -11,6 +16,7 @@ from sqlalchemy import text
 from agentflow.db.engine import get_engine, session_scope
 from agentflow.db.models import LOCAL_ORG_ID, Organization
 from agentflow.services.permissions import Actor, Role
+from tests.integration.durable.conftest import WorkerPool
 
 TEST_SECRET_KEY = "automation-tests-secret-key-" + "k" * 40
 
@@ -84,3 +90,53 @@ def published_workflow(
     )
     workflows.publish(database_url, workflow_id, org_id=org_id)
     return workflow_id
+
+
+@dataclass
+class Receiver:
+    """A local HTTP endpoint that records every request and answers with queued statuses
+    (200 once the queue is empty)."""
+
+    port: int = 0
+    statuses: list[int] = field(default_factory=list)
+    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks/agentflow"
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    state = Receiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            state.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+            status = state.statuses.pop(0) if state.statuses else 200
+            payload = json.dumps({"status": status}).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def workers(clean_db: str, clean_redis: str, tmp_path: Path) -> Iterator[WorkerPool]:
+    """Real worker processes (with the durable tests' short lease timings)."""
+    pool = WorkerPool(clean_db, clean_redis, tmp_path)
+    yield pool
+    pool.stop_all()
