@@ -21,10 +21,18 @@ from state.builder import BuilderState
 from state.builder_page import builder_page
 from state.executions import ExecutionsState
 from state.executions_page import executions_page
+from state.failed_runs import FailedRunsState
+from state.failed_runs_page import failed_runs_page
+from state.notifications import NotificationsState
+from state.notifications_page import notifications_page
 from state.pages import EMPTY_PAGES, EmptyPage, make_empty_page, settings_page
 from state.run_detail import RunDetailState
 from state.run_detail_page import run_detail_page
+from state.schedules import SchedulesState
+from state.schedules_page import schedules_page
 from state.session import SessionState
+from state.webhooks import WebhooksState
+from state.webhooks_page import webhooks_page
 from state.workflows import WorkflowsState
 from state.workflows_page import workflows_page
 
@@ -101,4 +109,28 @@ app.add_page(
     route="/settings/api-keys",
     title="API keys · AgentFlow",
     on_load=[SessionState.require, ApiKeysState.load],
+)
+app.add_page(
+    failed_runs_page,
+    route="/executions/failed",
+    title="Failed runs · AgentFlow",
+    on_load=[SessionState.require, FailedRunsState.load],
+)
+app.add_page(
+    schedules_page,
+    route="/schedules",
+    title="Schedules · AgentFlow",
+    on_load=[SessionState.require, SchedulesState.load],
+)
+app.add_page(
+    notifications_page,
+    route="/notifications",
+    title="Notifications · AgentFlow",
+    on_load=[SessionState.require, NotificationsState.load],
+)
+app.add_page(
+    webhooks_page,
+    route="/settings/webhooks",
+    title="Webhooks · AgentFlow",
+    on_load=[SessionState.require, WebhooksState.load],
 )

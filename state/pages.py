@@ -117,4 +117,16 @@ def settings_page() -> rx.Component:
             action_label="Manage API keys",
             action_href="/settings/api-keys",
         ),
+        rx.card(
+            rx.hstack(
+                rx.icon("webhook", size=20, color=rx.color("accent", 10)),
+                rx.text("Send run and publishing events to other systems, signed and retried."),
+                rx.spacer(),
+                rx.link(rx.button("Webhooks", variant="soft"), href="/settings/webhooks"),
+                align="center",
+                width="100%",
+            ),
+            width="100%",
+            data_testid="settings-webhooks",
+        ),
     )
