@@ -255,3 +255,21 @@ def test_repeated_failures_of_scheduled_runs_disable_the_schedule(
     assert kinds == ["run.failed", "run.failed", "schedule.disabled"]
     with session_scope(clean_db) as session:
         assert session.execute(select(func.count()).select_from(ScheduleTick)).scalar_one() == 2
+
+
+def test_concurrent_syncs_from_several_web_processes_keep_one_schedule(
+    clean_db: str, admin: Actor
+) -> None:
+    workflow_id = published_workflow(clean_db, admin.org_id, schedule_document())
+
+    def sync(_: int) -> None:
+        schedules.sync_for_workflow(clean_db, admin.org_id, workflow_id)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(sync, range(16)))
+    with session_scope(clean_db) as session:
+        count = session.execute(select(func.count()).select_from(Schedule)).scalar_one()
+    assert count == 1
+    other = dataclasses.replace(admin, org_id=uuid.uuid4())
+    schedules.sync_for_workflow(clean_db, other.org_id, workflow_id)  # another org: ignored
+    assert len(schedules.list_schedules(clean_db, admin)) == 1
