@@ -151,7 +151,7 @@ def _check_schedule_failures(database_url: str, run_id: uuid.UUID) -> None:
     limit = get_settings().schedule_max_consecutive_failures
     if limit <= 0:
         return
-    reason = ""
+    reason, org_id = "", None
     with session_scope(database_url) as session:
         schedule_id = session.execute(
             select(col(ScheduleTick.schedule_id)).where(col(ScheduleTick.run_id) == run_id)
@@ -174,5 +174,5 @@ def _check_schedule_failures(database_url: str, run_id: uuid.UUID) -> None:
             reason = f"its last {limit} scheduled runs failed"
             scheduler.disable(schedule, reason)
             org_id = schedule.org_id
-    if reason:
-        scheduler.announce_disabled(database_url, org_id, schedule_id, reason)  # type: ignore[arg-type]
+    if reason and org_id is not None and schedule_id is not None:
+        scheduler.announce_disabled(database_url, org_id, schedule_id, reason)

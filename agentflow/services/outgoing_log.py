@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import col
@@ -120,11 +119,3 @@ def redeliver(database_url: str, actor: Actor, delivery_id: uuid.UUID) -> Delive
         )
         session.flush()
         return _info(copy, subscription.url)
-
-
-def payload_preview(info: DeliveryInfo, limit: int = 4000) -> str:
-    """The payload as indented JSON for the log, cut at ``limit`` characters."""
-    import json
-
-    text: Any = json.dumps(info.payload, indent=2, sort_keys=True, default=str)
-    return text if len(text) <= limit else text[:limit] + "\n…"

@@ -33,6 +33,7 @@ from sqlmodel import col
 
 from agentflow.db.automation import Schedule, ScheduleTick
 from agentflow.db.engine import session_scope
+from agentflow.db.models import utcnow
 from agentflow.db.runs import Run, Workflow, WorkflowVersion
 from agentflow.services import notifications
 from agentflow.services.runs import InvalidRunRequest, check_request
@@ -137,7 +138,7 @@ def disable(schedule: Schedule, reason: str) -> None:
     schedule.enabled = False
     schedule.next_run_at = None
     schedule.paused_reason = f"disabled: {reason}"[:500]
-    schedule.updated_at = datetime.now().astimezone()
+    schedule.updated_at = utcnow()
 
 
 def claim_due(
