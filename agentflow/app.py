@@ -16,6 +16,8 @@ from state import api_v1, auth_routes, system
 from state.api_docs import mount_docs
 from state.api_keys import ApiKeysState
 from state.api_keys_page import api_keys_page
+from state.audit_log import AuditLogState
+from state.audit_page import audit_page
 from state.auth_pages import (
     AuthFormState,
     forgot_password_page,
@@ -29,6 +31,10 @@ from state.executions import ExecutionsState
 from state.executions_page import executions_page
 from state.failed_runs import FailedRunsState
 from state.failed_runs_page import failed_runs_page
+from state.invite import InviteState
+from state.invite_page import invite_page
+from state.members import MembersState
+from state.members_page import members_page
 from state.notifications import NotificationsState
 from state.notifications_page import notifications_page
 from state.org_settings import OrgSettingsState
@@ -37,6 +43,8 @@ from state.run_detail import RunDetailState
 from state.run_detail_page import run_detail_page
 from state.schedules import SchedulesState
 from state.schedules_page import schedules_page
+from state.secrets import SecretsState
+from state.secrets_page import secrets_page
 from state.session import SessionState
 from state.webhooks import WebhooksState
 from state.webhooks_page import webhooks_page
@@ -129,6 +137,27 @@ app.add_page(
     title="API keys · AgentFlow",
     on_load=[SessionState.require, ApiKeysState.load],
 )
+app.add_page(
+    members_page,
+    route="/settings/members",
+    title="Members · AgentFlow",
+    on_load=[SessionState.require, MembersState.load],
+)
+app.add_page(
+    secrets_page,
+    route="/settings/secrets",
+    title="Secrets · AgentFlow",
+    on_load=[SessionState.require, SecretsState.load],
+)
+app.add_page(
+    audit_page,
+    route="/settings/audit",
+    title="Audit trail · AgentFlow",
+    on_load=[SessionState.require, AuditLogState.load],
+)
+# Not SessionState.require: signed out, the page itself offers log-in and sign-up
+# links that come back with the invitation's token (require would keep only the path).
+app.add_page(invite_page, route="/invite", title="Invitation · AgentFlow", on_load=InviteState.load)
 app.add_page(
     failed_runs_page,
     route="/executions/failed",

@@ -9,6 +9,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from components.empty_state import empty_state
+from components.settings_nav import settings_nav
 from components.shell import page_frame
 from state.org_settings_page import organisation_card
 from state.system import SystemState
@@ -82,6 +83,7 @@ def settings_page() -> rx.Component:
     return page_frame(
         "Settings",
         "Your organisation, its members, keys and secrets; and the health of this instance.",
+        settings_nav(),
         organisation_card(),
         rx.card(
             rx.vstack(
@@ -109,17 +111,5 @@ def settings_page() -> rx.Component:
                 width="100%",
             ),
             width="100%",
-        ),
-        rx.card(
-            rx.hstack(
-                rx.icon("webhook", size=20, color=rx.color("accent", 10)),
-                rx.text("Send run and publishing events to other systems, signed and retried."),
-                rx.spacer(),
-                rx.link(rx.button("Webhooks", variant="soft"), href="/settings/webhooks"),
-                align="center",
-                width="100%",
-            ),
-            width="100%",
-            data_testid="settings-webhooks",
         ),
     )

@@ -8,6 +8,7 @@ from reflex.vars import ObjectVar
 from agentflow.services.outgoing import EVENTS
 from agentflow.services.outgoing_log import STATUSES
 from components.dialogs import confirm_dialog
+from components.settings_nav import settings_nav
 from components.shell import page_frame
 from state.webhooks import ALL
 from state.webhooks import WebhooksState as S
@@ -252,6 +253,7 @@ def webhooks_page() -> rx.Component:
     return page_frame(
         "Webhooks",
         "Send your organisation's events to other systems, signed, retried and logged.",
+        settings_nav(),
         rx.moment(interval=REFRESH_MS, on_change=S.refresh, display="none"),
         rx.cond(
             ~S.loaded,
