@@ -11,6 +11,7 @@ import secrets
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -138,6 +139,23 @@ class Settings(BaseSettings):
     @property
     def instance_admin_emails(self) -> frozenset[str]:
         return frozenset(e.strip().lower() for e in self.instance_admins.split(",") if e.strip())
+
+    # Schedules (docs/schedules.md). Workers look for due ticks this often.
+    schedule_poll_s: float = Field(default=5, gt=0, le=60)
+    # A tick more than this late counts as missed (workers were down or busy).
+    schedule_misfire_grace_s: float = Field(default=60, ge=1, le=24 * 3600)
+    # Missed ticks: "skip" them, or "run_once" (one catch-up run for all of them).
+    schedule_missed_ticks: Literal["skip", "run_once"] = "run_once"
+    # A schedule whose last N scheduled runs all failed is disabled (0: never).
+    schedule_max_consecutive_failures: int = Field(default=5, ge=0, le=1000)
+    # Outgoing events (docs/outgoing-events.md): attempts per delivery, the delay
+    # before attempt n+1 (backoff_s * 2**(n-1), at most max_backoff_s), each
+    # attempt's time limit, and how often workers look for deliveries to send.
+    event_delivery_max_attempts: int = Field(default=8, ge=1, le=50)
+    event_delivery_backoff_s: float = Field(default=10, gt=0, le=3600)
+    event_delivery_max_backoff_s: float = Field(default=3600, gt=0, le=7 * 24 * 3600)
+    event_delivery_timeout_s: float = Field(default=10, gt=0, le=120)
+    event_delivery_poll_s: float = Field(default=1, gt=0, le=60)
 
 
 def _generated_secret_path(settings: Settings) -> Path:

@@ -19,6 +19,7 @@ SETTINGS_TABS = (
     SettingsTab("Members", "/settings/members", "users"),
     SettingsTab("API keys", "/settings/api-keys", "key-round"),
     SettingsTab("Secrets", "/settings/secrets", "lock-keyhole"),
+    SettingsTab("Webhooks", "/settings/webhooks", "webhook"),
     SettingsTab("Audit", "/settings/audit", "scroll-text"),
 )
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from components.account_menu import account_menu
+from components.notification_bell import notification_bell
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class NavItem:
 NAV_ITEMS = (
     NavItem("Workflows", "/workflows", "workflow"),
     NavItem("Executions", "/executions", "activity"),
+    NavItem("Schedules", "/schedules", "calendar-clock"),
     NavItem("Templates", "/templates", "layout-template"),
     NavItem("Knowledge", "/knowledge", "book-open"),
     NavItem("Analytics", "/analytics", "chart-line"),
@@ -60,6 +62,7 @@ def sidebar_content() -> rx.Component:
         ),
         *[_nav_link(item) for item in NAV_ITEMS],
         rx.spacer(),
+        notification_bell(),
         account_menu(),
         rx.hstack(
             rx.color_mode.button(data_testid="color-mode-toggle", aria_label="Toggle dark mode"),

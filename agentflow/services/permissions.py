@@ -52,10 +52,15 @@ class Action(StrEnum):
     ORG_UPDATE = "org.update"
     TEMPLATE_PUBLISH = "template.publish"
     TEMPLATE_REVIEW = "template.review"
+    SCHEDULE_MANAGE = "schedule.manage"
+    EVENT_SUBSCRIPTION_MANAGE = "event_subscription.manage"
+    NOTIFICATION_READ = "notification.read"
 
 
 A = Action
-_VIEWER = frozenset({A.WORKFLOW_READ, A.RUN_READ, A.MEMBER_READ, A.TEMPLATE_REVIEW})
+_VIEWER = frozenset(
+    {A.WORKFLOW_READ, A.RUN_READ, A.MEMBER_READ, A.TEMPLATE_REVIEW, A.NOTIFICATION_READ}
+)
 _EDITOR = _VIEWER | {
     A.WORKFLOW_WRITE,
     A.WORKFLOW_DELETE,
@@ -65,6 +70,7 @@ _EDITOR = _VIEWER | {
     A.RUN_APPROVE,
     A.SECRET_READ_NAMES,
     A.TEMPLATE_PUBLISH,
+    A.SCHEDULE_MANAGE,
 }
 _ADMIN = _EDITOR | {
     A.MEMBER_INVITE,
@@ -74,6 +80,7 @@ _ADMIN = _EDITOR | {
     A.SECRET_WRITE,
     A.AUDIT_READ,
     A.ORG_UPDATE,
+    A.EVENT_SUBSCRIPTION_MANAGE,
 }
 
 # The permission matrix: role → the actions it may take. Owners differ from admins

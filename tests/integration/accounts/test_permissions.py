@@ -40,6 +40,9 @@ EXPECTED = {
     "org.update": "OA",
     "template.publish": "OAE",
     "template.review": "OAEV",
+    "schedule.manage": "OAE",
+    "event_subscription.manage": "OA",
+    "notification.read": "OAEV",
 }
 LETTER = {Role.OWNER: "O", Role.ADMIN: "A", Role.EDITOR: "E", Role.VIEWER: "V"}
 
