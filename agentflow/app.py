@@ -12,7 +12,7 @@ import reflex as rx
 from fastapi import FastAPI
 
 from agentflow import __version__
-from state import api_v1, auth_routes, system
+from state import api_v1, auth_routes, hooks, system
 from state.api_docs import mount_docs
 from state.api_keys import ApiKeysState
 from state.api_keys_page import api_keys_page
@@ -39,6 +39,7 @@ def create_api() -> FastAPI:
     api.include_router(system.router)
     api.include_router(api_v1.router)
     api.include_router(auth_routes.router)
+    api.include_router(hooks.router)
     api_v1.install_error_handlers(api)
     mount_docs(api)
     return api

@@ -8,7 +8,8 @@ from sqlmodel import SQLModel
 # Imported for their side effect: they register the tables on SQLModel.metadata.
 import agentflow.db.accounts
 import agentflow.db.models
-import agentflow.db.runs  # noqa: F401
+import agentflow.db.runs
+import agentflow.db.webhooks  # noqa: F401
 from agentflow.db.engine import sqlalchemy_url
 from agentflow.settings import get_settings
 from alembic import context

@@ -50,6 +50,7 @@ class Action(StrEnum):
     SECRET_WRITE = "secret.write"  # noqa: S105 - an action name
     AUDIT_READ = "audit.read"
     ORG_UPDATE = "org.update"
+    WEBHOOK_MANAGE = "webhook.manage"  # see a workflow's webhook URL, rotate its token
 
 
 A = Action
@@ -62,6 +63,7 @@ _EDITOR = _VIEWER | {
     A.RUN_CANCEL,
     A.RUN_APPROVE,
     A.SECRET_READ_NAMES,
+    A.WEBHOOK_MANAGE,
 }
 _ADMIN = _EDITOR | {
     A.MEMBER_INVITE,
@@ -86,7 +88,9 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
 SCOPE_ACTIONS: dict[Scope, frozenset[Action]] = {
     Scope.READ: frozenset({A.WORKFLOW_READ, A.RUN_READ}),
     Scope.RUN: frozenset({A.RUN_START, A.RUN_CANCEL, A.RUN_APPROVE}),
-    Scope.WRITE: frozenset({A.WORKFLOW_WRITE, A.WORKFLOW_DELETE, A.WORKFLOW_PUBLISH}),
+    Scope.WRITE: frozenset(
+        {A.WORKFLOW_WRITE, A.WORKFLOW_DELETE, A.WORKFLOW_PUBLISH, A.WEBHOOK_MANAGE}
+    ),
 }
 
 

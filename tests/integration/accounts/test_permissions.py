@@ -38,6 +38,7 @@ EXPECTED = {
     "secret.write": "OA",
     "audit.read": "OA",
     "org.update": "OA",
+    "webhook.manage": "OAE",
 }
 LETTER = {Role.OWNER: "O", Role.ADMIN: "A", Role.EDITOR: "E", Role.VIEWER: "V"}
 
