@@ -7,7 +7,9 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from agentflow.db.engine import get_engine
 from tests.integration.api.conftest import GREETING, Person, bearer, create_workflow, new_key
@@ -50,8 +52,9 @@ def runs_of(database_url: str, workflow_id: str) -> list[tuple[str, int | None, 
 
 
 async def test_publish_list_read_and_versions_are_immutable(
-    client: httpx.AsyncClient, alice_headers: dict[str, str], alice: Person
+    client: httpx.AsyncClient, alice_headers: dict[str, str], env: dict[str, str]
 ) -> None:
+    database_url = env["database_url"]
     workflow_id = await create_workflow(client, alice_headers)
     assert (await publish(client, alice_headers, workflow_id, "first")).json()["version"] == 1
     await save(client, alice_headers, workflow_id, with_greeting("Hi {{ input.who }}"))
@@ -80,6 +83,9 @@ async def test_publish_list_read_and_versions_are_immutable(
     assert missing.json()["error"]["message"] == "workflow version not found"
     bad = await client.get(f"/api/v1/workflows/{workflow_id}/versions/zero", headers=alice_headers)
     assert bad.status_code == 422
+    # Nor can anything else: the database refuses to update a published version.
+    with pytest.raises(DBAPIError, match="immutable"), get_engine(database_url).begin() as db:
+        db.execute(text("UPDATE workflow_versions SET message = 'rewritten'"))
 
 
 async def test_publishing_validates_first(
