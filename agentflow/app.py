@@ -19,6 +19,7 @@ from state.api_keys_page import api_keys_page
 from state.auth_pages import AuthFormState, login_page, signup_page
 from state.builder import BuilderState
 from state.builder_page import builder_page
+from state.builder_versions import BuilderVersionsState
 from state.executions import ExecutionsState
 from state.executions_page import executions_page
 from state.pages import EMPTY_PAGES, EmptyPage, make_empty_page, settings_page
@@ -93,7 +94,7 @@ app.add_page(
     builder_page,
     route="/workflows/[workflow_id]",
     title="Builder · AgentFlow",
-    on_load=[SessionState.require, BuilderState.load],
+    on_load=[SessionState.require, BuilderState.load, BuilderVersionsState.reset_view],
 )
 app.add_page(login_page, route="/login", title="Log in · AgentFlow", on_load=AuthFormState.load)
 app.add_page(signup_page, route="/signup", title="Sign up · AgentFlow", on_load=AuthFormState.load)
