@@ -106,6 +106,10 @@ def check_rate(redis_url: str, token: str, client_ip: str, settings: Settings) -
     return None
 
 
+class UnsupportedMediaType(ValueError):
+    pass
+
+
 def run_input(request: HookRequest) -> Any:
     """The run input: the JSON body; form fields; ``{"body": text}`` for text; the query
     parameters when the body is empty. ValueError for a body that cannot be read."""
@@ -125,7 +129,9 @@ def run_input(request: HookRequest) -> Any:
             return json.loads(text)
         except json.JSONDecodeError as exc:
             raise ValueError(f"the body is not valid JSON: {exc.msg}") from None
-    raise ValueError(f"unsupported content type {media!r}: send JSON, form fields or text")
+    raise UnsupportedMediaType(
+        f"unsupported content type {media!r}: send JSON, form fields or text"
+    )
 
 
 def _signing_secret(database_url: str, org_id: uuid.UUID, configured: str) -> str | None:
@@ -209,6 +215,8 @@ async def receive(
         if isinstance(exc, InvalidRunRequest):
             problems = [problem.to_dict() for problem in exc.problems]
             return error(422, "invalid_input", exc.message, {"problems": problems})
+        if isinstance(exc, UnsupportedMediaType):
+            return error(415, "unsupported_media_type", str(exc))
         return error(400, "bad_request", str(exc))
     started = {"run_id": str(run_id), "workflow_version": target.version}
     if target.trigger.response == "sync" and settings.webhook_sync_timeout_s > 0:

@@ -315,6 +315,12 @@ async def test_method_and_input_are_checked_before_a_run_is_made(
         path, content=b"{nope", headers={"Content-Type": "application/json"}
     )
     assert not_json.status_code == 400
+    binary = await client.put(
+        path, content=b"\xff\xfe", headers={"Content-Type": "application/octet-stream"}
+    )
+    assert binary.status_code == 400  # not UTF-8
+    image = await client.put(path, content=b"GIF89a", headers={"Content-Type": "image/gif"})
+    assert image.status_code == 415
     invalid = await client.put(path, json={"name": "no who"})
     assert invalid.status_code == 422
     assert invalid.json()["error"]["type"] == "invalid_input"
