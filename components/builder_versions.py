@@ -261,7 +261,7 @@ def _webhook_status() -> rx.Component:
 def _webhook() -> rx.Component:
     hook: Any = S.webhook
     return rx.cond(
-        hook.contains("url"),
+        S.webhook_shown,
         rx.vstack(
             _webhook_status(),
             rx.cond(
@@ -286,7 +286,19 @@ def _webhook() -> rx.Component:
                     width="100%",
                     align="center",
                 ),
-                _muted("No URL yet.", data_testid="webhook-no-url"),
+                rx.cond(
+                    hook["unreadable"] != "",
+                    rx.callout(
+                        "This URL cannot be shown: the server's secret key changed since it "
+                        "was made. It still works for senders who have it; rotate it to see "
+                        "a new one.",
+                        icon="key-round",
+                        color_scheme="amber",
+                        size="1",
+                        data_testid="webhook-unreadable",
+                    ),
+                    _muted("No URL yet.", data_testid="webhook-no-url"),
+                ),
             ),
             rx.cond(
                 hook["signed"] != "",

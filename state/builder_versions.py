@@ -59,8 +59,9 @@ class BuilderVersionsState(rx.State):
     rollback_version: str = ""
     rotate_open: bool = False
     webhook: dict[str, str] = {}
+    webhook_shown: bool = False  # the actor may see webhook URLs (webhook.manage)
 
-    _workflow: str = ""
+    _seen: str = ""  # which workflow's list, of how many versions, the defaults are for
     _comparison: dict[str, Any] = {}
 
     @rx.var
@@ -77,7 +78,7 @@ class BuilderVersionsState(rx.State):
     def reset_view(self) -> None:
         """A builder page (re)loads: forget what was shown for the previous workflow."""
         self.open, self.rotate_open, self.rollback_version = False, False, ""
-        self.rows, self.webhook, self.error = [], {}, ""
+        self.rows, self.webhook, self.webhook_shown, self.error = [], {}, False, ""
         self._clear_diff()
         self.compare_view = {}
 
@@ -109,15 +110,18 @@ class BuilderVersionsState(rx.State):
             }
             for row in listed
         ]
-        if str(workflow_id) != self._workflow:
-            self._workflow = str(workflow_id)
-            self.compare_from = self.compare_to = ""
+        seen = f"{workflow_id}:{len(self.rows)}"
+        if seen != self._seen:  # another workflow, or a new version: compare the newest
+            self._seen = seen
             self._clear_diff()
-        if not self.compare_to and self.rows:
-            self.compare_to = self.rows[0]["version"]
-            self.compare_from = self.rows[1]["version"] if len(self.rows) > 1 else versions.DRAFT
-        self.webhook = {}
-        if actor.allowed(Action.WEBHOOK_MANAGE):
+            numbers = [row["version"] for row in self.rows[:2]]
+            if len(numbers) == 2:  # the previous version → the latest
+                self.compare_from, self.compare_to = numbers[1], numbers[0]
+            else:  # the only version → the draft (or nothing to compare yet)
+                self.compare_from = numbers[0] if numbers else ""
+                self.compare_to = versions.DRAFT if numbers else ""
+        self.webhook, self.webhook_shown = {}, actor.allowed(Action.WEBHOOK_MANAGE)
+        if self.webhook_shown:
             info = await asyncio.to_thread(webhooks.webhook_info, db, actor, workflow_id)
             self.webhook = _webhook_row(info)
 
@@ -285,4 +289,5 @@ def _webhook_row(info: webhooks.WebhookInfo) -> dict[str, str]:
         "response": info.response,
         "signed": "yes" if info.signed else "",
         "rotated": relative_time(info.rotated_at) if info.rotated_at else "",
+        "unreadable": "yes" if info.unreadable else "",
     }

@@ -125,6 +125,8 @@ class WebhookInfo:
     signed: bool
     created_at: datetime | None
     rotated_at: datetime | None
+    # The token was encrypted with another server secret key: rotate to see a URL.
+    unreadable: bool = False
 
 
 def _owned_workflow(session: Session, actor: Actor, workflow_id: uuid.UUID) -> Workflow:
@@ -139,13 +141,17 @@ def _info(session: Session, workflow: Workflow, row: WebhookEndpoint | None) -> 
     live = webhook_trigger(published) if published is not None else None
     drafted = webhook_trigger(workflow.document)
     shown = live or drafted or TriggerConfig(kind="webhook")
-    url = None
+    url, unreadable = None, False
     if row is not None:
-        url = hook_url(
-            org_secrets.decrypt(
+        try:
+            token = org_secrets.decrypt(
                 row.org_id, _cipher_name(row.workflow_id), row.token_nonce, row.token_ciphertext
             )
-        )
+            url = hook_url(token)
+        except org_secrets.SecretUnreadable:
+            # The server's secret key changed since: the URL still works for whoever
+            # has it, but cannot be shown; rotating makes a new, readable one.
+            unreadable = True
     return WebhookInfo(
         url=url,
         active=live is not None,
@@ -155,6 +161,7 @@ def _info(session: Session, workflow: Workflow, row: WebhookEndpoint | None) -> 
         signed=shown.secret is not None,
         created_at=row.created_at if row else None,
         rotated_at=row.rotated_at if row else None,
+        unreadable=unreadable,
     )
 
 

@@ -383,3 +383,23 @@ async def test_webhook_urls_are_for_editors_of_the_same_org(
         )
         assert theirs.status_code == nobodys.status_code == 404
         assert theirs.json() == nobodys.json()
+
+
+async def test_a_url_made_under_another_server_key_still_works_and_can_be_rotated(
+    client: httpx.AsyncClient,
+    alice_headers: dict[str, str],
+    env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    configure(monkeypatch, secret_key="k" * 40)
+    workflow_id = await create_workflow(client, alice_headers, hooked(), publish=True)
+    path = await hook_path(client, alice_headers, workflow_id)
+    configure(monkeypatch, secret_key="another-server-key-" + "x" * 30)
+    info = await webhook(client, alice_headers, workflow_id)
+    assert (info["url"], info["unreadable"], info["active"]) == (None, True, True)
+    assert (await client.post(path, json={"who": "Ada"})).status_code == 202
+    rotated = await client.post(
+        f"/api/v1/workflows/{workflow_id}/webhook/rotate", headers=alice_headers
+    )
+    assert rotated.json()["unreadable"] is False
+    assert rotated.json()["url"].startswith(f"{BASE_URL}/hooks/")
