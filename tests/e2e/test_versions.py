@@ -3,6 +3,7 @@ on the canvas, roll back; the webhook URL with copy and rotate."""
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from typing import Any
@@ -12,7 +13,16 @@ from playwright.sync_api import Page, expect
 
 from agentflow.services import versions, workflows
 from tests.e2e.conftest import Account
-from tests.e2e.test_builder import SLOW, connect, drop, fill, open_builder, select_node, wait_saved
+from tests.e2e.test_builder import (
+    SCREENSHOTS,
+    SLOW,
+    connect,
+    drop,
+    fill,
+    open_builder,
+    select_node,
+    wait_saved,
+)
 
 
 def three_steps() -> dict[str, Any]:
@@ -110,6 +120,9 @@ def test_publish_two_versions_compare_them_and_roll_back(page: Page, account: Ac
     expect(compare.get_by_test_id("node-diff-old")).to_have_text("removed")
     expect(compare.locator(".af-diff-edge-added")).to_have_count(1)
     expect(compare.locator(".af-diff-edge-removed")).to_have_count(1)
+    if os.environ.get("AGENTFLOW_SCREENSHOTS"):  # refreshes the picture in docs/versions.md
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(SCREENSHOTS / "versions-compare.png"))
     page.get_by_test_id("close-compare").click()
     expect(compare).to_have_count(0)
     expect(canvas).to_have_attribute("data-node-count", "3")  # the editor is as it was
