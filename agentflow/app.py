@@ -16,12 +16,19 @@ from state import api_v1, auth_routes, hooks, system
 from state.api_docs import mount_docs
 from state.api_keys import ApiKeysState
 from state.api_keys_page import api_keys_page
-from state.auth_pages import AuthFormState, login_page, signup_page
+from state.auth_pages import (
+    AuthFormState,
+    forgot_password_page,
+    login_page,
+    reset_password_page,
+    signup_page,
+)
 from state.builder import BuilderState
 from state.builder_page import builder_page
 from state.builder_versions import BuilderVersionsState
 from state.executions import ExecutionsState
 from state.executions_page import executions_page
+from state.org_settings import OrgSettingsState
 from state.pages import EMPTY_PAGES, EmptyPage, make_empty_page, settings_page
 from state.run_detail import RunDetailState
 from state.run_detail_page import run_detail_page
@@ -69,7 +76,7 @@ app.add_page(
     settings_page,
     route="/settings",
     title="Settings · AgentFlow",
-    on_load=[SessionState.require, system.SystemState.refresh],
+    on_load=[SessionState.require, OrgSettingsState.load, system.SystemState.refresh],
 )
 app.add_page(
     executions_page,
@@ -98,6 +105,18 @@ app.add_page(
 )
 app.add_page(login_page, route="/login", title="Log in · AgentFlow", on_load=AuthFormState.load)
 app.add_page(signup_page, route="/signup", title="Sign up · AgentFlow", on_load=AuthFormState.load)
+app.add_page(
+    forgot_password_page,
+    route="/forgot-password",
+    title="Reset your password · AgentFlow",
+    on_load=AuthFormState.load,
+)
+app.add_page(
+    reset_password_page,
+    route="/reset-password",
+    title="Choose a new password · AgentFlow",
+    on_load=AuthFormState.load,
+)
 app.add_page(
     api_keys_page,
     route="/settings/api-keys",

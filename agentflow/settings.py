@@ -39,6 +39,9 @@ class UnsafeSettingsError(Exception):
         self.message = message
 
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="AGENTFLOW_", env_file=".env", extra="ignore", populate_by_name=True
@@ -91,6 +94,18 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         return self.public_url or f"http://{self.web_host}:{self.web_port}"
+
+    @property
+    def trusted_origins(self) -> tuple[str, ...]:
+        """Origins whose pages may change state with the session cookie (CSRF).
+
+        The public address; and, for a server on a loopback address, the same port
+        reached as 127.0.0.1 or localhost, which are one machine.
+        """
+        base = self.base_url.rstrip("/").lower()
+        if self.public_url or self.web_host not in LOOPBACK_HOSTS:
+            return (base,)
+        return tuple(f"http://{host}:{self.web_port}" for host in ("127.0.0.1", "localhost"))
 
     @property
     def uses_embedded_services(self) -> bool:

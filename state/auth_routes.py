@@ -16,7 +16,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from agentflow.services import accounts, organizations
+from agentflow.services import accounts, organizations, rate_limit
 from agentflow.services.permissions import InvalidInput, NotFound
 from agentflow.settings import get_settings
 from state.api_v1.deps import SESSION_COOKIE, check_csrf, services
@@ -27,6 +27,7 @@ router = APIRouter(prefix="/auth", include_in_schema=False)
 AFTER_SIGN_IN = "/workflows"
 LOGIN_PAGE = "/login"
 SIGNUP_PAGE = "/signup"
+FORGOT_PAGE = "/forgot-password"
 MAX_FIELD = 1000  # longer form fields are refused before reaching the services
 
 
@@ -162,3 +163,48 @@ async def switch_org(request: Request) -> RedirectResponse:
     except accounts.InvalidToken:
         return _redirect(LOGIN_PAGE)
     return _redirect(AFTER_SIGN_IN)
+
+
+@router.post("/forgot-password")
+async def forgot_password(request: Request) -> RedirectResponse:
+    """Always the same answer, so the form cannot tell who has an account."""
+    check_csrf(request)
+    data = await _fields(request, "email")
+    try:
+        email = accounts.normalize_email(str(data["email"])) if data else ""
+    except InvalidInput:
+        email = ""
+    allowed: bool = bool(email) and await asyncio.to_thread(_may_send_reset, request, email)
+    if allowed:
+        await asyncio.to_thread(accounts.request_password_reset, services().database_url, email)
+    return _redirect(f"{FORGOT_PAGE}?notice=sent")
+
+
+def _may_send_reset(request: Request, email: str) -> bool:
+    """At most a few reset mails per address and per client an hour: the form must
+    not become a way to flood someone's inbox."""
+    limits = rate_limit.limiter(services().redis_url)
+    ip, _ = _client(request)
+    per_email = limits.allow(f"reset:email:{accounts.hash_token(email)}", 3, 3600)
+    per_ip = limits.allow(f"reset:ip:{ip}", 20, 3600)
+    return per_email.allowed and per_ip.allowed
+
+
+@router.post("/reset-password")
+async def reset_password(request: Request) -> RedirectResponse:
+    check_csrf(request)
+    data = await _fields(request, "token", "password")
+    if data is None:
+        return _redirect(f"{accounts.RESET_PATH}?error=invalid_token")
+    token = str(data["token"])
+    try:
+        await asyncio.to_thread(
+            accounts.reset_password, services().database_url, token, str(data["password"])
+        )
+    except accounts.InvalidToken:
+        return _redirect(f"{accounts.RESET_PATH}?error=invalid_token")
+    except InvalidInput:  # the token stays usable: let them choose a longer password
+        return _redirect(f"{accounts.RESET_PATH}?error=weak_password&token={quote(token)}")
+    response = _redirect(f"{LOGIN_PAGE}?notice=reset")
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    return response

@@ -25,14 +25,13 @@ from agentflow.services import audit
 from agentflow.services.accounts import (
     InvalidToken,
     OrgNotFound,
-    Sender,
     SessionUser,
-    default_sender,
     hash_token,
     normalize_email,
     org_slug,
     session_user,
 )
+from agentflow.services.mail import Sender, default_sender
 from agentflow.services.permissions import (
     Action,
     Actor,
