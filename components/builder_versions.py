@@ -1,5 +1,6 @@
 """The builder's Versions dialog (publish with a message, history with rollback, compare,
-webhook URL) and its two confirmations. State: state/builder_versions.py.
+and the webhook tab from builder_webhook.py) and the rollback confirmation.
+State: state/builder_versions.py.
 
 Messages, author names and URLs are rendered as text, never as HTML.
 """
@@ -11,6 +12,7 @@ from typing import Any
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from components.builder_webhook import webhook_tab
 from components.dialogs import confirm_dialog, dialog_footer
 from state.builder_versions import BuilderVersionsState
 from state.session import SessionState
@@ -227,110 +229,6 @@ def _compare() -> rx.Component:
     )
 
 
-def _webhook_status() -> rx.Component:
-    hook: Any = S.webhook
-    return rx.cond(
-        hook["active"] != "",
-        rx.callout(
-            "Live: "
-            + hook["method"].to(str)
-            + " requests start the latest published version ("
-            + hook["response"].to(str)
-            + " answer).",
-            icon="radio",
-            color_scheme="green",
-            size="1",
-        ),
-        rx.cond(
-            hook["draft_has_webhook"] != "",
-            rx.callout(
-                "The draft's trigger is a webhook: publish it to make this URL start runs.",
-                icon="info",
-                size="1",
-            ),
-            rx.callout(
-                "Set the trigger's kind to webhook and publish to receive requests here.",
-                icon="info",
-                color_scheme="gray",
-                size="1",
-            ),
-        ),
-    )
-
-
-def _webhook() -> rx.Component:
-    hook: Any = S.webhook
-    return rx.cond(
-        S.webhook_shown,
-        rx.vstack(
-            _webhook_status(),
-            rx.cond(
-                hook["url"] != "",
-                rx.hstack(
-                    rx.code(
-                        hook["url"],
-                        size="2",
-                        flex="1",
-                        min_width="0",
-                        overflow_wrap="anywhere",
-                        data_testid="webhook-url",
-                    ),
-                    rx.icon_button(
-                        rx.icon("copy", size=14),
-                        variant="soft",
-                        on_click=S.copy_url,
-                        aria_label="Copy the webhook URL",
-                        title="Copy",
-                        data_testid="copy-webhook-url",
-                    ),
-                    width="100%",
-                    align="center",
-                ),
-                rx.cond(
-                    hook["unreadable"] != "",
-                    rx.callout(
-                        "This URL cannot be shown: the server's secret key changed since it "
-                        "was made. It still works for senders who have it; rotate it to see "
-                        "a new one.",
-                        icon="key-round",
-                        color_scheme="amber",
-                        size="1",
-                        data_testid="webhook-unreadable",
-                    ),
-                    _muted("No URL yet.", data_testid="webhook-no-url"),
-                ),
-            ),
-            rx.cond(
-                hook["signed"] != "",
-                _muted("Signed: requests must carry X-AgentFlow-Signature (see docs/webhooks.md)."),
-                _muted(
-                    "Unsigned: anyone with the URL can start runs. Set a secret on the "
-                    "trigger to require HMAC signatures."
-                ),
-            ),
-            rx.hstack(
-                rx.button(
-                    rx.icon("refresh-cw", size=14),
-                    rx.cond(hook["url"] != "", "Rotate URL", "Make a URL now"),
-                    variant="soft",
-                    color_scheme="orange",
-                    on_click=S.set_rotate_open(True),
-                    data_testid="rotate-webhook",
-                ),
-                rx.cond(
-                    hook["rotated"] != "",
-                    _muted("Last rotated " + hook["rotated"].to(str)),
-                ),
-                align="center",
-                spacing="3",
-            ),
-            spacing="3",
-            width="100%",
-        ),
-        _muted("Only editors and admins can see and rotate webhook URLs."),
-    )
-
-
 def versions_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
@@ -352,7 +250,7 @@ def versions_dialog() -> rx.Component:
                 ),
                 rx.tabs.content(_history(), value="versions", padding_top="12px"),
                 rx.tabs.content(_compare(), value="compare", padding_top="12px"),
-                rx.tabs.content(_webhook(), value="webhook", padding_top="12px"),
+                rx.tabs.content(webhook_tab(), value="webhook", padding_top="12px"),
                 value=S.tab,
                 on_change=S.set_tab,
                 width="100%",
@@ -381,19 +279,4 @@ def rollback_confirm() -> rx.Component:
         on_cancel=S.cancel_rollback,
         on_confirm=S.confirm_rollback,
         confirm_test_id="confirm-rollback",
-    )
-
-
-def rotate_confirm() -> rx.Component:
-    return confirm_dialog(
-        title="Rotate the webhook URL?",
-        description=rx.text(
-            "A new URL is made and the current one stops working at once: every sender "
-            "must be given the new URL."
-        ),
-        confirm_label="Rotate",
-        open=S.rotate_open,
-        on_cancel=S.set_rotate_open(False),
-        on_confirm=S.confirm_rotate,
-        confirm_test_id="confirm-rotate",
     )

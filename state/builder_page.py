@@ -8,7 +8,8 @@ import reflex as rx
 from agentflow.services.builder import catalog_order, node_catalog
 from components.builder_panel import right_panel
 from components.builder_shell import compact_sidebar
-from components.builder_versions import rollback_confirm, rotate_confirm, versions_dialog
+from components.builder_versions import rollback_confirm, versions_dialog
+from components.builder_webhook import rotate_confirm
 from components.canvas import flow_canvas
 from components.dialogs import dialog_footer
 from components.problems import problem_list
