@@ -246,6 +246,8 @@ def describe_run(
         return {
             "run_id": str(run.id),
             "status": run.status,
+            # The published version it runs (None for a draft or an ad-hoc document).
+            "workflow_version": run.workflow_version,
             "output": run.output,
             "error": run.error,
             "started_at": _timestamp(run.started_at),

@@ -186,6 +186,11 @@ async def test_rollback_publishes_an_old_version_as_the_newest(
             headers=alice_headers,
         )
         assert started.status_code == 202, started.text
+    listed = await client.get(f"/api/v1/runs?workflow_id={workflow_id}", headers=alice_headers)
+    assert [item["workflow_version"] for item in listed.json()["items"]] == [None, 2, 3]
+    newest = listed.json()["items"][-1]["run_id"]
+    described = await client.get(f"/api/v1/runs/{newest}", headers=alice_headers)
+    assert described.json()["workflow_version"] == 3
     assert runs_of(env["database_url"], workflow_id) == [
         ("api", 3, "Hello {{ input.who }}"),
         ("api", 2, "Hi {{ input.who }}"),
