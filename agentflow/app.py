@@ -16,6 +16,8 @@ from state import api_v1, auth_routes, hooks, system
 from state.api_docs import mount_docs
 from state.api_keys import ApiKeysState
 from state.api_keys_page import api_keys_page
+from state.audit_log import AuditLogState
+from state.audit_page import audit_page
 from state.auth_pages import (
     AuthFormState,
     forgot_password_page,
@@ -28,11 +30,21 @@ from state.builder_page import builder_page
 from state.builder_versions import BuilderVersionsState
 from state.executions import ExecutionsState
 from state.executions_page import executions_page
+from state.invite import InviteState
+from state.invite_page import invite_page
+from state.members import MembersState
+from state.members_page import members_page
 from state.org_settings import OrgSettingsState
 from state.pages import EMPTY_PAGES, EmptyPage, make_empty_page, settings_page
 from state.run_detail import RunDetailState
 from state.run_detail_page import run_detail_page
+from state.secrets import SecretsState
+from state.secrets_page import secrets_page
 from state.session import SessionState
+from state.template_detail import TemplateDetailState
+from state.template_detail_page import template_detail_page
+from state.templates import TemplatesState
+from state.templates_page import templates_page
 from state.workflows import WorkflowsState
 from state.workflows_page import workflows_page
 
@@ -122,4 +134,37 @@ app.add_page(
     route="/settings/api-keys",
     title="API keys · AgentFlow",
     on_load=[SessionState.require, ApiKeysState.load],
+)
+app.add_page(
+    members_page,
+    route="/settings/members",
+    title="Members · AgentFlow",
+    on_load=[SessionState.require, MembersState.load],
+)
+app.add_page(
+    secrets_page,
+    route="/settings/secrets",
+    title="Secrets · AgentFlow",
+    on_load=[SessionState.require, SecretsState.load],
+)
+app.add_page(
+    audit_page,
+    route="/settings/audit",
+    title="Audit trail · AgentFlow",
+    on_load=[SessionState.require, AuditLogState.load],
+)
+# Not SessionState.require: signed out, the page itself offers log-in and sign-up
+# links that come back with the invitation's token (require would keep only the path).
+app.add_page(invite_page, route="/invite", title="Invitation · AgentFlow", on_load=InviteState.load)
+app.add_page(
+    templates_page,
+    route="/templates",
+    title="Templates · AgentFlow",
+    on_load=[SessionState.require, TemplatesState.load],
+)
+app.add_page(
+    template_detail_page,
+    route="/templates/[template_id]",
+    title="Template · AgentFlow",
+    on_load=[SessionState.require, TemplateDetailState.load],
 )

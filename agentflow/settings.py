@@ -136,6 +136,16 @@ class Settings(BaseSettings):
     webhook_rate_limit_per_ip: int = Field(default=300, ge=1, le=1_000_000)
     webhook_rate_limit_per_hook: int = Field(default=600, ge=1, le=1_000_000)
     webhook_rate_window_s: int = Field(default=60, ge=1, le=24 * 3600)
+    # Templates: the litellm model an installed template's LLM steps use where the
+    # template says `model: default` (set a provider key and they call it for real);
+    # and the e-mail addresses (comma-separated) of the people who approve templates
+    # that organisations publish to the whole instance.
+    template_model: str = Field(default="openai/gpt-4o-mini", min_length=1)
+    instance_admins: str = ""
+
+    @property
+    def instance_admin_emails(self) -> frozenset[str]:
+        return frozenset(e.strip().lower() for e in self.instance_admins.split(",") if e.strip())
 
 
 def _generated_secret_path(settings: Settings) -> Path:

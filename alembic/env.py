@@ -9,6 +9,7 @@ from sqlmodel import SQLModel
 import agentflow.db.accounts
 import agentflow.db.models
 import agentflow.db.runs
+import agentflow.db.templates
 import agentflow.db.webhooks  # noqa: F401
 from agentflow.db.engine import sqlalchemy_url
 from agentflow.settings import get_settings

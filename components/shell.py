@@ -29,7 +29,9 @@ NAV_ITEMS = (
 def _nav_link(item: NavItem) -> rx.Component:
     # Reflex types `router` as a generic var at class level; at run time it is the
     # router data object, whose page path is what we compare.
-    active = rx.State.router.page.path == item.route  # type: ignore[attr-defined]
+    # A section stays highlighted on its sub-pages (/settings/members, /workflows/<id>).
+    path = rx.State.router.page.path  # type: ignore[attr-defined]
+    active = (path == item.route) | path.startswith(item.route + "/")
     return rx.link(
         rx.hstack(rx.icon(item.icon, size=18), rx.text(item.label, size="3"), spacing="3"),
         href=item.route,

@@ -1,4 +1,5 @@
-"""Sign-up, log-in and log-out as plain HTML form posts: ``POST /auth/*``.
+"""Sign-up, log-in, log-out, switching organisation and accepting an invitation as
+plain HTML form posts: ``POST /auth/*``.
 
 Each route checks the request's ``Origin`` (CSRF, the API's own check), calls
 :mod:`agentflow.services.accounts`, sets or clears the HttpOnly session cookie the
@@ -26,6 +27,7 @@ router = APIRouter(prefix="/auth", include_in_schema=False)
 
 AFTER_SIGN_IN = "/workflows"
 LOGIN_PAGE = "/login"
+INVITE_PAGE = organizations.INVITE_PATH
 SIGNUP_PAGE = "/signup"
 FORGOT_PAGE = "/forgot-password"
 MAX_FIELD = 1000  # longer form fields are refused before reaching the services
@@ -208,3 +210,45 @@ async def reset_password(request: Request) -> RedirectResponse:
     response = _redirect(f"{LOGIN_PAGE}?notice=reset")
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
     return response
+
+
+def _invite_page(token: str, error: str = "") -> str:
+    """The invitation page for ``token`` (quoted), with an error code when given."""
+    url = f"{INVITE_PAGE}?token={quote(token, safe='')}"
+    return f"{url}&error={error}" if error else url
+
+
+@router.post("/accept-invite")
+async def accept_invite(request: Request) -> RedirectResponse:
+    """Join the invitation's organisation as the signed-in user, and make it active.
+
+    Signed out: log in first and come back to the invitation. A used, expired,
+    revoked or unknown link, or one addressed to another email, goes back to
+    the invitation page with ``error=invalid``.
+    """
+    check_csrf(request)
+    urls = services()
+    ip, user_agent = _client(request)
+    data = await _fields(request, "token")
+    token = str(data["token"]) if data is not None else ""
+    if not token:
+        return _redirect(AFTER_SIGN_IN)
+    session_token = request.cookies.get(SESSION_COOKIE, "")
+    user = await asyncio.to_thread(accounts.session_user, urls.database_url, session_token)
+    if user is None:
+        return _redirect(f"{LOGIN_PAGE}?next={quote(safe_next(_invite_page(token)), safe='')}")
+    try:
+        org_id = await asyncio.to_thread(
+            organizations.accept_invitation,
+            urls.database_url,
+            token,
+            user_id=user.user_id,
+            ip=ip,
+            user_agent=user_agent,
+        )
+        await asyncio.to_thread(organizations.switch_org, urls.database_url, session_token, org_id)
+    except organizations.AlreadyMember:
+        return _redirect(_invite_page(token, "already_member"))
+    except (accounts.InvalidToken, NotFound):
+        return _redirect(_invite_page(token, "invalid"))
+    return _redirect(AFTER_SIGN_IN)

@@ -9,6 +9,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from components.empty_state import empty_state
+from components.settings_nav import settings_nav
 from components.shell import page_frame
 from state.org_settings_page import organisation_card
 from state.system import SystemState
@@ -27,13 +28,6 @@ class EmptyPage:
 
 
 EMPTY_PAGES = (
-    EmptyPage(
-        "/templates", "Templates", "Ready-made workflows to start from.", "layout-template",
-        "The gallery is empty",
-        "Templates are complete workflows (ticket triage, document Q&A, daily digests) that "
-        "you install into your organisation and adapt.",
-        "Create a workflow instead", "/workflows",
-    ),
     EmptyPage(
         "/knowledge", "Knowledge", "Documents your workflows can search.", "book-open",
         "No knowledge bases yet",
@@ -82,6 +76,7 @@ def settings_page() -> rx.Component:
     return page_frame(
         "Settings",
         "Your organisation, its members, keys and secrets; and the health of this instance.",
+        settings_nav(),
         organisation_card(),
         rx.card(
             rx.vstack(

@@ -50,11 +50,13 @@ class Action(StrEnum):
     SECRET_WRITE = "secret.write"  # noqa: S105 - an action name
     AUDIT_READ = "audit.read"
     ORG_UPDATE = "org.update"
+    TEMPLATE_PUBLISH = "template.publish"
+    TEMPLATE_REVIEW = "template.review"
     WEBHOOK_MANAGE = "webhook.manage"  # see a workflow's webhook URL, rotate its token
 
 
 A = Action
-_VIEWER = frozenset({A.WORKFLOW_READ, A.RUN_READ, A.MEMBER_READ})
+_VIEWER = frozenset({A.WORKFLOW_READ, A.RUN_READ, A.MEMBER_READ, A.TEMPLATE_REVIEW})
 _EDITOR = _VIEWER | {
     A.WORKFLOW_WRITE,
     A.WORKFLOW_DELETE,
@@ -63,6 +65,7 @@ _EDITOR = _VIEWER | {
     A.RUN_CANCEL,
     A.RUN_APPROVE,
     A.SECRET_READ_NAMES,
+    A.TEMPLATE_PUBLISH,
     A.WEBHOOK_MANAGE,
 }
 _ADMIN = _EDITOR | {
@@ -89,7 +92,13 @@ SCOPE_ACTIONS: dict[Scope, frozenset[Action]] = {
     Scope.READ: frozenset({A.WORKFLOW_READ, A.RUN_READ}),
     Scope.RUN: frozenset({A.RUN_START, A.RUN_CANCEL, A.RUN_APPROVE}),
     Scope.WRITE: frozenset(
-        {A.WORKFLOW_WRITE, A.WORKFLOW_DELETE, A.WORKFLOW_PUBLISH, A.WEBHOOK_MANAGE}
+        {
+            A.WORKFLOW_WRITE,
+            A.WORKFLOW_DELETE,
+            A.WORKFLOW_PUBLISH,
+            A.TEMPLATE_PUBLISH,
+            A.WEBHOOK_MANAGE,
+        }
     ),
 }
 

@@ -1,7 +1,7 @@
 """webhook endpoints; published workflow versions refuse UPDATE (the table came with 0004)
 
 Revision ID: 0007_versions_webhooks
-Revises: 0005
+Revises: 0010_templates
 Create Date: 2026-11-22 02:27:51.723552
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0007_versions_webhooks'
-down_revision: str | None = '0005'
+down_revision: str | None = '0010_templates'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

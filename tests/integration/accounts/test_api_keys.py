@@ -24,6 +24,7 @@ SCOPES = {
         Action.WORKFLOW_WRITE,
         Action.WORKFLOW_DELETE,
         Action.WORKFLOW_PUBLISH,
+        Action.TEMPLATE_PUBLISH,
         Action.WEBHOOK_MANAGE,
     },
 }

@@ -38,6 +38,8 @@ EXPECTED = {
     "secret.write": "OA",
     "audit.read": "OA",
     "org.update": "OA",
+    "template.publish": "OAE",
+    "template.review": "OAEV",
     "webhook.manage": "OAE",
 }
 LETTER = {Role.OWNER: "O", Role.ADMIN: "A", Role.EDITOR: "E", Role.VIEWER: "V"}

@@ -38,7 +38,10 @@ def worker(clean_redis: str, clean_db: str, settings: Settings) -> Iterator[None
     )
     yield
     process.terminate()
-    process.wait(timeout=15)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 async def _run(database_url: str, redis_url: str, org_id: uuid.UUID) -> dict:  # type: ignore[type-arg]

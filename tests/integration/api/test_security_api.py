@@ -67,6 +67,8 @@ async def test_every_route_hides_another_orgs_objects(
     for route in api_routes(app):
         if not route.param_convertors:
             continue
+        if "{template_id}" in route.path:  # shared templates: tests/integration/templates
+            continue
         for method in route.methods - {"HEAD"}:
             answers = []
             for workflow_id, run_id in ((bob_workflow, bob_run), (str(uuid.uuid4()),) * 2):
