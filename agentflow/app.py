@@ -13,7 +13,7 @@ import reflex as rx
 from fastapi import FastAPI
 
 from agentflow import __version__
-from state import api_v1, auth_routes, system
+from state import api_v1, auth_routes, hooks, system
 from state.api_docs import mount_docs
 from state.api_keys import ApiKeysState
 from state.api_keys_page import api_keys_page
@@ -28,6 +28,7 @@ from state.auth_pages import (
 )
 from state.builder import BuilderState
 from state.builder_page import builder_page
+from state.builder_versions import BuilderVersionsState
 from state.executions import ExecutionsState
 from state.executions_page import executions_page
 from state.failed_runs import FailedRunsState
@@ -68,6 +69,7 @@ def create_api() -> FastAPI:
     api.include_router(system.router)
     api.include_router(api_v1.router)
     api.include_router(auth_routes.router)
+    api.include_router(hooks.router)
     api_v1.install_error_handlers(api)
     mount_docs(api)
     return api
@@ -96,7 +98,12 @@ for page in EMPTY_PAGES:
 SIGNED_IN_PAGES: list[tuple[Callable[[], rx.Component], str, str, list[Any]]] = [
     (workflows_page, "/", "Workflows", [WorkflowsState.load]),
     (workflows_page, "/workflows", "Workflows", [WorkflowsState.load]),
-    (builder_page, "/workflows/[workflow_id]", "Builder", [BuilderState.load]),
+    (
+        builder_page,
+        "/workflows/[workflow_id]",
+        "Builder",
+        [BuilderState.load, BuilderVersionsState.reset_view],
+    ),
     (executions_page, "/executions", "Executions", [ExecutionsState.load]),
     (failed_runs_page, "/executions/failed", "Failed runs", [FailedRunsState.load]),
     (run_detail_page, "/executions/[run_id]", "Run", [RunDetailState.load]),

@@ -55,6 +55,7 @@ class Action(StrEnum):
     SCHEDULE_MANAGE = "schedule.manage"
     EVENT_SUBSCRIPTION_MANAGE = "event_subscription.manage"
     NOTIFICATION_READ = "notification.read"
+    WEBHOOK_MANAGE = "webhook.manage"  # see a workflow's webhook URL, rotate its token
 
 
 A = Action
@@ -71,6 +72,7 @@ _EDITOR = _VIEWER | {
     A.SECRET_READ_NAMES,
     A.TEMPLATE_PUBLISH,
     A.SCHEDULE_MANAGE,
+    A.WEBHOOK_MANAGE,
 }
 _ADMIN = _EDITOR | {
     A.MEMBER_INVITE,
@@ -97,7 +99,13 @@ SCOPE_ACTIONS: dict[Scope, frozenset[Action]] = {
     Scope.READ: frozenset({A.WORKFLOW_READ, A.RUN_READ}),
     Scope.RUN: frozenset({A.RUN_START, A.RUN_CANCEL, A.RUN_APPROVE}),
     Scope.WRITE: frozenset(
-        {A.WORKFLOW_WRITE, A.WORKFLOW_DELETE, A.WORKFLOW_PUBLISH, A.TEMPLATE_PUBLISH}
+        {
+            A.WORKFLOW_WRITE,
+            A.WORKFLOW_DELETE,
+            A.WORKFLOW_PUBLISH,
+            A.TEMPLATE_PUBLISH,
+            A.WEBHOOK_MANAGE,
+        }
     ),
 }
 
