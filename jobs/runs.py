@@ -18,7 +18,7 @@ from sqlalchemy import text
 from agentflow.db.engine import session_scope
 from agentflow.db.leases import Lease, LeaseLost, acquire, release, renew
 from agentflow.services.automation_hooks import after_run_settled
-from agentflow.services.dispatch import enqueue
+from agentflow.services.dispatch import cancel_run, enqueue
 from agentflow.services.events import publish_event
 from agentflow.services.org_secrets import secrets_for_run
 from agentflow.services.runs import execute_run
@@ -72,6 +72,15 @@ def _org_and_secrets(database_url: str, run_id: uuid.UUID) -> tuple[uuid.UUID, d
     return org_id, secrets_for_run(database_url, org_id)
 
 
+def _cancel_requested(database_url: str, run_id: uuid.UUID) -> bool:
+    with session_scope(database_url) as session:
+        return bool(
+            session.execute(
+                text("SELECT cancel_requested FROM runs WHERE id = :id"), {"id": run_id}
+            ).scalar_one_or_none()
+        )
+
+
 async def execute_run_job(ctx: dict[str, Any], run_id: str) -> str:
     settings = ctx["settings"]
     database_url: str = ctx["database_url"]
@@ -123,7 +132,15 @@ async def execute_run_job(ctx: dict[str, Any], run_id: str) -> str:
             await keeper
         with contextlib.suppress(Exception):
             await asyncio.to_thread(release, database_url, lease)
-    if outcome.status == "waiting":
+    if outcome.status == "waiting" and await asyncio.to_thread(
+        _cancel_requested, database_url, run_uuid
+    ):
+        # Cancelled while this worker still held the lease, after the engine's last
+        # look at the flag: nobody else will see the flag until the run wakes, so
+        # finish the cancellation now that the lease is released.
+        outcome_status = await cancel_run(database_url, run_uuid, org_id=org_id)
+        log.info("run %s was cancelled while pausing: %s", run_uuid, outcome_status)
+    elif outcome.status == "waiting":
         wake_at = await asyncio.to_thread(_wake_at, database_url, run_uuid)
         if wake_at is not None:
             await enqueue(ctx["redis"], database_url, run_uuid, at=wake_at)
