@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import reflex as rx
@@ -12,20 +10,10 @@ import reflex as rx
 from agentflow.services.acting import check
 from agentflow.services.permissions import Action, Forbidden
 from agentflow.services.run_queries import RUN_STATUSES, RunFilter, query_runs
-from agentflow.services.workflows import list_workflows
 from components.formatting import duration, money, timestamp
 from state.common import database_url as _database
+from state.run_list import ALL, RunListState, parse_day
 from state.session import current_actor
-
-ALL = "all"
-
-
-def _day(text: str) -> datetime | None:
-    """A YYYY-MM-DD date input as the start of that day in UTC; None when empty/invalid."""
-    try:
-        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
-    except ValueError:
-        return None
 
 
 def _row(row: dict[str, Any]) -> dict[str, str]:
@@ -41,26 +29,17 @@ def _row(row: dict[str, Any]) -> dict[str, str]:
     }
 
 
-class ExecutionsState(rx.State):
-    rows: list[dict[str, str]] = []
-    total: int = 0
-    page: int = 1
-    pages: int = 1
-    loaded: bool = False
-    workflow_filter: str = ALL
+class ExecutionsState(RunListState, rx.State):
     status_filter: str = ALL
-    since: str = ""
-    until: str = ""
     filter_error: str = ""
-    workflow_options: list[dict[str, str]] = []
 
     def _filters(self) -> RunFilter:
-        since, until = _day(self.since), _day(self.until)
+        since, until = self._date_range()
         return RunFilter(
-            workflow_id=uuid.UUID(self.workflow_filter) if self.workflow_filter != ALL else None,
+            workflow_id=self._workflow_id(),
             status=self.status_filter if self.status_filter != ALL else None,
             since=since,
-            until=until + timedelta(days=1) if until else None,  # the whole "until" day
+            until=until,
             page=self.page,
         )
 
@@ -69,8 +48,7 @@ class ExecutionsState(rx.State):
         actor = await current_actor(self)
         if actor is None:
             return
-        workflows = await asyncio.to_thread(list_workflows, _database(), org_id=actor.org_id)
-        self.workflow_options = [{"id": w.id, "name": w.name} for w in workflows]
+        await self._load_workflow_options(actor)
         await self._requery()
 
     @rx.event
@@ -96,56 +74,16 @@ class ExecutionsState(rx.State):
         self.total, self.pages, self.loaded = page.total, page.pages, True
 
     @rx.event
-    async def set_workflow_filter(self, value: str) -> None:
-        self.workflow_filter = value if value == ALL or _is_uuid(value) else ALL
-        self.page = 1
-        await self._requery()
-
-    @rx.event
     async def set_status_filter(self, value: str) -> None:
         self.status_filter = value if value in RUN_STATUSES else ALL
         self.page = 1
         await self._requery()
 
-    @rx.event
-    async def set_since(self, value: str) -> None:
-        self.since = value
-        await self._date_changed()
-
-    @rx.event
-    async def set_until(self, value: str) -> None:
-        self.until = value
-        await self._date_changed()
-
     async def _date_changed(self) -> None:
-        since, until = _day(self.since), _day(self.until)
+        since, until = parse_day(self.since), parse_day(self.until)
         self.filter_error = "“From” is after “to”." if since and until and since > until else ""
-        self.page = 1
-        await self._requery()
+        await super()._date_changed()
 
-    @rx.event
-    async def clear_filters(self) -> None:
-        self.workflow_filter = self.status_filter = ALL
-        self.since = self.until = self.filter_error = ""
-        self.page = 1
-        await self._requery()
-
-    @rx.event
-    async def next_page(self) -> None:
-        if self.page < self.pages:
-            self.page += 1
-            await self._requery()
-
-    @rx.event
-    async def previous_page(self) -> None:
-        if self.page > 1:
-            self.page -= 1
-            await self._requery()
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
+    def _clear_own_filters(self) -> None:
+        self.status_filter = ALL
+        self.filter_error = ""

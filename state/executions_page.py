@@ -7,10 +7,11 @@ from reflex.vars import ObjectVar
 
 from agentflow.services.run_queries import RUN_STATUSES
 from components.empty_state import empty_state
+from components.run_filters import date_range, pager, workflow_select
 from components.shell import page_frame
 from components.status import status_badge
-from state.executions import ALL
 from state.executions import ExecutionsState as S
+from state.run_list import ALL
 
 REFRESH_MS = 2000
 
@@ -30,15 +31,7 @@ def _row(row: ObjectVar[dict[str, str]]) -> rx.Component:
 
 def _filters() -> rx.Component:
     return rx.hstack(
-        rx.select.root(
-            rx.select.trigger(placeholder="Workflow"),
-            rx.select.content(
-                rx.select.item("All workflows", value=ALL),
-                rx.foreach(S.workflow_options, lambda w: rx.select.item(w["name"], value=w["id"])),
-            ),
-            value=S.workflow_filter,
-            on_change=S.set_workflow_filter,
-        ),
+        workflow_select(S),
         rx.select.root(
             rx.select.trigger(placeholder="Status", data_testid="run-status-filter"),
             rx.select.content(
@@ -48,27 +41,13 @@ def _filters() -> rx.Component:
             value=S.status_filter,
             on_change=S.set_status_filter,
         ),
-        rx.text("From", size="2"),
-        rx.input(type="date", value=S.since, on_change=S.set_since, data_testid="since"),
-        rx.text("to", size="2"),
-        rx.input(type="date", value=S.until, on_change=S.set_until, data_testid="until"),
-        rx.button("Clear", variant="ghost", on_click=S.clear_filters),
+        date_range(S),
         rx.link("Failed runs", href="/executions/failed", size="2", data_testid="failed-runs-link"),
         rx.spacer(),
         rx.text(S.total, " runs", size="2", color=rx.color("gray", 11), data_testid="run-total"),
         width="100%",
         align="center",
         wrap="wrap",
-    )
-
-
-def _pager() -> rx.Component:
-    return rx.hstack(
-        rx.button("Previous", variant="soft", on_click=S.previous_page, disabled=S.page <= 1),
-        rx.text("Page ", S.page, " of ", S.pages, size="2"),
-        rx.button("Next", variant="soft", on_click=S.next_page, disabled=S.page >= S.pages),
-        justify="center",
-        width="100%",
     )
 
 
@@ -108,7 +87,7 @@ def executions_page() -> rx.Component:
                         width="100%",
                         data_testid="runs-table",
                     ),
-                    _pager(),
+                    pager(S),
                     width="100%",
                 ),
                 empty_state(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from typing import Any
 
 import reflex as rx
@@ -13,11 +12,10 @@ import reflex as rx
 from agentflow.queue import connect
 from agentflow.services.failed_runs import MAX_BULK, FailedFilter, bulk_rerun, list_failed
 from agentflow.services.permissions import Forbidden, InvalidInput
-from agentflow.services.workflows import list_workflows
 from components.formatting import timestamp
 from state.common import database_url as _database
 from state.common import redis_url as _redis
-from state.executions import ALL, _day, _is_uuid
+from state.run_list import ALL, RunListState
 from state.session import current_actor
 
 TRIGGERS = ("manual", "schedule", "webhook", "api", "rerun")
@@ -36,18 +34,9 @@ def _row(row: dict[str, Any]) -> dict[str, str]:
     }
 
 
-class FailedRunsState(rx.State):
-    rows: list[dict[str, str]] = []
-    total: int = 0
-    page: int = 1
-    pages: int = 1
-    loaded: bool = False
-    workflow_filter: str = ALL
+class FailedRunsState(RunListState, rx.State):
     trigger_filter: str = ALL
     error_filter: str = ""
-    since: str = ""
-    until: str = ""
-    workflow_options: list[dict[str, str]] = []
     selected: list[str] = []
     confirming: bool = False
     rerunning: bool = False
@@ -55,12 +44,12 @@ class FailedRunsState(rx.State):
     error: str = ""
 
     def _filters(self) -> FailedFilter:
-        since, until = _day(self.since), _day(self.until)
+        since, until = self._date_range()
         return FailedFilter(
-            workflow_id=uuid.UUID(self.workflow_filter) if self.workflow_filter != ALL else None,
+            workflow_id=self._workflow_id(),
             trigger=self.trigger_filter if self.trigger_filter != ALL else None,
             since=since,
-            until=until + timedelta(days=1) if until else None,
+            until=until,
             error=self.error_filter,
             page=self.page,
         )
@@ -72,8 +61,7 @@ class FailedRunsState(rx.State):
         actor = await current_actor(self)
         if actor is None:
             return
-        workflows = await asyncio.to_thread(list_workflows, _database(), org_id=actor.org_id)
-        self.workflow_options = [{"id": w.id, "name": w.name} for w in workflows]
+        await self._load_workflow_options(actor)
         await self._requery()
 
     async def _requery(self) -> None:
@@ -94,12 +82,6 @@ class FailedRunsState(rx.State):
         self.total, self.pages, self.loaded = page.total, page.pages, True
 
     @rx.event
-    async def set_workflow_filter(self, value: str) -> None:
-        self.workflow_filter = value if value == ALL or _is_uuid(value) else ALL
-        self.page = 1
-        await self._requery()
-
-    @rx.event
     async def set_trigger_filter(self, value: str) -> None:
         self.trigger_filter = value if value in TRIGGERS else ALL
         self.page = 1
@@ -111,34 +93,9 @@ class FailedRunsState(rx.State):
         self.page = 1
         await self._requery()
 
-    @rx.event
-    async def set_since(self, value: str) -> None:
-        self.since, self.page = value, 1
-        await self._requery()
-
-    @rx.event
-    async def set_until(self, value: str) -> None:
-        self.until, self.page = value, 1
-        await self._requery()
-
-    @rx.event
-    async def clear_filters(self) -> None:
-        self.workflow_filter = self.trigger_filter = ALL
-        self.error_filter = self.since = self.until = ""
-        self.page = 1
-        await self._requery()
-
-    @rx.event
-    async def next_page(self) -> None:
-        if self.page < self.pages:
-            self.page += 1
-            await self._requery()
-
-    @rx.event
-    async def previous_page(self) -> None:
-        if self.page > 1:
-            self.page -= 1
-            await self._requery()
+    def _clear_own_filters(self) -> None:
+        self.trigger_filter = ALL
+        self.error_filter = ""
 
     @rx.event
     def toggle(self, run_id: str, checked: bool) -> None:

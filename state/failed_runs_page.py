@@ -7,11 +7,12 @@ from reflex.vars import ObjectVar
 
 from components.dialogs import dialog_footer
 from components.empty_state import empty_state
+from components.run_filters import date_range, pager, workflow_select
 from components.shell import page_frame
 from components.status import status_badge
-from state.executions import ALL
 from state.failed_runs import TRIGGERS
 from state.failed_runs import FailedRunsState as S
+from state.run_list import ALL
 
 
 def _row(row: ObjectVar[dict[str, str]]) -> rx.Component:
@@ -37,15 +38,7 @@ def _row(row: ObjectVar[dict[str, str]]) -> rx.Component:
 
 def _filters() -> rx.Component:
     return rx.hstack(
-        rx.select.root(
-            rx.select.trigger(placeholder="Workflow"),
-            rx.select.content(
-                rx.select.item("All workflows", value=ALL),
-                rx.foreach(S.workflow_options, lambda w: rx.select.item(w["name"], value=w["id"])),
-            ),
-            value=S.workflow_filter,
-            on_change=S.set_workflow_filter,
-        ),
+        workflow_select(S),
         rx.select.root(
             rx.select.trigger(placeholder="Trigger", data_testid="trigger-filter"),
             rx.select.content(
@@ -62,11 +55,7 @@ def _filters() -> rx.Component:
             width="180px",
             data_testid="error-filter",
         ),
-        rx.text("From", size="2"),
-        rx.input(type="date", value=S.since, on_change=S.set_since),
-        rx.text("to", size="2"),
-        rx.input(type="date", value=S.until, on_change=S.set_until),
-        rx.button("Clear", variant="ghost", on_click=S.clear_filters),
+        date_range(S),
         width="100%",
         align="center",
         wrap="wrap",
@@ -160,20 +149,7 @@ def failed_runs_page() -> rx.Component:
                         width="100%",
                         data_testid="failed-runs-table",
                     ),
-                    rx.hstack(
-                        rx.button(
-                            "Previous",
-                            variant="soft",
-                            on_click=S.previous_page,
-                            disabled=S.page <= 1,
-                        ),
-                        rx.text("Page ", S.page, " of ", S.pages, size="2"),
-                        rx.button(
-                            "Next", variant="soft", on_click=S.next_page, disabled=S.page >= S.pages
-                        ),
-                        justify="center",
-                        width="100%",
-                    ),
+                    pager(S),
                     width="100%",
                 ),
                 empty_state(
