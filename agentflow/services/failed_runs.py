@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import col
 
 from agentflow.db.engine import session_scope
-from agentflow.db.runs import Run, Step, Workflow
+from agentflow.db.runs import Run, Step
 from agentflow.services import audit, dispatch
 from agentflow.services.permissions import Action, Actor, InvalidInput, require
+from agentflow.services.run_queries import RunPage, run_conditions, select_page
 from agentflow.services.runs import InvalidRunRequest, RunNotFound
 
 FAILED_STATUSES = ("failed", "timed_out")
@@ -39,33 +40,16 @@ class FailedFilter:
 
 
 @dataclass
-class FailedPage:
-    rows: list[dict[str, Any]]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
-
-
-@dataclass
 class BulkRerun:
     started: list[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=list)  # (old, new)
     refused: list[tuple[uuid.UUID, str]] = field(default_factory=list)  # (old, why)
 
 
 def _conditions(actor: Actor, filters: FailedFilter) -> list[Any]:
-    conditions = [col(Run.org_id) == actor.org_id, col(Run.status).in_(FAILED_STATUSES)]
-    if filters.workflow_id is not None:
-        conditions.append(col(Run.workflow_id) == filters.workflow_id)
+    conditions = run_conditions(actor.org_id, filters.workflow_id, filters.since, filters.until)
+    conditions.append(col(Run.status).in_(FAILED_STATUSES))
     if filters.trigger:
         conditions.append(col(Run.trigger) == filters.trigger)
-    if filters.since is not None:
-        conditions.append(col(Run.created_at) >= filters.since)
-    if filters.until is not None:
-        conditions.append(col(Run.created_at) < filters.until)
     if filters.error.strip():
         text = f"%{filters.error.strip()}%"
         conditions.append(
@@ -74,25 +58,15 @@ def _conditions(actor: Actor, filters: FailedFilter) -> list[Any]:
     return conditions
 
 
-def list_failed(database_url: str, actor: Actor, filters: FailedFilter) -> FailedPage:
+def list_failed(database_url: str, actor: Actor, filters: FailedFilter) -> RunPage:
     require(actor, Action.RUN_READ)
     if filters.page < 1 or not 1 <= filters.page_size <= MAX_PAGE_SIZE:
         raise InvalidInput("page starts at 1 and page_size is 1 to 200")
     conditions = _conditions(actor, filters)
     with session_scope(database_url) as session:
-        total = session.execute(
-            select(func.count()).select_from(Run).where(*conditions)
-        ).scalar_one()
-        rows = session.execute(
-            select(Run, col(Workflow.name))
-            .outerjoin(Workflow, col(Workflow.id) == col(Run.workflow_id))
-            .where(*conditions)
-            .order_by(col(Run.created_at).desc(), col(Run.id))
-            .offset((filters.page - 1) * filters.page_size)
-            .limit(filters.page_size)
-        ).all()
+        total, rows = select_page(session, conditions, filters.page, filters.page_size)
         failed_nodes = _failed_nodes(session, [run.id for run, _ in rows])
-        return FailedPage(
+        return RunPage(
             [
                 {
                     "run_id": str(run.id),
@@ -106,7 +80,7 @@ def list_failed(database_url: str, actor: Actor, filters: FailedFilter) -> Faile
                 }
                 for run, name in rows
             ],
-            int(total),
+            total,
             filters.page,
             filters.page_size,
         )

@@ -64,30 +64,47 @@ def _row(run: Run, workflow_name: str | None) -> dict[str, Any]:
     }
 
 
+def run_conditions(
+    org_id: uuid.UUID,
+    workflow_id: uuid.UUID | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> list[Any]:
+    """The filters every run list has: the org, a workflow, and created in [since, until)."""
+    conditions = [col(Run.org_id) == org_id]
+    if workflow_id is not None:
+        conditions.append(col(Run.workflow_id) == workflow_id)
+    if since is not None:
+        conditions.append(col(Run.created_at) >= since)
+    if until is not None:
+        conditions.append(col(Run.created_at) < until)
+    return conditions
+
+
+def select_page(
+    session: Any, conditions: list[Any], page: int, page_size: int
+) -> tuple[int, list[tuple[Run, str | None]]]:
+    """How many runs match, and one page of them (newest first) with their workflow's name."""
+    total = session.execute(select(func.count()).select_from(Run).where(*conditions)).scalar_one()
+    rows = session.execute(
+        select(Run, col(Workflow.name))
+        .outerjoin(Workflow, col(Workflow.id) == col(Run.workflow_id))
+        .where(*conditions)
+        .order_by(col(Run.created_at).desc(), col(Run.id))
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    ).all()
+    return int(total), [(run, name) for run, name in rows]
+
+
 def query_runs(
     database_url: str, filters: RunFilter = RunFilter(), *, org_id: uuid.UUID = LOCAL_ORG_ID
 ) -> RunPage:
-    conditions = [col(Run.org_id) == org_id]
-    if filters.workflow_id:
-        conditions.append(col(Run.workflow_id) == filters.workflow_id)
+    conditions = run_conditions(org_id, filters.workflow_id, filters.since, filters.until)
     if filters.status:
         conditions.append(col(Run.status) == filters.status)
-    if filters.since:
-        conditions.append(col(Run.created_at) >= filters.since)
-    if filters.until:
-        conditions.append(col(Run.created_at) < filters.until)
     with session_scope(database_url) as session:
-        total = session.execute(
-            select(func.count()).select_from(Run).where(*conditions)
-        ).scalar_one()
-        rows = session.execute(
-            select(Run, col(Workflow.name))
-            .outerjoin(Workflow, col(Workflow.id) == col(Run.workflow_id))
-            .where(*conditions)
-            .order_by(col(Run.created_at).desc(), col(Run.id))
-            .offset((filters.page - 1) * filters.page_size)
-            .limit(filters.page_size)
-        ).all()
+        total, rows = select_page(session, conditions, filters.page, filters.page_size)
         return RunPage(
             [_row(run, name) for run, name in rows], total, filters.page, filters.page_size
         )
