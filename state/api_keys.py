@@ -16,6 +16,7 @@ from agentflow.services import accounts, api_keys
 from agentflow.services.permissions import Actor, Forbidden, InvalidInput, NotFound
 from components.formatting import relative_time
 from state.common import database_url as _database
+from state.common import toggled
 from state.session import session_token
 
 SCOPES = ("read", "run", "write")
@@ -88,12 +89,7 @@ class ApiKeysState(rx.State):
 
     @rx.event
     def toggle_scope(self, scope: str, checked: bool) -> None:
-        if scope not in SCOPES:
-            return
-        chosen = set(self.new_scopes) - {scope}
-        if checked:
-            chosen.add(scope)
-        self.new_scopes = [s for s in SCOPES if s in chosen]
+        self.new_scopes = toggled(SCOPES, self.new_scopes, scope, checked)
 
     @rx.event
     async def create(self) -> None:

@@ -6,6 +6,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from components.callouts import shown_once_callout
+from components.choice_boxes import choice_boxes
 from components.dialogs import confirm_dialog
 from components.settings_nav import settings_nav
 from components.shell import page_frame
@@ -51,15 +52,6 @@ def _table() -> rx.Component:
     )
 
 
-def _scope_box(scope: str) -> rx.Component:
-    return rx.checkbox(
-        scope,
-        checked=S.new_scopes.contains(scope),  # type: ignore[attr-defined]
-        on_change=lambda checked: S.toggle_scope(scope, checked),
-        data_testid=f"scope-{scope}",
-    )
-
-
 def _create_form() -> rx.Component:
     return rx.card(
         rx.vstack(
@@ -75,7 +67,7 @@ def _create_form() -> rx.Component:
                 data_testid="new-key-name",
             ),
             rx.text("Scopes", size="2"),
-            rx.hstack(*[_scope_box(scope) for scope in SCOPES], spacing="4"),
+            choice_boxes(SCOPES, S.new_scopes, S.toggle_scope, "scope-"),
             rx.cond(S.create_error != "", rx.text(S.create_error, color="red", size="2")),
             rx.button("Create key", on_click=S.create, data_testid="create-key"),
             spacing="2",

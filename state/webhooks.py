@@ -19,6 +19,7 @@ from agentflow.services.outgoing_log import STATUSES
 from agentflow.services.permissions import Actor, Forbidden, InvalidInput, NotFound
 from components.formatting import relative_time
 from state.common import database_url as _database
+from state.common import toggled
 from state.session import current_actor
 
 ALL = "all"
@@ -116,10 +117,7 @@ class WebhooksState(rx.State):
 
     @rx.event
     def toggle_event(self, event: str, checked: bool) -> None:
-        chosen = set(self.new_events) - {event}
-        if checked and event in EVENTS:
-            chosen.add(event)
-        self.new_events = [e for e in EVENTS if e in chosen]
+        self.new_events = toggled(EVENTS, self.new_events, event, checked)
 
     @rx.event
     async def create(self) -> None:

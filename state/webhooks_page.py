@@ -7,6 +7,8 @@ from reflex.vars import ObjectVar
 
 from agentflow.services.outgoing import EVENTS
 from agentflow.services.outgoing_log import STATUSES
+from components.callouts import shown_once_callout
+from components.choice_boxes import choice_boxes
 from components.dialogs import confirm_dialog
 from components.settings_nav import settings_nav
 from components.shell import page_frame
@@ -21,15 +23,6 @@ DELIVERY_COLORS = {
     "succeeded": "green",
     "failed": "red",
 }
-
-
-def _event_box(event: str) -> rx.Component:
-    return rx.checkbox(
-        event,
-        checked=S.new_events.contains(event),  # type: ignore[attr-defined]
-        on_change=lambda checked: S.toggle_event(event, checked),
-        data_testid=f"event-{event}",
-    )
 
 
 def _create_form() -> rx.Component:
@@ -56,7 +49,7 @@ def _create_form() -> rx.Component:
                 max_length=200,
             ),
             rx.text("Events", size="2"),
-            rx.hstack(*[_event_box(event) for event in EVENTS], spacing="4", wrap="wrap"),
+            choice_boxes(EVENTS, S.new_events, S.toggle_event, "event-", wrap="wrap"),
             rx.cond(
                 S.create_error != "",
                 rx.text(S.create_error, color="red", size="2", data_testid="create-error"),
@@ -70,31 +63,13 @@ def _create_form() -> rx.Component:
 
 
 def _secret_callout() -> rx.Component:
-    return rx.cond(
-        S.new_secret != "",
-        rx.callout.root(
-            rx.callout.icon(rx.icon("key-round")),
-            rx.callout.text(
-                "Copy the signing secret now: it is shown only once. Each delivery carries "
-                "X-AgentFlow-Signature: t=<time>,v1=<HMAC-SHA256 of “t.body” with this secret>."
-            ),
-            rx.hstack(
-                rx.code(S.new_secret, data_testid="webhook-secret", size="3"),
-                rx.button(
-                    rx.icon("copy", size=14),
-                    "Copy",
-                    size="1",
-                    variant="soft",
-                    on_click=rx.set_clipboard(S.new_secret),
-                ),
-                rx.button("Done", size="1", variant="ghost", on_click=S.dismiss_secret),
-                align="center",
-                wrap="wrap",
-            ),
-            color_scheme="amber",
-            width="100%",
-            data_testid="secret-callout",
-        ),
+    return shown_once_callout(
+        S.new_secret,
+        icon="key-round",
+        explanation="Copy the signing secret now: it is shown only once. Each delivery carries "
+        "X-AgentFlow-Signature: t=<time>,v1=<HMAC-SHA256 of “t.body” with this secret>.",
+        on_done=S.dismiss_secret,
+        test_ids=("secret-callout", "webhook-secret", "copy-webhook-secret"),
     )
 
 
