@@ -10,9 +10,9 @@ with ``on_load=[SessionState.require, ThePageState.load]``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from http.cookies import CookieError, SimpleCookie
-from typing import Any, TypeVar
+from typing import Concatenate, ParamSpec, TypeVar
 from urllib.parse import quote
 
 import reflex as rx
@@ -26,6 +26,7 @@ from state.common import database_url
 
 LOGIN_PAGE = "/login"
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 def session_token(cookie_header: str) -> str:
@@ -114,25 +115,14 @@ class SessionState(rx.State):
         return Action.ORG_UPDATE.value in self.allowed
 
 
-async def perform(
-    actor: Actor,
-    action: Action,
-    audit_action: str,
-    work: Callable[[], T],
-    *,
-    target_type: str,
-    target_id: object | None = None,
-    details: dict[str, Any] | None = None,
-) -> T:
-    """:func:`agentflow.services.acting.act` off the event loop, for page events."""
-    return await asyncio.to_thread(
-        act,
-        database_url(),
-        actor,
-        action,
-        audit_action,
-        work,
-        target_type=target_type,
-        target_id=target_id,
-        details=details,
-    )
+def _with_database(fn: Callable[Concatenate[str, P], T]) -> Callable[P, Awaitable[T]]:
+    """``fn`` run off the event loop against this web process's database."""
+
+    async def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        return await asyncio.to_thread(fn, database_url(), *args, **kwargs)
+
+    return run
+
+
+# agentflow.services.acting.act for page events: same arguments but the database URL.
+perform = _with_database(act)
