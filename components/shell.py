@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import reflex as rx
 
 from components.account_menu import account_menu
+from components.nav_link import NavItem, current_path, nav_link
 from components.notification_bell import notification_bell
-
-
-@dataclass(frozen=True)
-class NavItem:
-    label: str
-    route: str
-    icon: str
-
 
 NAV_ITEMS = (
     NavItem("Workflows", "/workflows", "workflow"),
@@ -29,22 +20,21 @@ NAV_ITEMS = (
 
 
 def _nav_link(item: NavItem) -> rx.Component:
-    # Reflex types `router` as a generic var at class level; at run time it is the
-    # router data object, whose page path is what we compare.
     # A section stays highlighted on its sub-pages (/settings/members, /workflows/<id>).
-    path = rx.State.router.page.path  # type: ignore[attr-defined]
+    path = current_path()
     active = (path == item.route) | path.startswith(item.route + "/")
-    return rx.link(
-        rx.hstack(rx.icon(item.icon, size=18), rx.text(item.label, size="3"), spacing="3"),
-        href=item.route,
-        underline="none",
+    return nav_link(
+        item,
+        active,
+        icon_size=18,
+        text_size="3",
+        gap="3",
+        test_id=f"nav-{item.label.lower()}",
         color=rx.cond(active, rx.color("accent", 11), rx.color("gray", 12)),
         background=rx.cond(active, rx.color("accent", 3), "transparent"),
         border_radius="8px",
         padding="8px 12px",
         width="100%",
-        data_testid=f"nav-{item.label.lower()}",
-        aria_current=rx.cond(active, "page", "false"),
     )
 
 
