@@ -8,6 +8,7 @@ from reflex.vars import ObjectVar
 from components.callouts import shown_once_callout
 from components.choice_boxes import choice_boxes
 from components.dialogs import confirm_dialog
+from components.list_table import list_table
 from components.settings_nav import settings_nav
 from components.shell import page_frame
 from state.api_keys import SCOPES
@@ -41,13 +42,10 @@ def _row(row: ObjectVar[dict[str, str]]) -> rx.Component:
 
 def _table() -> rx.Component:
     headers = ["Name", "Key", "Scopes", "Created", "Last used", ""]
-    return rx.cond(
-        S.rows.length() > 0,  # type: ignore[attr-defined]
-        rx.table.root(
-            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-            rx.table.body(rx.foreach(S.rows, _row)),
-            width="100%",
-        ),
+    return list_table(
+        headers,
+        S.rows,
+        _row,
         rx.text("No API keys yet.", color=rx.color("gray", 11), data_testid="no-keys"),
     )
 

@@ -7,6 +7,7 @@ from reflex.vars import ObjectVar
 
 from components.callouts import error_callout, shown_once_callout
 from components.dialogs import confirm_dialog
+from components.list_table import list_table
 from components.settings_nav import settings_nav
 from components.shell import page_frame
 from state.members import ROLES
@@ -155,13 +156,10 @@ def _invitations() -> rx.Component:
     headers = ["Role", "For", "Created", "Expires", ""]
     return rx.vstack(
         rx.heading("Pending invitations", size="4", as_="h2"),
-        rx.cond(
-            S.invitations.length() > 0,  # type: ignore[attr-defined]
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-                rx.table.body(rx.foreach(S.invitations, _invitation_row)),
-                width="100%",
-            ),
+        list_table(
+            headers,
+            S.invitations,
+            _invitation_row,
             rx.text("No pending invitations.", color=rx.color("gray", 11), size="2"),
         ),
         width="100%",

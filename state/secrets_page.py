@@ -8,6 +8,7 @@ from reflex.vars import ObjectVar
 from agentflow.engine.masking import MASK, MIN_MASKED_LENGTH
 from components.callouts import error_callout
 from components.dialogs import confirm_dialog, dialog_footer
+from components.list_table import list_table
 from components.settings_nav import settings_nav
 from components.shell import page_frame
 from state.secrets import NAME_FIELD, VALUE_FIELD
@@ -122,13 +123,10 @@ def _row(row: ObjectVar[dict[str, str]]) -> rx.Component:
 
 def _table() -> rx.Component:
     headers = ["Name", "Created (by)", "Value last set (by)", ""]
-    return rx.cond(
-        S.rows.length() > 0,  # type: ignore[attr-defined]
-        rx.table.root(
-            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-            rx.table.body(rx.foreach(S.rows, _row)),
-            width="100%",
-        ),
+    return list_table(
+        headers,
+        S.rows,
+        _row,
         rx.text("No secrets yet.", color=rx.color("gray", 11), data_testid="no-secrets"),
     )
 

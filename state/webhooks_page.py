@@ -10,6 +10,7 @@ from agentflow.services.outgoing_log import STATUSES
 from components.callouts import shown_once_callout
 from components.choice_boxes import choice_boxes
 from components.dialogs import confirm_dialog
+from components.list_table import list_table
 from components.settings_nav import settings_nav
 from components.shell import page_frame
 from state.webhooks import ALL
@@ -108,17 +109,10 @@ def _subscription(row: ObjectVar[dict[str, str]]) -> rx.Component:
 
 
 def _subscriptions() -> rx.Component:
-    return rx.cond(
-        S.subscriptions.length() > 0,  # type: ignore[attr-defined]
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[rx.table.column_header_cell(h) for h in ("Endpoint", "Events", "On", "")]
-                )
-            ),
-            rx.table.body(rx.foreach(S.subscriptions, _subscription)),
-            width="100%",
-        ),
+    return list_table(
+        ("Endpoint", "Events", "On", ""),
+        S.subscriptions,
+        _subscription,
         rx.text(
             "No endpoints yet: add one above to be told when runs succeed, fail or wait, "
             "and when workflows are published.",
@@ -196,15 +190,12 @@ def _deliveries() -> rx.Component:
             width="100%",
             align="center",
         ),
-        rx.cond(
-            S.deliveries.length() > 0,  # type: ignore[attr-defined]
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-                rx.table.body(rx.foreach(S.deliveries, _delivery)),
-                width="100%",
-                data_testid="delivery-log",
-            ),
+        list_table(
+            headers,
+            S.deliveries,
+            _delivery,
             rx.text("No deliveries yet.", color=rx.color("gray", 11), data_testid="no-deliveries"),
+            data_testid="delivery-log",
         ),
         width="100%",
     )
