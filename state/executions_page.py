@@ -7,6 +7,7 @@ from reflex.vars import ObjectVar
 
 from agentflow.services.run_queries import RUN_STATUSES
 from components.empty_state import empty_state
+from components.list_table import rows_table
 from components.run_filters import date_range, pager, workflow_select
 from components.shell import page_frame
 from components.status import status_badge
@@ -14,6 +15,7 @@ from state.executions import ExecutionsState as S
 from state.run_list import ALL
 
 REFRESH_MS = 2000
+HEADERS = ("Run", "Workflow", "Status", "Trigger", "Started", "Duration", "Cost")
 
 
 def _row(row: ObjectVar[dict[str, str]]) -> rx.Component:
@@ -66,27 +68,7 @@ def executions_page() -> rx.Component:
             rx.cond(
                 S.total > 0,
                 rx.vstack(
-                    rx.table.root(
-                        rx.table.header(
-                            rx.table.row(
-                                *[
-                                    rx.table.column_header_cell(h)
-                                    for h in (
-                                        "Run",
-                                        "Workflow",
-                                        "Status",
-                                        "Trigger",
-                                        "Started",
-                                        "Duration",
-                                        "Cost",
-                                    )
-                                ]
-                            )
-                        ),
-                        rx.table.body(rx.foreach(S.rows, _row)),
-                        width="100%",
-                        data_testid="runs-table",
-                    ),
+                    rows_table(HEADERS, S.rows, _row, data_testid="runs-table"),
                     pager(S),
                     width="100%",
                 ),

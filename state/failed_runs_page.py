@@ -7,12 +7,15 @@ from reflex.vars import ObjectVar
 
 from components.dialogs import dialog_footer
 from components.empty_state import empty_state
+from components.list_table import rows_table
 from components.run_filters import date_range, pager, workflow_select
 from components.shell import page_frame
 from components.status import status_badge
 from state.failed_runs import TRIGGERS
 from state.failed_runs import FailedRunsState as S
 from state.run_list import ALL
+
+HEADERS = ("", "Run", "Workflow", "Status", "Trigger", "Created", "Failed step", "Error")
 
 
 def _row(row: ObjectVar[dict[str, str]]) -> rx.Component:
@@ -127,28 +130,7 @@ def failed_runs_page() -> rx.Component:
                 S.total > 0,
                 rx.vstack(
                     _actions(),
-                    rx.table.root(
-                        rx.table.header(
-                            rx.table.row(
-                                *[
-                                    rx.table.column_header_cell(h)
-                                    for h in (
-                                        "",
-                                        "Run",
-                                        "Workflow",
-                                        "Status",
-                                        "Trigger",
-                                        "Created",
-                                        "Failed step",
-                                        "Error",
-                                    )
-                                ]
-                            )
-                        ),
-                        rx.table.body(rx.foreach(S.rows, _row)),
-                        width="100%",
-                        data_testid="failed-runs-table",
-                    ),
+                    rows_table(HEADERS, S.rows, _row, data_testid="failed-runs-table"),
                     pager(S),
                     width="100%",
                 ),
