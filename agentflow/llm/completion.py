@@ -10,6 +10,7 @@ Prompts are never logged here, and litellm's message logging is turned off.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -143,9 +144,7 @@ def provider_of(model: str) -> str:
     "openai/gpt-4o-mini"); the prefix before "/" or "unknown" when litellm cannot tell."""
     litellm = _litellm
     if litellm is not None:
-        try:
+        with contextlib.suppress(Exception):  # an unknown model is recorded under its prefix
             return str(litellm.get_llm_provider(model=model)[1])[:64]
-        except Exception:  # an unknown model is still recorded, under its prefix
-            pass
     prefix, slash, _ = model.partition("/")
     return prefix[:64] if slash and prefix else "unknown"
