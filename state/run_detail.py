@@ -14,6 +14,7 @@ import reflex as rx
 from agentflow.engine.ports import TERMINAL_RUN_STATUSES
 from agentflow.queue import connect
 from agentflow.services import dispatch
+from agentflow.services.budgets import BudgetExceeded
 from agentflow.services.events import events_after
 from agentflow.services.runs import RunNotFound, StepNotWaiting, describe_run
 from components.formatting import duration, money, timestamp
@@ -197,7 +198,7 @@ class RunDetailState(rx.State):
             new_run = await self._with_queue(
                 lambda queue: dispatch.rerun_from(database_url(), queue, run_id, self.rerun_node)
             )
-        except (dispatch.RunNotRerunnable, RunNotFound) as exc:
+        except (dispatch.RunNotRerunnable, RunNotFound, BudgetExceeded) as exc:
             self.notice = exc.message
             return None
         return rx.redirect(f"/executions/{new_run}")

@@ -50,10 +50,13 @@ class Action(StrEnum):
     SECRET_WRITE = "secret.write"  # noqa: S105 - an action name
     AUDIT_READ = "audit.read"
     ORG_UPDATE = "org.update"
+    ANALYTICS_READ = "analytics.read"
+    ALERT_MANAGE = "alert.manage"
+    BUDGET_MANAGE = "budget.manage"
 
 
 A = Action
-_VIEWER = frozenset({A.WORKFLOW_READ, A.RUN_READ, A.MEMBER_READ})
+_VIEWER = frozenset({A.WORKFLOW_READ, A.RUN_READ, A.MEMBER_READ, A.ANALYTICS_READ})
 _EDITOR = _VIEWER | {
     A.WORKFLOW_WRITE,
     A.WORKFLOW_DELETE,
@@ -62,6 +65,7 @@ _EDITOR = _VIEWER | {
     A.RUN_CANCEL,
     A.RUN_APPROVE,
     A.SECRET_READ_NAMES,
+    A.ALERT_MANAGE,
 }
 _ADMIN = _EDITOR | {
     A.MEMBER_INVITE,
@@ -71,6 +75,7 @@ _ADMIN = _EDITOR | {
     A.SECRET_WRITE,
     A.AUDIT_READ,
     A.ORG_UPDATE,
+    A.BUDGET_MANAGE,
 }
 
 # The permission matrix: role → the actions it may take. Owners differ from admins
@@ -84,7 +89,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
 
 # What an API key may do, by scope. Keys never manage members, keys or secrets.
 SCOPE_ACTIONS: dict[Scope, frozenset[Action]] = {
-    Scope.READ: frozenset({A.WORKFLOW_READ, A.RUN_READ}),
+    Scope.READ: frozenset({A.WORKFLOW_READ, A.RUN_READ, A.ANALYTICS_READ}),
     Scope.RUN: frozenset({A.RUN_START, A.RUN_CANCEL, A.RUN_APPROVE}),
     Scope.WRITE: frozenset({A.WORKFLOW_WRITE, A.WORKFLOW_DELETE, A.WORKFLOW_PUBLISH}),
 }

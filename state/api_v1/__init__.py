@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from state.api_v1 import events, runs, workflows
+from state.api_v1 import analytics, events, runs, workflows
 from state.api_v1.errors import install_error_handlers
 
 router = APIRouter()
 router.include_router(workflows.router)
 router.include_router(runs.router)
 router.include_router(events.router)
+router.include_router(analytics.router)
 
 __all__ = ["install_error_handlers", "router"]
