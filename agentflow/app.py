@@ -24,6 +24,7 @@ from state.executions_page import executions_page
 from state.pages import EMPTY_PAGES, EmptyPage, make_empty_page, settings_page
 from state.run_detail import RunDetailState
 from state.run_detail_page import run_detail_page
+from state.session import SessionState
 from state.workflows import WorkflowsState
 from state.workflows_page import workflows_page
 
@@ -56,37 +57,42 @@ def _page_component(page: EmptyPage) -> Callable[[], rx.Component]:
 
 
 for page in EMPTY_PAGES:
-    app.add_page(_page_component(page), route=page.route, title=f"{page.title} · AgentFlow")
+    app.add_page(
+        _page_component(page),
+        route=page.route,
+        title=f"{page.title} · AgentFlow",
+        on_load=SessionState.require,
+    )
 app.add_page(
     settings_page,
     route="/settings",
     title="Settings · AgentFlow",
-    on_load=system.SystemState.refresh,
+    on_load=[SessionState.require, system.SystemState.refresh],
 )
 app.add_page(
     executions_page,
     route="/executions",
     title="Executions · AgentFlow",
-    on_load=ExecutionsState.load,
+    on_load=[SessionState.require, ExecutionsState.load],
 )
 app.add_page(
     run_detail_page,
     route="/executions/[run_id]",
     title="Run · AgentFlow",
-    on_load=RunDetailState.load,
+    on_load=[SessionState.require, RunDetailState.load],
 )
 for route in ("/", "/workflows"):
     app.add_page(
         workflows_page,
         route=route,
         title="Workflows · AgentFlow",
-        on_load=WorkflowsState.load,
+        on_load=[SessionState.require, WorkflowsState.load],
     )
 app.add_page(
     builder_page,
     route="/workflows/[workflow_id]",
     title="Builder · AgentFlow",
-    on_load=BuilderState.load,
+    on_load=[SessionState.require, BuilderState.load],
 )
 app.add_page(login_page, route="/login", title="Log in · AgentFlow", on_load=AuthFormState.load)
 app.add_page(signup_page, route="/signup", title="Sign up · AgentFlow", on_load=AuthFormState.load)
@@ -94,5 +100,5 @@ app.add_page(
     api_keys_page,
     route="/settings/api-keys",
     title="API keys · AgentFlow",
-    on_load=ApiKeysState.load,
+    on_load=[SessionState.require, ApiKeysState.load],
 )

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import reflex as rx
 
+from components.account_menu import account_menu
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -56,6 +58,7 @@ def sidebar_content() -> rx.Component:
         ),
         *[_nav_link(item) for item in NAV_ITEMS],
         rx.spacer(),
+        account_menu(),
         rx.hstack(
             rx.color_mode.button(data_testid="color-mode-toggle", aria_label="Toggle dark mode"),
             rx.text("Theme", size="2", color=rx.color("gray", 11)),

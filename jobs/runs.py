@@ -19,6 +19,7 @@ from agentflow.db.engine import session_scope
 from agentflow.db.leases import Lease, LeaseLost, acquire, release, renew
 from agentflow.services.dispatch import enqueue
 from agentflow.services.events import publish_event
+from agentflow.services.org_secrets import secrets_for_run
 from agentflow.services.runs import execute_run
 
 log = logging.getLogger("agentflow.worker")
@@ -57,6 +58,19 @@ def _wake_at(database_url: str, run_id: uuid.UUID) -> Any:
         ).scalar_one_or_none()
 
 
+def _org_and_secrets(database_url: str, run_id: uuid.UUID) -> tuple[uuid.UUID, dict[str, str]]:
+    """The run's organisation and that organisation's secrets, for ``{{ env.NAME }}``.
+
+    The worker acts for whichever organisation queued the run; the run row says
+    which, and only that organisation's secrets are decrypted for it.
+    """
+    with session_scope(database_url) as session:
+        org_id = session.execute(
+            text("SELECT org_id FROM runs WHERE id = :id"), {"id": run_id}
+        ).scalar_one()
+    return org_id, secrets_for_run(database_url, org_id)
+
+
 async def execute_run_job(ctx: dict[str, Any], run_id: str) -> str:
     settings = ctx["settings"]
     database_url: str = ctx["database_url"]
@@ -68,6 +82,11 @@ async def execute_run_job(ctx: dict[str, Any], run_id: str) -> str:
         return "not-executable"  # finished, cancelled, or another worker holds it
     cancel = asyncio.Event()
     lost = asyncio.Event()
+    try:
+        org_id, secrets = await asyncio.to_thread(_org_and_secrets, database_url, run_uuid)
+    except Exception:
+        await asyncio.to_thread(release, database_url, lease)
+        raise
 
     async def on_event(run: uuid.UUID, event_id: int) -> None:
         await publish_event(ctx["redis"], run, event_id)
@@ -76,6 +95,8 @@ async def execute_run_job(ctx: dict[str, Any], run_id: str) -> str:
         execute_run(
             database_url,
             run_uuid,
+            org_id=org_id,
+            secrets=secrets,
             cancel=cancel,
             fencing_token=lease.token,
             on_event=on_event,

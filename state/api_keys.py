@@ -9,28 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from http.cookies import CookieError, SimpleCookie
 
 import reflex as rx
 
 from agentflow.services import accounts, api_keys
 from agentflow.services.permissions import Actor, Forbidden, InvalidInput, NotFound
 from components.formatting import relative_time
-from state.api_v1.deps import SESSION_COOKIE
 from state.common import database_url as _database
+from state.session import session_token
 
 SCOPES = ("read", "run", "write")
-
-
-def session_token(cookie_header: str) -> str:
-    """The session token from a raw ``Cookie`` header, or ""."""
-    cookies: SimpleCookie = SimpleCookie()
-    try:
-        cookies.load(cookie_header or "")
-    except CookieError:
-        return ""
-    morsel = cookies.get(SESSION_COOKIE)
-    return morsel.value if morsel is not None else ""
 
 
 def _row(info: api_keys.ApiKeyInfo) -> dict[str, str]:

@@ -9,7 +9,6 @@ from components.dialogs import confirm_dialog
 from components.shell import page_frame
 from state.api_keys import SCOPES
 from state.api_keys import ApiKeysState as S
-from state.auth_pages import NativeForm
 
 
 def _row(row: ObjectVar[dict[str, str]]) -> rx.Component:
@@ -126,18 +125,6 @@ def _revoke_dialog() -> rx.Component:
     )
 
 
-def _logout() -> rx.Component:
-    return NativeForm.create(
-        rx.hstack(
-            rx.text("Signed in as ", rx.text.strong(S.user_email), " · ", S.org_name, size="2"),
-            rx.button("Log out", type="submit", size="1", variant="soft"),
-            align="center",
-        ),
-        action="/auth/logout",
-        method="post",
-    )
-
-
 def _signed_out() -> rx.Component:
     return rx.callout.root(
         rx.callout.text(
@@ -162,7 +149,6 @@ def api_keys_page() -> rx.Component:
             rx.cond(
                 S.signed_in,
                 rx.vstack(
-                    _logout(),
                     rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", width="100%")),
                     _secret_callout(),
                     _create_form(),

@@ -7,8 +7,12 @@ short ``?error=<code>`` that is shown as text.
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import reflex as rx
-from reflex_components_core.el.elements.base import BaseHTML
+
+from components.native_form import NativeForm, hidden
+from state.session import safe_next
 
 ERRORS = {
     "invalid_credentials": "The email or the password is incorrect.",
@@ -18,21 +22,21 @@ ERRORS = {
 }
 
 
-class NativeForm(BaseHTML):
-    """A ``<form>`` the browser submits itself (``rx.el.form`` always prevents that)."""
-
-    tag = "form"
-    action: rx.Var[str]
-    method: rx.Var[str]
-
-
 class AuthFormState(rx.State):
     error: str = ""
+    # Where to go after signing in: the page that asked for it, same-site only.
+    next_path: str = "/"
 
     @rx.event
     def load(self) -> None:
-        code = self.router.url.query_parameters.get("error", "")
+        params = self.router.url.query_parameters
+        code = params.get("error", "")
         self.error = ERRORS.get(code, "Something went wrong. Try again." if code else "")
+        self.next_path = safe_next(params.get("next", "/"))
+
+    @rx.var
+    def next_query(self) -> str:
+        return "" if self.next_path == "/" else f"?next={quote(self.next_path)}"
 
 
 def _field(label: str, name: str, kind: str, autocomplete: str, required: bool) -> rx.Component:
@@ -114,6 +118,7 @@ def login_page() -> rx.Component:
         rx.vstack(
             _field("Email", "email", "email", "username", True),
             _field("Password", "password", "password", "current-password", True),
+            hidden("next", AuthFormState.next_path),
             _submit("Log in", "login-submit"),
             spacing="3",
             width="100%",
@@ -122,7 +127,11 @@ def login_page() -> rx.Component:
         method="post",
         width="100%",
     )
-    footer = rx.text("No account yet? ", rx.link("Sign up", href="/signup"), size="2")
+    footer = rx.text(
+        "No account yet? ",
+        rx.link("Sign up", href="/signup" + AuthFormState.next_query, data_testid="to-signup"),
+        size="2",
+    )
     return _card("Log in", form, footer)
 
 
@@ -133,6 +142,7 @@ def signup_page() -> rx.Component:
             _field("Email", "email", "email", "username", True),
             _field("Password (8 characters or more)", "password", "password", "new-password", True),
             _field("Organisation name", "org_name", "text", "organization", False),
+            hidden("next", AuthFormState.next_path),
             _submit("Create account", "signup-submit"),
             spacing="3",
             width="100%",
@@ -141,5 +151,9 @@ def signup_page() -> rx.Component:
         method="post",
         width="100%",
     )
-    footer = rx.text("Already have an account? ", rx.link("Log in", href="/login"), size="2")
+    footer = rx.text(
+        "Already have an account? ",
+        rx.link("Log in", href="/login" + AuthFormState.next_query, data_testid="to-login"),
+        size="2",
+    )
     return _card("Create your account", form, footer)

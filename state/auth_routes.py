@@ -10,18 +10,21 @@ never echoed and a failed login never says whether the account exists.
 from __future__ import annotations
 
 import asyncio
+import uuid
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from agentflow.services import accounts
-from agentflow.services.permissions import InvalidInput
+from agentflow.services import accounts, organizations
+from agentflow.services.permissions import InvalidInput, NotFound
 from agentflow.settings import get_settings
 from state.api_v1.deps import SESSION_COOKIE, check_csrf, services
+from state.session import safe_next
 
 router = APIRouter(prefix="/auth", include_in_schema=False)
 
-AFTER_SIGN_IN = "/settings/api-keys"
+AFTER_SIGN_IN = "/workflows"
 LOGIN_PAGE = "/login"
 SIGNUP_PAGE = "/signup"
 MAX_FIELD = 1000  # longer form fields are refused before reaching the services
@@ -29,6 +32,16 @@ MAX_FIELD = 1000  # longer form fields are refused before reaching the services
 
 def _redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
+
+
+def _back(page: str, error: str, next_path: str) -> RedirectResponse:
+    """Back to the form with an error code, keeping where the user was going."""
+    keep = "" if next_path == "/" else f"&next={quote(next_path)}"
+    return _redirect(f"{page}?error={error}{keep}")
+
+
+def _after_sign_in(next_path: str) -> str:
+    return AFTER_SIGN_IN if next_path == "/" else next_path
 
 
 def _client(request: Request) -> tuple[str, str]:
@@ -65,9 +78,10 @@ async def signup(request: Request) -> RedirectResponse:
     check_csrf(request)
     urls = services()
     ip, user_agent = _client(request)
-    data = await _fields(request, "email", "password", "name", "org_name")
+    data = await _fields(request, "email", "password", "name", "org_name", "next")
     if data is None:
         return _redirect(f"{SIGNUP_PAGE}?error=invalid")
+    next_path = safe_next(str(data.pop("next")))
     try:
         user_id, org_id = await asyncio.to_thread(
             accounts.sign_up, urls.database_url, data, ip=ip, user_agent=user_agent
@@ -81,10 +95,10 @@ async def signup(request: Request) -> RedirectResponse:
             user_agent=user_agent,
         )
     except accounts.EmailTaken:
-        return _redirect(f"{SIGNUP_PAGE}?error=email_taken")
+        return _back(SIGNUP_PAGE, "email_taken", next_path)
     except InvalidInput:
-        return _redirect(f"{SIGNUP_PAGE}?error=invalid")
-    response = _redirect(AFTER_SIGN_IN)
+        return _back(SIGNUP_PAGE, "invalid", next_path)
+    response = _redirect(_after_sign_in(next_path))
     _set_session(response, new)
     return response
 
@@ -94,9 +108,10 @@ async def login(request: Request) -> RedirectResponse:
     check_csrf(request)
     urls = services()
     ip, user_agent = _client(request)
-    data = await _fields(request, "email", "password")
+    data = await _fields(request, "email", "password", "next")
     if data is None:
         return _redirect(f"{LOGIN_PAGE}?error=invalid_credentials")
+    next_path = safe_next(str(data["next"]))
     try:
         new = await asyncio.to_thread(
             accounts.login,
@@ -108,10 +123,10 @@ async def login(request: Request) -> RedirectResponse:
             user_agent=user_agent,
         )
     except accounts.LoginLocked:
-        return _redirect(f"{LOGIN_PAGE}?error=locked")
+        return _back(LOGIN_PAGE, "locked", next_path)
     except accounts.InvalidCredentials:
-        return _redirect(f"{LOGIN_PAGE}?error=invalid_credentials")
-    response = _redirect(AFTER_SIGN_IN)
+        return _back(LOGIN_PAGE, "invalid_credentials", next_path)
+    response = _redirect(_after_sign_in(next_path))
     _set_session(response, new)
     return response
 
@@ -129,3 +144,21 @@ async def logout(request: Request) -> RedirectResponse:
     response = _redirect(LOGIN_PAGE)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
     return response
+
+
+@router.post("/switch-org")
+async def switch_org(request: Request) -> RedirectResponse:
+    """Make another of the user's organisations the active one, then show its workflows."""
+    check_csrf(request)
+    token = request.cookies.get(SESSION_COOKIE, "")
+    data = await _fields(request, "org_id")
+    if not token or data is None:
+        return _redirect(LOGIN_PAGE)
+    try:
+        org_id = uuid.UUID(str(data["org_id"]))
+        await asyncio.to_thread(organizations.switch_org, services().database_url, token, org_id)
+    except (ValueError, NotFound):
+        return _redirect(AFTER_SIGN_IN)  # not a member: nothing changes
+    except accounts.InvalidToken:
+        return _redirect(LOGIN_PAGE)
+    return _redirect(AFTER_SIGN_IN)

@@ -19,6 +19,8 @@ import reflex as rx
 
 from agentflow.services import builder as builder_service
 from agentflow.services import workflows
+from agentflow.services.acting import act, check
+from agentflow.services.permissions import Action, Actor, Forbidden
 from agentflow.settings import get_settings
 from agentflow.spec.canvas import auto_layout, from_canvas, to_canvas
 from agentflow.spec.problems import Problem
@@ -148,8 +150,12 @@ class BuilderState(rx.State):
         self.load_error = ""
         self.publish_open = False
         try:
-            draft = await asyncio.to_thread(workflows.get_draft, database_url(), uuid.UUID(raw_id))
-        except (ValueError, workflows.WorkflowNotFound):
+            actor = await self._actor()
+            check(actor, Action.WORKFLOW_READ)
+            draft = await asyncio.to_thread(
+                workflows.get_draft, database_url(), uuid.UUID(raw_id), org_id=actor.org_id
+            )
+        except (ValueError, workflows.WorkflowNotFound, Forbidden):
             self.current_workflow, self._document, self.graph = "", {}, {}
             self.load_error = "This workflow does not exist, or it was deleted."
             return
@@ -224,13 +230,34 @@ class BuilderState(rx.State):
 
     # -- saving ------------------------------------------------------------------------------
 
+    async def _actor(self) -> Actor:
+        """The signed-in user, checked on every load and save (Forbidden when signed out)."""
+        from state.session import current_actor
+
+        actor = await current_actor(self)
+        if actor is None:
+            raise Forbidden("your session has ended: log in again")
+        return actor
+
+    @staticmethod
+    def _save(actor: Actor, workflow_id: str, document: dict[str, Any]) -> list[Problem]:
+        target = uuid.UUID(workflow_id)
+        return act(
+            database_url(),
+            actor,
+            Action.WORKFLOW_WRITE,
+            "workflow.update",
+            lambda: workflows.save_draft(database_url(), target, document, org_id=actor.org_id),
+            target_type="workflow",
+            target_id=target,
+        )
+
     async def _save_now(self) -> bool:
         """Save at once (inside an event: before publishing, before leaving)."""
         seq, document, workflow_id = self._change_seq, self._document, self.current_workflow
         try:
-            problems = await asyncio.to_thread(
-                workflows.save_draft, database_url(), uuid.UUID(workflow_id), document
-            )
+            actor = await self._actor()
+            problems = await asyncio.to_thread(self._save, actor, workflow_id, document)
         except Exception as exc:
             self.save_status, self.save_error = FAILED, getattr(exc, "message", str(exc))
             return False
@@ -266,10 +293,9 @@ class BuilderState(rx.State):
                 workflow_id = self.current_workflow
                 self.save_status = SAVING
             try:
-                problems = await asyncio.to_thread(
-                    workflows.save_draft, database_url(), uuid.UUID(workflow_id), document
-                )
-            except workflows.InvalidWorkflow as exc:  # too large: retrying cannot help
+                actor = await self._actor()
+                problems = await asyncio.to_thread(self._save, actor, workflow_id, document)
+            except (workflows.InvalidWorkflow, Forbidden) as exc:  # retrying cannot help
                 async with self:
                     self.save_status, self.save_error = FAILED, exc.message
                 return
@@ -299,13 +325,23 @@ class BuilderState(rx.State):
             return None
         if self._saved_seq < self._change_seq and not await self._save_now():
             return rx.toast.error("The draft could not be saved, so it was not published.")
+        target = uuid.UUID(self.current_workflow)
         try:
+            actor = await self._actor()
             version = await asyncio.to_thread(
-                workflows.publish,
+                act,
                 database_url(),
-                uuid.UUID(self.current_workflow),
-                author="builder",
+                actor,
+                Action.WORKFLOW_PUBLISH,
+                "workflow.publish",
+                lambda: workflows.publish(
+                    database_url(), target, org_id=actor.org_id, author=actor.label
+                ),
+                target_type="workflow",
+                target_id=target,
             )
+        except Forbidden as exc:
+            return rx.toast.error(exc.message)
         except workflows.InvalidWorkflow as exc:
             self.publish_problems = builder_service.problem_rows(exc.problems, self._document)
             self.publish_message = (

@@ -16,26 +16,20 @@ from typing import Any
 
 import reflex as rx
 
-from agentflow.queue import connect
 from agentflow.services import builder as builder_service
 from agentflow.services import dispatch
 from agentflow.services.budgets import BudgetExceeded
+from agentflow.services.permissions import Actor, Forbidden
 from agentflow.services.runs import InvalidRunRequest, RunNotFound, StepNotWaiting, describe_run
 from agentflow.services.workflows import InvalidWorkflow
-from agentflow.settings import get_settings
+from state import run_actions
 from state.builder import BuilderState, database_url
+from state.session import current_actor
 
 POLL_S = 0.3
 WAITING_POLL_S = 1.0
 FOLLOW_LIMIT_S = 3600
 RERUNNABLE = frozenset({"failed", "timed_out", "cancelled"})
-
-
-def redis_url() -> str:
-    url = get_settings().redis_url
-    if not url:
-        raise RuntimeError("REDIS_URL is not set in the web process (start it with agentflow up)")
-    return url
 
 
 class BuilderRunState(rx.State):
@@ -113,19 +107,16 @@ class BuilderRunState(rx.State):
         document = builder.document()
         self.starting = True
         yield
+        actor = await current_actor(self)
         try:
-            queue = await connect(redis_url())
-            try:
-                run_id = await dispatch.start_run(
-                    database_url(),
-                    queue,
-                    document,
-                    run_input,
-                    workflow_id=uuid.UUID(builder.current_workflow),
-                    trigger="manual",
-                )
-            finally:
-                await queue.aclose()
+            if actor is None:
+                raise Forbidden("your session has ended: log in again")
+            run_id = await run_actions.start(
+                actor, document, run_input, uuid.UUID(builder.current_workflow)
+            )
+        except Forbidden as exc:
+            self.input_error, self.starting = exc.message, False
+            return
         except (InvalidRunRequest, InvalidWorkflow) as exc:
             self.run_problems = builder_service.problem_rows(exc.problems, document)
             self.input_error = "The run was not started: fix these problems first."
@@ -174,10 +165,15 @@ class BuilderRunState(rx.State):
                     self._following = ""
 
     async def _follow(self, run_id: str) -> None:
+        actor = await current_actor(self)
+        if actor is None:
+            return
         deadline = time.monotonic() + FOLLOW_LIMIT_S
         while time.monotonic() < deadline:
             try:
-                run = await asyncio.to_thread(describe_run, database_url(), uuid.UUID(run_id))
+                run = await asyncio.to_thread(
+                    describe_run, database_url(), uuid.UUID(run_id), org_id=actor.org_id
+                )
             except RunNotFound:
                 return
             except Exception:  # the database restarting: try again shortly
@@ -194,24 +190,19 @@ class BuilderRunState(rx.State):
 
     # -- acting on a run --------------------------------------------------------------------
 
+    async def _acting(self) -> tuple[Actor, uuid.UUID]:
+        actor = await current_actor(self)
+        if actor is None:
+            raise Forbidden("your session has ended: log in again")
+        return actor, uuid.UUID(self.test_run_id)
+
     @rx.event
     async def decide(self, node: str, approved: bool) -> Any:
         if not self.test_run_id:
             return None
         try:
-            queue = await connect(redis_url())
-            try:
-                await dispatch.decide(
-                    database_url(),
-                    queue,
-                    uuid.UUID(self.test_run_id),
-                    node,
-                    approved=approved,
-                    by="builder",
-                )
-            finally:
-                await queue.aclose()
-        except (StepNotWaiting, RunNotFound) as exc:
+            await run_actions.decide(*await self._acting(), node, approved=approved)
+        except (StepNotWaiting, RunNotFound, Forbidden) as exc:
             return rx.toast.error(exc.message)
         return [
             rx.toast.success(f"{'Approved' if approved else 'Rejected'} {node}"),
@@ -223,22 +214,20 @@ class BuilderRunState(rx.State):
         if not self.test_run_id or not node:
             return None
         try:
-            queue = await connect(redis_url())
-            try:
-                new_run = await dispatch.rerun_from(
-                    database_url(), queue, uuid.UUID(self.test_run_id), node
-                )
-            finally:
-                await queue.aclose()
-        except (dispatch.RunNotRerunnable, RunNotFound, InvalidRunRequest) as exc:
+            new_run = await run_actions.rerun(*await self._acting(), node)
+        except (dispatch.RunNotRerunnable, RunNotFound, InvalidRunRequest, Forbidden) as exc:
             return rx.toast.error(exc.message)
         self._begin(str(new_run), list(self._node_keys))
         return BuilderRunState.follow
 
     @rx.event
     async def cancel(self) -> Any:
-        if self.test_run_id:
-            await dispatch.cancel_run(database_url(), uuid.UUID(self.test_run_id))
+        if not self.test_run_id:
+            return None
+        try:
+            await run_actions.cancel(*await self._acting())
+        except (RunNotFound, Forbidden) as exc:
+            return rx.toast.error(exc.message)
         return None
 
     @rx.event

@@ -9,10 +9,13 @@ from typing import Any
 
 import reflex as rx
 
+from agentflow.services.acting import check
+from agentflow.services.permissions import Action, Forbidden
 from agentflow.services.run_queries import RUN_STATUSES, RunFilter, query_runs
 from agentflow.services.workflows import list_workflows
 from components.formatting import duration, money, timestamp
 from state.common import database_url as _database
+from state.session import current_actor
 
 ALL = "all"
 
@@ -63,8 +66,10 @@ class ExecutionsState(rx.State):
 
     @rx.event
     async def load(self) -> None:
-        database = _database()
-        workflows = await asyncio.to_thread(list_workflows, database)
+        actor = await current_actor(self)
+        if actor is None:
+            return
+        workflows = await asyncio.to_thread(list_workflows, _database(), org_id=actor.org_id)
         self.workflow_options = [{"id": w.id, "name": w.name} for w in workflows]
         await self._requery()
 
@@ -73,10 +78,20 @@ class ExecutionsState(rx.State):
         await self._requery()
 
     async def _requery(self) -> None:
-        page = await asyncio.to_thread(query_runs, _database(), self._filters())
+        actor = await current_actor(self)
+        if actor is None:
+            self.rows = []
+            return
+        try:
+            check(actor, Action.RUN_READ)
+        except Forbidden:
+            self.rows, self.loaded = [], True
+            return
+        org = actor.org_id
+        page = await asyncio.to_thread(query_runs, _database(), self._filters(), org_id=org)
         if self.page > page.pages:  # filters shrank the result: show its last page
             self.page = page.pages
-            page = await asyncio.to_thread(query_runs, _database(), self._filters())
+            page = await asyncio.to_thread(query_runs, _database(), self._filters(), org_id=org)
         self.rows = [_row(row) for row in page.rows]
         self.total, self.pages, self.loaded = page.total, page.pages, True
 

@@ -5,20 +5,22 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import reflex as rx
 
 from agentflow.engine.ports import TERMINAL_RUN_STATUSES
-from agentflow.queue import connect
 from agentflow.services import dispatch
+from agentflow.services.acting import check
 from agentflow.services.budgets import BudgetExceeded
 from agentflow.services.events import events_after
+from agentflow.services.permissions import Action, Actor, Forbidden
 from agentflow.services.runs import RunNotFound, StepNotWaiting, describe_run
 from components.formatting import duration, money, timestamp
-from state.common import database_url, redis_url
+from state import run_actions
+from state.common import database_url
+from state.session import current_actor
 
 MAX_SHOWN_JSON = 20_000
 MIN_BAR_PERCENT = 0.6  # keep instant steps visible on the timeline
@@ -102,14 +104,17 @@ class RunDetailState(rx.State):
 
     async def _reread(self) -> None:
         run_id = self._run_uuid()
+        actor = await current_actor(self)
         try:
-            if run_id is None:
+            if run_id is None or actor is None:
                 raise RunNotFound(str(self.router.page.params.get("run_id", "")))
-            view = await asyncio.to_thread(describe_run, database_url(), run_id)
+            check(actor, Action.RUN_READ)
+            org = actor.org_id
+            view = await asyncio.to_thread(describe_run, database_url(), run_id, org_id=org)
             new_events = await asyncio.to_thread(
-                events_after, database_url(), run_id, self.last_event_id
+                events_after, database_url(), run_id, self.last_event_id, org_id=org
             )
-        except RunNotFound:
+        except (RunNotFound, Forbidden):
             self.found = False
             return
         self.found = True
@@ -157,33 +162,31 @@ class RunDetailState(rx.State):
     def set_rerun_node(self, node: str) -> None:
         self.rerun_node = node
 
-    async def _with_queue(self, action: Callable[[Any], Awaitable[Any]]) -> Any:
-        queue = await connect(redis_url())
-        try:
-            return await action(queue)
-        finally:
-            await queue.aclose()
+    async def _acting(self) -> tuple[Actor, uuid.UUID] | None:
+        run_id, actor = self._run_uuid(), await current_actor(self)
+        return (actor, run_id) if run_id and actor else None
 
     @rx.event
     async def cancel(self) -> None:
-        run_id = self._run_uuid()
-        if run_id:
-            state = await dispatch.cancel_run(database_url(), run_id)
-            self.notice = "Cancelled." if state == "cancelled" else "Cancelling…"
-            await self._reread()
+        acting = await self._acting()
+        if acting is None:
+            return
+        try:
+            state = await run_actions.cancel(*acting)
+        except (Forbidden, RunNotFound) as exc:
+            self.notice = exc.message
+            return
+        self.notice = "Cancelled." if state == "cancelled" else "Cancelling…"
+        await self._reread()
 
     @rx.event
     async def decide(self, node: str, approved: bool) -> None:
-        run_id = self._run_uuid()
-        if not run_id:
+        acting = await self._acting()
+        if acting is None:
             return
         try:
-            await self._with_queue(
-                lambda queue: dispatch.decide(
-                    database_url(), queue, run_id, node, approved=approved, by="web"
-                )
-            )
-        except StepNotWaiting as exc:
+            await run_actions.decide(*acting, node, approved=approved)
+        except (StepNotWaiting, Forbidden, RunNotFound) as exc:
             self.notice = exc.message
             return
         self.notice = f"{'Approved' if approved else 'Rejected'} {node}."
@@ -191,14 +194,12 @@ class RunDetailState(rx.State):
 
     @rx.event
     async def rerun(self) -> Any:
-        run_id = self._run_uuid()
-        if not run_id or not self.rerun_node:
+        acting = await self._acting()
+        if acting is None or not self.rerun_node:
             return None
         try:
-            new_run = await self._with_queue(
-                lambda queue: dispatch.rerun_from(database_url(), queue, run_id, self.rerun_node)
-            )
-        except (dispatch.RunNotRerunnable, RunNotFound, BudgetExceeded) as exc:
+            new_run = await run_actions.rerun(*acting, self.rerun_node)
+        except (dispatch.RunNotRerunnable, RunNotFound, Forbidden, BudgetExceeded) as exc:
             self.notice = exc.message
             return None
         return rx.redirect(f"/executions/{new_run}")

@@ -1,4 +1,9 @@
-"""Workflows page state: a thin caller of agentflow.services.workflows."""
+"""Workflows page state: a thin caller of agentflow.services.workflows.
+
+Every event acts as the signed-in user in their active organisation: reads are
+scoped to it and changes go through :func:`state.session.perform` (permission
+check and audit event).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,11 @@ from typing import Any
 import reflex as rx
 
 from agentflow.services import workflows as service
+from agentflow.services.acting import check
+from agentflow.services.permissions import Action, Actor, Forbidden
 from components.formatting import percent, relative_time
 from state.common import database_url as _database
+from state.session import current_actor, login_redirect, perform
 
 MAX_UPLOAD_BYTES = 1024 * 1024
 STATUS_FILTERS = ("all", "draft", "published")
@@ -62,13 +70,29 @@ class WorkflowsState(rx.State):
 
     @rx.event
     async def load(self) -> None:
+        self.error = ""
         await self._reload()
 
+    async def _actor(self) -> Actor | None:
+        actor = await current_actor(self)
+        if actor is None:
+            self.rows = []
+        return actor
+
     async def _reload(self) -> None:
+        actor = await self._actor()
+        if actor is None:
+            return
         status = None if self.status_filter == "all" else self.status_filter
+        try:
+            check(actor, Action.WORKFLOW_READ)
+        except Forbidden as exc:
+            self.error, self.rows, self.loaded = exc.message, [], True
+            return
         summaries = await asyncio.to_thread(
             service.list_workflows,
             _database(),
+            org_id=actor.org_id,
             search=self.search,
             status=status,  # type: ignore[arg-type]
         )
@@ -101,12 +125,24 @@ class WorkflowsState(rx.State):
 
     @rx.event
     async def create(self) -> Any:
+        actor = await self._actor()
+        if actor is None:
+            return login_redirect(self)
+        name = self.new_name
         try:
-            workflow_id = await asyncio.to_thread(
-                service.create_workflow, _database(), self.new_name
+            workflow_id = await perform(
+                actor,
+                Action.WORKFLOW_WRITE,
+                "workflow.create",
+                lambda: service.create_workflow(_database(), name, org_id=actor.org_id),
+                target_type="workflow",
+                details={"name": name[:200]},
             )
         except service.InvalidWorkflow as exc:
             self.create_error = exc.problems[0].message
+            return None
+        except Forbidden as exc:
+            self.create_error = exc.message
             return None
         self.create_open = False
         return rx.redirect(f"/workflows/{workflow_id}")
@@ -127,10 +163,22 @@ class WorkflowsState(rx.State):
         self.import_problems = []
 
     async def _import(self, source: str | bytes) -> Any:
+        actor = await self._actor()
+        if actor is None:
+            return login_redirect(self)
         try:
-            workflow_id = await asyncio.to_thread(service.import_workflow, _database(), source)
+            workflow_id = await perform(
+                actor,
+                Action.WORKFLOW_WRITE,
+                "workflow.import",
+                lambda: service.import_workflow(_database(), source, org_id=actor.org_id),
+                target_type="workflow",
+            )
         except service.InvalidWorkflow as exc:
             self.import_problems = _problems(exc)  # shown per node; nothing was stored
+            return None
+        except Forbidden as exc:
+            self.import_problems = [{"where": "", "message": exc.message}]
             return None
         self.import_open = False
         return rx.redirect(f"/workflows/{workflow_id}")
@@ -166,21 +214,45 @@ class WorkflowsState(rx.State):
 
     @rx.event
     async def rename(self) -> None:
+        actor = await self._actor()
+        if actor is None:
+            return
+        workflow_id, name = uuid.UUID(self.rename_id), self.rename_value
         try:
-            await asyncio.to_thread(
-                service.rename, _database(), uuid.UUID(self.rename_id), self.rename_value
+            await perform(
+                actor,
+                Action.WORKFLOW_WRITE,
+                "workflow.rename",
+                lambda: service.rename(_database(), workflow_id, name, org_id=actor.org_id),
+                target_type="workflow",
+                target_id=workflow_id,
+                details={"name": name[:200]},
             )
         except service.InvalidWorkflow as exc:
             self.rename_error = exc.problems[0].message
             return
-        except service.WorkflowNotFound as exc:
+        except (service.WorkflowNotFound, Forbidden) as exc:
             self.error = exc.message
         self.rename_id = ""
         await self._reload()
 
     @rx.event
     async def duplicate(self, workflow_id: str) -> None:
-        await asyncio.to_thread(service.duplicate, _database(), uuid.UUID(workflow_id))
+        actor = await self._actor()
+        if actor is None:
+            return
+        source = uuid.UUID(workflow_id)
+        try:
+            await perform(
+                actor,
+                Action.WORKFLOW_WRITE,
+                "workflow.duplicate",
+                lambda: service.duplicate(_database(), source, org_id=actor.org_id),
+                target_type="workflow",
+                details={"source": workflow_id},
+            )
+        except (service.WorkflowNotFound, Forbidden) as exc:
+            self.error = exc.message
         await self._reload()
 
     @rx.event
@@ -193,21 +265,41 @@ class WorkflowsState(rx.State):
 
     @rx.event
     async def confirm_delete(self) -> None:
+        actor = await self._actor()
+        if actor is None:
+            return
+        workflow_id = uuid.UUID(self.delete_id)
         try:
-            await asyncio.to_thread(service.delete, _database(), uuid.UUID(self.delete_id))
-        except service.WorkflowNotFound as exc:
+            await perform(
+                actor,
+                Action.WORKFLOW_DELETE,
+                "workflow.delete",
+                lambda: service.delete(_database(), workflow_id, org_id=actor.org_id),
+                target_type="workflow",
+                target_id=workflow_id,
+            )
+        except (service.WorkflowNotFound, Forbidden) as exc:
             self.error = exc.message
         self.delete_id = ""
         await self._reload()
 
     @rx.event
     async def export(self, workflow_id: str, syntax: str) -> Any:
-        text = await asyncio.to_thread(
-            service.export,
-            _database(),
-            uuid.UUID(workflow_id),
-            syntax="yaml" if syntax == "yaml" else "json",
-        )
+        actor = await self._actor()
+        if actor is None:
+            return login_redirect(self)
+        try:
+            check(actor, Action.WORKFLOW_READ)
+            text = await asyncio.to_thread(
+                service.export,
+                _database(),
+                uuid.UUID(workflow_id),
+                org_id=actor.org_id,
+                syntax="yaml" if syntax == "yaml" else "json",
+            )
+        except (service.WorkflowNotFound, Forbidden) as exc:
+            self.error = exc.message
+            return None
         name = next((row["name"] for row in self.rows if row["id"] == workflow_id), "workflow")
         slug = "-".join(name.lower().split())[:60] or "workflow"
         return rx.download(data=text, filename=f"{slug}.{syntax}")

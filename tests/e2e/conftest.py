@@ -8,15 +8,21 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from agentflow.devservices.common import port_is_free
+from agentflow.services import accounts
+from agentflow.services.permissions import Actor, Role
+from state.api_v1.deps import SESSION_COOKIE
 from tests.conftest import PROJECT_ROOT, free_port, service_env
 
 START_TIMEOUT_S = 900
@@ -105,8 +111,63 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+@dataclass(frozen=True)
+class Account:
+    """A user signed up through the real /auth/signup route, owner of a fresh organisation."""
+
+    email: str
+    password: str
+    session_token: str
+    user_id: uuid.UUID
+    org_id: uuid.UUID
+    database_url: str
+
+    def actor(self) -> Actor:
+        return Actor(self.org_id, self.user_id, Role.OWNER, label=self.email)
+
+
+def sign_up(app_url: str, database_url: str, email: str, org_name: str = "Test org") -> Account:
+    password = "correct horse battery staple"
+    response = httpx.post(
+        f"{app_url}/auth/signup",
+        data={"email": email, "password": password, "name": "", "org_name": org_name, "next": "/"},
+        headers={"Origin": app_url},
+        follow_redirects=False,
+        timeout=30,
+    )
+    assert response.status_code == 303, response.text
+    token = response.cookies[SESSION_COOKIE]
+    user = accounts.session_user(database_url, token)
+    assert user is not None and user.org_id is not None
+    return Account(email, password, token, user.user_id, user.org_id, database_url)
+
+
 @pytest.fixture
-def page(browser: Browser, app_url: str) -> Iterator[Page]:
+def account(app_url: str, clean_db: str) -> Account:
+    """A fresh signed-up user (the database is cleaned first, so it is the only one)."""
+    return sign_up(app_url, clean_db, f"owner-{uuid.uuid4().hex[:8]}@example.com")
+
+
+def signed_in_context(
+    browser: Browser, app_url: str, account: Account, **options: Any
+) -> BrowserContext:
+    context = browser.new_context(base_url=app_url, **options)
+    context.add_cookies([{"name": SESSION_COOKIE, "value": account.session_token, "url": app_url}])
+    return context
+
+
+@pytest.fixture
+def page(browser: Browser, app_url: str, account: Account) -> Iterator[Page]:
+    """A page signed in as :func:`account`'s user."""
+    context = signed_in_context(browser, app_url, account, viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def anonymous_page(browser: Browser, app_url: str, clean_db: str) -> Iterator[Page]:
+    """A page nobody has signed in on."""
     context = browser.new_context(base_url=app_url, viewport={"width": 1280, "height": 800})
     page = context.new_page()
     yield page

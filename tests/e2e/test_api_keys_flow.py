@@ -18,11 +18,12 @@ def _workflows_status(app_url: str, key: str) -> int:
     return httpx.get(f"{app_url}/api/v1/workflows", headers=headers, timeout=10).status_code
 
 
-def test_sign_up_create_use_and_revoke_an_api_key(page: Page, app_url: str, clean_db: str) -> None:
-    page.goto("/settings/api-keys")
-    expect(page.get_by_test_id("signed-out")).to_contain_text("Sign in to manage API keys")
-
-    page.goto("/signup")
+def test_sign_up_create_use_and_revoke_an_api_key(anonymous_page: Page, app_url: str) -> None:
+    page = anonymous_page
+    page.goto("/settings/api-keys")  # signed out: log in first, then come back here
+    expect(page).to_have_url(re.compile(r"/login/?\?next=%2Fsettings%2Fapi-keys$"))
+    page.get_by_test_id("to-signup").click()
+    expect(page).to_have_url(re.compile(r"/signup/?\?next=%2Fsettings%2Fapi-keys$"))
     page.get_by_label("Name", exact=True).fill("Ada")
     page.get_by_label("Email").fill("ada@example.com")
     page.get_by_label("Password").fill(PASSWORD)
@@ -55,8 +56,9 @@ def test_sign_up_create_use_and_revoke_an_api_key(page: Page, app_url: str, clea
 
 
 def test_login_with_a_wrong_password_shows_an_error_and_sets_no_cookie(
-    page: Page, clean_db: str
+    anonymous_page: Page, clean_db: str
 ) -> None:
+    page = anonymous_page
     accounts.sign_up(clean_db, {"email": "bob@example.com", "password": PASSWORD})
     page.goto("/login")
     page.get_by_label("Email").fill("bob@example.com")
@@ -70,8 +72,10 @@ def test_login_with_a_wrong_password_shows_an_error_and_sets_no_cookie(
     page.get_by_label("Email").fill("bob@example.com")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_test_id("login-submit").click()
-    expect(page).to_have_url(re.compile(r"/settings/api-keys/?$"))
-    expect(page.get_by_text("bob@example.com")).to_be_visible()
-    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(re.compile(r"/workflows/?$"))
+    expect(page.get_by_test_id("signed-in-email")).to_have_text("bob@example.com")
+    page.get_by_test_id("logout").click()
     expect(page).to_have_url(re.compile(r"/login/?$"))
     assert SESSION_COOKIE not in {c["name"] for c in page.context.cookies()}
+    page.goto("/workflows")  # the old session is gone: every page asks to sign in again
+    expect(page).to_have_url(re.compile(r"/login/?\?next=%2Fworkflows$"))

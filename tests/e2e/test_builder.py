@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 from agentflow.services import workflows
 from agentflow.spec.canvas import auto_layout
 from tests.conftest import PROJECT_ROOT, wait_for
+from tests.e2e.conftest import Account, signed_in_context
 
 NODE_WIDTH = 232  # flow_canvas.jsx .af-node
 SLOW = 30_000
@@ -25,16 +26,19 @@ SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 
 
 @pytest.fixture
-def wide_page(browser: Browser, app_url: str) -> Iterator[Page]:
-    context = browser.new_context(base_url=app_url, viewport={"width": 1600, "height": 1000})
+def wide_page(browser: Browser, app_url: str, account: Account) -> Iterator[Page]:
+    context = signed_in_context(browser, app_url, account, viewport={"width": 1600, "height": 1000})
     page = context.new_page()
     yield page
     context.close()
 
 
-def create(database_url: str, name: str, document: dict[str, Any] | None = None) -> uuid.UUID:
+def create(account: Account, name: str, document: dict[str, Any] | None = None) -> uuid.UUID:
     return workflows.create_workflow(
-        database_url, f"{name} {uuid.uuid4().hex[:6]}", document=document
+        account.database_url,
+        f"{name} {uuid.uuid4().hex[:6]}",
+        document=document,
+        org_id=account.org_id,
     )
 
 
@@ -94,23 +98,23 @@ def wait_saved(page: Page) -> None:
     )
 
 
-def stored(database_url: str, workflow_id: uuid.UUID) -> dict[str, Any]:
-    return workflows.get_draft(database_url, workflow_id)
+def stored(account: Account, workflow_id: uuid.UUID) -> dict[str, Any]:
+    return workflows.get_draft(account.database_url, workflow_id, org_id=account.org_id)
 
 
-def stored_ids(database_url: str, workflow_id: uuid.UUID, expected: list[str]) -> dict[str, Any]:
+def stored_ids(account: Account, workflow_id: uuid.UUID, expected: list[str]) -> dict[str, Any]:
     """The draft once its node ids are ``expected`` (autosave runs within a second or so)."""
 
     def ready() -> dict[str, Any] | None:
-        draft = stored(database_url, workflow_id)
+        draft = stored(account, workflow_id)
         return draft if [n["id"] for n in draft["nodes"]] == expected else None
 
     return wait_for(ready, timeout_s=10)
 
 
-def test_build_configure_save_reload_and_run(wide_page: Page, database_url: str) -> None:
+def test_build_configure_save_reload_and_run(wide_page: Page, account: Account) -> None:
     page = wide_page
-    workflow_id = create(database_url, "Branches")
+    workflow_id = create(account, "Branches")
     canvas = open_builder(page, workflow_id, 1)
     page.get_by_role("button", name="Zoom Out").click()
     page.get_by_role("button", name="Zoom Out").click()
@@ -159,7 +163,7 @@ def test_build_configure_save_reload_and_run(wide_page: Page, database_url: str)
     expect(page.get_by_test_id("node-problems-condition_1")).to_have_count(0)
     expect(page.get_by_test_id("problems-list")).to_have_count(0)
 
-    draft = stored(database_url, workflow_id)
+    draft = stored(account, workflow_id)
     nodes = {node["id"]: node for node in draft["nodes"]}
     assert nodes["llm_1"]["name"] == "Ask"
     assert nodes["llm_1"]["config"]["mock_response"] == "yes"
@@ -202,7 +206,7 @@ def test_build_configure_save_reload_and_run(wide_page: Page, database_url: str)
     expect(page.get_by_test_id("step-output")).to_contain_text('"text": "yes"')
 
 
-def test_undo_redo_restores_a_deleted_node(wide_page: Page, database_url: str) -> None:
+def test_undo_redo_restores_a_deleted_node(wide_page: Page, account: Account) -> None:
     page = wide_page
     document = workflows.blank_document("x")
     document["nodes"].append(
@@ -214,7 +218,7 @@ def test_undo_redo_restores_a_deleted_node(wide_page: Page, database_url: str) -
         }
     )
     document["edges"] = [{"source": "start", "target": "greet"}]
-    workflow_id = create(database_url, "Undo", document)
+    workflow_id = create(account, "Undo", document)
     canvas = open_builder(page, workflow_id, 2)
 
     select_node(page, "greet")
@@ -224,12 +228,12 @@ def test_undo_redo_restores_a_deleted_node(wide_page: Page, database_url: str) -
     page.keyboard.press("Delete")
     expect(canvas).to_have_attribute("data-node-count", "1")
     expect(canvas).to_have_attribute("data-edge-count", "0")
-    stored_ids(database_url, workflow_id, ["start"])
+    stored_ids(account, workflow_id, ["start"])
 
     page.keyboard.press("Control+z")
     expect(canvas).to_have_attribute("data-node-count", "2")
     expect(canvas).to_have_attribute("data-edge-count", "1")
-    draft = stored_ids(database_url, workflow_id, ["start", "greet"])
+    draft = stored_ids(account, workflow_id, ["start", "greet"])
     greet = next(n for n in draft["nodes"] if n["id"] == "greet")
     assert greet["config"]["template"] == "Hello {{ input.name }}"
     assert draft["edges"] == [{"source": "start", "target": "greet"}]
@@ -247,11 +251,11 @@ def test_undo_redo_restores_a_deleted_node(wide_page: Page, database_url: str) -
     expect(page.get_by_test_id("node-greet")).to_be_visible()
     page.get_by_test_id("redo").click()
     expect(page.get_by_test_id("node-greet")).to_have_count(0)
-    stored_ids(database_url, workflow_id, ["start"])
+    stored_ids(account, workflow_id, ["start"])
 
 
 def test_route_adds_an_error_handle_and_auto_layout_places_nodes(
-    wide_page: Page, database_url: str
+    wide_page: Page, account: Account
 ) -> None:
     page = wide_page
     document = workflows.blank_document("x")
@@ -261,7 +265,7 @@ def test_route_adds_an_error_handle_and_auto_layout_places_nodes(
     ]
     document["nodes"][0]["position"] = {"x": 400, "y": 400}
     document["edges"] = [{"source": "start", "target": "call"}]
-    workflow_id = create(database_url, "Route", document)
+    workflow_id = create(account, "Route", document)
     canvas = open_builder(page, workflow_id, 3)
     expect(page.get_by_test_id("handle-call-error")).to_have_count(0)
 
@@ -275,7 +279,7 @@ def test_route_adds_an_error_handle_and_auto_layout_places_nodes(
     page.get_by_test_id("auto-layout").click()
 
     def laid_out() -> dict[str, Any] | None:
-        draft = stored(database_url, workflow_id)
+        draft = stored(account, workflow_id)
         return draft if draft["nodes"][0]["position"] != {"x": 400, "y": 400} else None
 
     draft = wait_for(laid_out, timeout_s=10)
@@ -293,12 +297,12 @@ def test_route_adds_an_error_handle_and_auto_layout_places_nodes(
     call = page.get_by_test_id("node-call").bounding_box()
     assert before and start and call
     assert start["y"] < call["y"]  # back where it was: above the nodes placed below it
-    stored_ids(database_url, workflow_id, ["start", "call", "fallback"])
-    wait_for(lambda: stored(database_url, workflow_id)["nodes"][0]["position"]["x"] == 400)
+    stored_ids(account, workflow_id, ["start", "call", "fallback"])
+    wait_for(lambda: stored(account, workflow_id)["nodes"][0]["position"]["x"] == 400)
 
 
 def test_an_invalid_workflow_shows_its_problems_and_cannot_be_published(
-    wide_page: Page, database_url: str
+    wide_page: Page, account: Account
 ) -> None:
     page = wide_page
     document = workflows.blank_document("x")
@@ -312,7 +316,7 @@ def test_an_invalid_workflow_shows_its_problems_and_cannot_be_published(
         {"id": "late", "type": "template", "config": {"template": "{{ nodes.check.output }}"}},
     ]
     document["edges"] = [{"source": "start", "target": "check"}]
-    workflow_id = create(database_url, "Invalid", document)
+    workflow_id = create(account, "Invalid", document)
     open_builder(page, workflow_id, 3)
     # Names are text, never HTML.
     check = page.get_by_test_id("node-check")
@@ -336,7 +340,7 @@ def test_an_invalid_workflow_shows_its_problems_and_cannot_be_published(
     expect(page.get_by_test_id("publish-problems")).to_contain_text("node check")
     dialog.get_by_role("button", name="Close").click()
     with pytest.raises(workflows.InvalidWorkflow):
-        workflows.publish(database_url, workflow_id)
+        workflows.publish(account.database_url, workflow_id, org_id=account.org_id)
 
     # Fix both problems on the canvas and in the form: the badges go, publishing works.
     page.get_by_role("button", name="Fit View").click()
@@ -351,14 +355,14 @@ def test_an_invalid_workflow_shows_its_problems_and_cannot_be_published(
     expect(page.get_by_text("Published version 1")).to_be_visible()
 
 
-def test_nothing_typed_is_lost(wide_page: Page, database_url: str) -> None:
+def test_nothing_typed_is_lost(wide_page: Page, account: Account) -> None:
     page = wide_page
     document = workflows.blank_document("x")
     document["nodes"].append(
         {"id": "ask", "type": "llm", "config": {"model": "gpt-4o-mini", "prompt": ""}}
     )
     document["edges"] = [{"source": "start", "target": "ask"}]
-    workflow_id = create(database_url, "Typing", document)
+    workflow_id = create(account, "Typing", document)
     open_builder(page, workflow_id, 2)
     select_node(page, "ask")
 
@@ -413,9 +417,9 @@ def approval_document() -> dict[str, Any]:
     return document
 
 
-def test_an_approval_is_decided_from_the_canvas(wide_page: Page, database_url: str) -> None:
+def test_an_approval_is_decided_from_the_canvas(wide_page: Page, account: Account) -> None:
     page = wide_page
-    workflow_id = create(database_url, "Approval", approval_document())
+    workflow_id = create(account, "Approval", approval_document())
     open_builder(page, workflow_id, 4)
     page.get_by_test_id("open-test-run").click()
     page.get_by_test_id("start-run").click()
@@ -433,7 +437,7 @@ def test_an_approval_is_decided_from_the_canvas(wide_page: Page, database_url: s
     expect(page.get_by_test_id("step-output")).to_contain_text('"by": "builder"')
 
 
-def test_a_failed_run_offers_rerun_from_a_node(wide_page: Page, database_url: str) -> None:
+def test_a_failed_run_offers_rerun_from_a_node(wide_page: Page, account: Account) -> None:
     page = wide_page
     document = workflows.blank_document("x")
     document["nodes"] += [
@@ -458,7 +462,7 @@ def test_a_failed_run_offers_rerun_from_a_node(wide_page: Page, database_url: st
         {"source": "start", "target": "prep"},
         {"source": "prep", "target": "ask"},
     ]
-    workflow_id = create(database_url, "Failing", document)
+    workflow_id = create(account, "Failing", document)
     open_builder(page, workflow_id, 3)
     page.get_by_test_id("open-test-run").click()
     page.get_by_test_id("start-run").click()
@@ -473,7 +477,9 @@ def test_a_failed_run_offers_rerun_from_a_node(wide_page: Page, database_url: st
     from agentflow.services.run_queries import RunFilter, query_runs
 
     def latest_runs() -> list[dict[str, Any]]:
-        return query_runs(database_url, RunFilter(page_size=200)).rows
+        return query_runs(
+            account.database_url, RunFilter(page_size=200), org_id=account.org_id
+        ).rows
 
     before = {run["run_id"] for run in latest_runs()}
     page.get_by_test_id("rerun-from-node").click()
@@ -549,15 +555,18 @@ def mid_run_document() -> dict[str, Any]:
     not os.environ.get("AGENTFLOW_SCREENSHOTS"), reason="set AGENTFLOW_SCREENSHOTS=1 to refresh"
 )
 def test_screenshots_of_the_builder_mid_run(
-    browser: Browser, app_url: str, database_url: str
+    browser: Browser, app_url: str, account: Account
 ) -> None:
     """Refreshes docs/screenshots/builder-mid-run*.png (light and dark)."""
     workflow_id = workflows.create_workflow(
-        database_url, "Ticket triage", document=mid_run_document()
+        account.database_url,
+        "Ticket triage",
+        document=mid_run_document(),
+        org_id=account.org_id,
     )
     for scheme, suffix in (("light", ""), ("dark", "-dark")):
-        context = browser.new_context(
-            base_url=app_url, viewport={"width": 1600, "height": 900}, color_scheme=scheme
+        context = signed_in_context(
+            browser, app_url, account, viewport={"width": 1600, "height": 900}, color_scheme=scheme
         )
         page = context.new_page()
         open_builder(page, workflow_id, 7)

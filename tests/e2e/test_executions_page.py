@@ -14,6 +14,7 @@ from agentflow.services.dispatch import start_run
 from agentflow.services.runs import describe_run
 from agentflow.services.workflows import create_workflow
 from tests.conftest import wait_for
+from tests.e2e.conftest import Account
 from tests.integration.conftest import workflow
 
 QUICK = workflow(
@@ -45,22 +46,23 @@ def submit(database_url: str, redis_url: str, document: dict, **kwargs) -> uuid.
         return pool.submit(asyncio.run, go()).result()
 
 
-def finished(database_url: str, run_id: uuid.UUID) -> bool:
-    return describe_run(database_url, run_id)["status"] in ("succeeded", "failed")
+def finished(database_url: str, run_id: uuid.UUID, account: Account) -> bool:
+    status = describe_run(database_url, run_id, org_id=account.org_id)["status"]
+    return status in ("succeeded", "failed")
 
 
 def test_runs_are_listed_filtered_and_appear_live(
-    page: Page, app_url: str, clean_db: str, redis_url: str
+    page: Page, account: Account, clean_db: str, redis_url: str
 ) -> None:
-    workflow_id = create_workflow(clean_db, "Quick one", document=QUICK)
-    first = submit(clean_db, redis_url, QUICK, workflow_id=workflow_id)
-    wait_for(lambda: finished(clean_db, first))
+    workflow_id = create_workflow(clean_db, "Quick one", document=QUICK, org_id=account.org_id)
+    first = submit(clean_db, redis_url, QUICK, workflow_id=workflow_id, org_id=account.org_id)
+    wait_for(lambda: finished(clean_db, first, account))
     page.goto("/executions")
     expect(page.get_by_test_id("run-row")).to_have_count(1)
     expect(page.get_by_test_id("run-row").first).to_contain_text("Quick one")
     expect(page.get_by_test_id("run-row").first).to_contain_text("succeeded")
     # A run started while the page is open appears without a reload.
-    submit(clean_db, redis_url, GATED)
+    submit(clean_db, redis_url, GATED, org_id=account.org_id)
     expect(page.get_by_test_id("run-row")).to_have_count(2, timeout=10_000)
     expect(page.get_by_test_id("run-total")).to_have_text("2 runs")
     page.get_by_test_id("run-status-filter").click()
@@ -72,10 +74,10 @@ def test_runs_are_listed_filtered_and_appear_live(
 
 
 def test_the_run_page_shows_a_timeline_and_approves(
-    page: Page, app_url: str, clean_db: str, redis_url: str
+    page: Page, account: Account, clean_db: str, redis_url: str
 ) -> None:
-    run_id = submit(clean_db, redis_url, GATED)
-    wait_for(lambda: describe_run(clean_db, run_id)["status"] == "waiting")
+    run_id = submit(clean_db, redis_url, GATED, org_id=account.org_id)
+    wait_for(lambda: describe_run(clean_db, run_id, org_id=account.org_id)["status"] == "waiting")
     page.goto(f"/executions/{run_id}")
     expect(page.get_by_test_id("run-status")).to_have_text("waiting")
     page.get_by_role("button", name=re.compile("Approve review")).click()
@@ -86,14 +88,14 @@ def test_the_run_page_shows_a_timeline_and_approves(
     page.get_by_test_id("step-ship").get_by_text("ship", exact=True).click()
     expect(page.get_by_test_id("step-ship")).to_contain_text('"shipped"')
     expect(page.get_by_test_id("events")).to_contain_text("succeeded")
-    assert describe_run(clean_db, run_id)["status"] == "succeeded"
+    assert describe_run(clean_db, run_id, org_id=account.org_id)["status"] == "succeeded"
 
 
 def test_cancel_and_rerun_from_the_run_page(
-    page: Page, app_url: str, clean_db: str, redis_url: str
+    page: Page, account: Account, clean_db: str, redis_url: str
 ) -> None:
     slow = workflow([{"id": "nap", "type": "delay", "config": {"seconds": 4}}], [("start", "nap")])
-    run_id = submit(clean_db, redis_url, slow)
+    run_id = submit(clean_db, redis_url, slow, org_id=account.org_id)
     page.goto(f"/executions/{run_id}")
     expect(page.get_by_test_id("run-status")).to_have_text(re.compile("running|waiting"))
     page.get_by_role("button", name="Cancel run").click()
@@ -105,4 +107,16 @@ def test_cancel_and_rerun_from_the_run_page(
 
 def test_an_unknown_run_says_so(page: Page, app_url: str) -> None:
     page.goto(f"/executions/{uuid.uuid4()}")
+    expect(page.get_by_text("This run does not exist in your organisation.")).to_be_visible()
+
+
+def test_another_organisations_runs_are_invisible(
+    page: Page, account: Account, clean_db: str, redis_url: str
+) -> None:
+    theirs = submit(clean_db, redis_url, QUICK)  # the local organisation's, not this user's
+    wait_for(lambda: describe_run(clean_db, theirs)["status"] == "succeeded")
+    page.goto("/executions")
+    expect(page.get_by_text("No runs match")).to_be_visible()
+    expect(page.get_by_test_id("run-row")).to_have_count(0)
+    page.goto(f"/executions/{theirs}")
     expect(page.get_by_text("This run does not exist in your organisation.")).to_be_visible()

@@ -9,6 +9,7 @@ import yaml
 from playwright.sync_api import Page, expect
 
 from agentflow.services import workflows as svc
+from tests.e2e.conftest import Account
 from tests.integration.conftest import workflow
 
 GOOD = workflow(
@@ -30,7 +31,9 @@ def row_action(page: Page, name: str, action: str) -> None:
     page.get_by_role("menuitem", name=action).click()
 
 
-def test_create_opens_the_new_workflow_and_lists_it(page: Page, clean_db: str) -> None:
+def test_create_opens_the_new_workflow_and_lists_it(
+    page: Page, account: Account, clean_db: str
+) -> None:
     page.goto("/workflows")
     expect(page.get_by_test_id("empty-state")).to_be_visible()
     page.get_by_role("button", name="New workflow").click()
@@ -45,7 +48,9 @@ def test_create_opens_the_new_workflow_and_lists_it(page: Page, clean_db: str) -
     expect(rows(page).first).to_contain_text("draft")
 
 
-def test_import_shows_every_problem_per_node_then_imports(page: Page, clean_db: str) -> None:
+def test_import_shows_every_problem_per_node_then_imports(
+    page: Page, account: Account, clean_db: str
+) -> None:
     broken = {
         **GOOD,
         "nodes": [*GOOD["nodes"], {"id": "ghost", "type": "teleport", "config": {}}],
@@ -59,17 +64,21 @@ def test_import_shows_every_problem_per_node_then_imports(page: Page, clean_db: 
     expect(problems).to_contain_text("ghost")
     expect(problems).to_contain_text("teleport")
     expect(problems).to_contain_text("nowhere")
-    assert svc.list_workflows(clean_db) == []  # nothing stored
+    assert svc.list_workflows(clean_db, org_id=account.org_id) == []  # nothing stored
     page.get_by_test_id("import-text").fill(json.dumps({**GOOD, "name": "Imported"}))
     page.get_by_test_id("import-submit").click()
     expect(page).to_have_url(re.compile(rf"/workflows/{UUID}$"))
-    assert [w.name for w in svc.list_workflows(clean_db)] == ["Imported"]
+    assert [w.name for w in svc.list_workflows(clean_db, org_id=account.org_id)] == ["Imported"]
 
 
-def test_search_filter_rename_duplicate_delete_and_export(page: Page, clean_db: str) -> None:
-    draft = svc.create_workflow(clean_db, "Alpha draft")
-    published = svc.import_workflow(clean_db, json.dumps({**GOOD, "name": "Beta live"}))
-    svc.publish(clean_db, published)
+def test_search_filter_rename_duplicate_delete_and_export(
+    page: Page, account: Account, clean_db: str
+) -> None:
+    draft = svc.create_workflow(clean_db, "Alpha draft", org_id=account.org_id)
+    published = svc.import_workflow(
+        clean_db, json.dumps({**GOOD, "name": "Beta live"}), org_id=account.org_id
+    )
+    svc.publish(clean_db, published, org_id=account.org_id)
     assert draft
     page.goto("/workflows")
     expect(rows(page)).to_have_count(2)
@@ -106,11 +115,16 @@ def test_search_filter_rename_duplicate_delete_and_export(page: Page, clean_db: 
     row_action(page, "Alpha renamed", "Delete…")
     page.get_by_test_id("confirm-delete").click()
     expect(rows(page)).to_have_count(2)
-    assert {w.name for w in svc.list_workflows(clean_db)} == {"Beta live", "Copy of Beta live"}
+    assert {w.name for w in svc.list_workflows(clean_db, org_id=account.org_id)} == {
+        "Beta live",
+        "Copy of Beta live",
+    }
 
 
-def test_names_render_as_text_never_as_html(page: Page, clean_db: str) -> None:
-    svc.create_workflow(clean_db, '<img src=x onerror="window.pwned=1"><b>bold</b>')
+def test_names_render_as_text_never_as_html(page: Page, account: Account, clean_db: str) -> None:
+    svc.create_workflow(
+        clean_db, '<img src=x onerror="window.pwned=1"><b>bold</b>', org_id=account.org_id
+    )
     page.goto("/workflows")
     expect(rows(page).first).to_contain_text('<img src=x onerror="window.pwned=1"><b>bold</b>')
     assert page.evaluate("window.pwned") is None
