@@ -13,6 +13,9 @@ from fastapi import FastAPI
 
 from agentflow import __version__
 from state import api_v1, auth_routes, system
+from state.analytics import AnalyticsState
+from state.analytics_governance import GovernanceState
+from state.analytics_page import analytics_page
 from state.api_docs import mount_docs
 from state.api_keys import ApiKeysState
 from state.api_keys_page import api_keys_page
@@ -25,6 +28,8 @@ from state.pages import EMPTY_PAGES, EmptyPage, make_empty_page, settings_page
 from state.run_detail import RunDetailState
 from state.run_detail_page import run_detail_page
 from state.session import SessionState
+from state.workflow_analytics import WorkflowAnalyticsState
+from state.workflow_analytics_page import workflow_analytics_page
 from state.workflows import WorkflowsState
 from state.workflows_page import workflows_page
 
@@ -101,4 +106,16 @@ app.add_page(
     route="/settings/api-keys",
     title="API keys · AgentFlow",
     on_load=[SessionState.require, ApiKeysState.load],
+)
+app.add_page(
+    analytics_page,
+    route="/analytics",
+    title="Analytics · AgentFlow",
+    on_load=[SessionState.require, AnalyticsState.load, GovernanceState.load],
+)
+app.add_page(
+    workflow_analytics_page,
+    route="/analytics/workflows/[workflow_id]",
+    title="Workflow analytics · AgentFlow",
+    on_load=[SessionState.require, WorkflowAnalyticsState.load],
 )
