@@ -39,7 +39,7 @@ class WorkflowAnalyticsState(rx.State):
     loaded: bool = False
     error: str = ""
     not_found: bool = False
-    workflow_id: str = ""
+    current_workflow: str = ""
     workflow_name: str = ""
     period_label: str = ""
     has_data: bool = False
@@ -72,7 +72,7 @@ class WorkflowAnalyticsState(rx.State):
         yield
         actor = await current_actor(self)
         workflow_id = self._workflow_id()
-        self.workflow_id = str(workflow_id or "")
+        self.current_workflow = str(workflow_id or "")
         try:
             if actor is None:
                 raise Forbidden("your session has ended: log in again")

@@ -99,7 +99,7 @@ def workflow_analytics_page() -> rx.Component:
                     empty_state(icon="chart-line", title="No finished runs in this period",
                                 explanation="Pick a longer period, or run this workflow.",
                                 action_label="Open the workflow",
-                                action_href="/workflows/" + S.workflow_id),
+                                action_href="/workflows/" + S.current_workflow),
                 ),
             ),
         ),

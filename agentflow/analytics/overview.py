@@ -112,8 +112,12 @@ def run_bins(
     return histogram.merge((row["bin"], row["count"]) for row in rows)
 
 
-def overview(session: Session, org_id: uuid.UUID, period: Period) -> dict[str, Any]:
-    marks = watermarks(session)
+def overview(
+    session: Session, org_id: uuid.UUID, period: Period, marks: Watermarks | None = None
+) -> dict[str, Any]:
+    """Everything the dashboard shows; ``marks`` (default: the stored watermarks) says
+    what the rollups cover: ``Watermarks()`` reads every row raw."""
+    marks = watermarks(session) if marks is None else marks
     unit = period.unit
     runs = facts(
         session, RUNS, org_id, period, by=("workflow_id", "status"), measures=RUN_MEASURES,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import uuid
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, expect
@@ -39,10 +39,10 @@ def test_the_dashboard_charts_totals_exports_and_workflow_page(
     org = account.org_id
     triage = create_workflow(clean_db, "Ticket triage", document=DOC, org_id=org)
     digest = create_workflow(clean_db, "Daily digest", document=DOC, org_id=org)
-    add_run(clean_db, org, uuid.UUID(triage), cost=0.25, duration_s=2)
-    add_run(clean_db, org, uuid.UUID(triage), cost=0.25, duration_s=4)
-    add_run(clean_db, org, uuid.UUID(triage), status="failed", cost=0.5, duration_s=8)
-    add_run(clean_db, org, uuid.UUID(digest), cost=0.25, duration_s=1, model="claude-3-haiku")
+    add_run(clean_db, org, triage, cost=0.25, duration_s=2)
+    add_run(clean_db, org, triage, cost=0.25, duration_s=4)
+    add_run(clean_db, org, triage, status="failed", cost=0.5, duration_s=8)
+    add_run(clean_db, org, digest, cost=0.25, duration_s=1, model="claude-3-haiku")
     page.goto("/analytics")
     expect(page.get_by_test_id("card-runs").get_by_test_id("card-value")).to_have_text("4")
     expect(page.get_by_test_id("card-cost_usd").get_by_test_id("card-value")).to_have_text("$1.25")
@@ -70,13 +70,13 @@ def test_the_dashboard_charts_totals_exports_and_workflow_page(
     page.get_by_test_id("export-runs").click()
     with page.expect_download() as download:
         page.get_by_test_id("export-runs-csv").click()
-    exported = list(csv.DictReader(io.StringIO(open(download.value.path()).read())))
+    exported = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
     assert sorted(row["workflow"] for row in exported) == ["Daily digest"] + ["Ticket triage"] * 3
     page.get_by_test_id("export-cost_by_model").click()
     with page.expect_download() as download:
         page.get_by_test_id("export-cost_by_model-json").click()
     assert download.value.suggested_filename.endswith(".json")
-    chart_rows = json.loads(open(download.value.path()).read())
+    chart_rows = json.loads(Path(download.value.path()).read_text())
     assert sum(row["cost_usd"] for row in chart_rows) == 1.25
 
     # One workflow's page: its trend, errors and nodes.
