@@ -23,6 +23,7 @@ from agentflow.analytics.periods import Interval, Period, Plan, Watermarks, plan
 from agentflow.db.analytics import RollupWatermark
 
 TERMINAL = "('succeeded', 'failed', 'cancelled', 'timed_out')"
+FLOAT_MEASURES = {"duration_ms_sum": "float8", "cost_usd": "float8"}
 RUN_MS = "greatest(extract(epoch FROM r.finished_at - r.started_at) * 1000, 0)"
 STEP_MS = "greatest(extract(epoch FROM s.finished_at - s.started_at) * 1000, 0)"
 
@@ -144,7 +145,9 @@ def facts(
     keys = list(by)
     if bucketed:
         keys.insert(0, f"date_trunc('{period.unit}', t AT TIME ZONE :tz) AS bucket")
-    sums = [f"sum({name}) AS {name}" for name in measures]
+    # sum() of bigint is numeric in PostgreSQL: cast back so counts are ints whatever
+    # mix of rollup and raw rows was summed.
+    sums = [f"sum({name})::{FLOAT_MEASURES.get(name, 'bigint')} AS {name}" for name in measures]
     group = f" GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}" if keys else ""
     sql = f"SELECT {', '.join(keys + sums) or '1'} FROM ({union}) AS src{group}"  # noqa: S608
     rows = session.execute(text(sql), params).mappings().all()
