@@ -73,6 +73,23 @@ STEP_BINS = Source(
 )
 
 
+ORG_BINS = Source(
+    "analytics_org_durations",
+    ("bin", "count"),
+    (SQL_BIN.format(ms=RUN_MS), "1"),
+    "runs r",
+    f"r.status IN {TERMINAL} AND r.started_at IS NOT NULL",
+)
+MODELS = Source(
+    "analytics_model_rollups",
+    ("model", "provider", "steps", "prompt_tokens", "completion_tokens", "cost_usd"),
+    ("coalesce(s.model, '')", "coalesce(s.provider, '')", "1", "s.prompt_tokens",
+     "s.completion_tokens", "s.cost_usd"),
+    "steps s",
+    "TRUE",
+)  # fmt: skip
+
+
 def watermarks(session: Session) -> Watermarks:
     rows = {row.grain: row for row in session.query(RollupWatermark).all()}
     hour, day = rows.get("hour"), rows.get("day")
@@ -123,6 +140,11 @@ def _union(
     return " UNION ALL ".join(selects)
 
 
+def _check_workflow_filter(source: Source, workflow_id: uuid.UUID | None) -> None:
+    if workflow_id is not None and "workflow_id" not in source.columns:
+        raise ValueError(f"{source.table} is organisation-wide: it cannot filter a workflow")
+
+
 def facts(
     session: Session,
     source: Source,
@@ -139,7 +161,14 @@ def facts(
     for name in (*by, *measures):
         if name not in source.columns:
             raise ValueError(f"{source.table} has no column {name!r}")
-    pieces = plan(period, marks if marks is not None else watermarks(session))
+    _check_workflow_filter(source, workflow_id)
+    # Without chart buckets only the period's edges matter: whole UTC days come from
+    # day rows in any zone, which reads far fewer rows for long periods.
+    pieces = plan(
+        period,
+        marks if marks is not None else watermarks(session),
+        prefer_days=True if not bucketed else None,
+    )
     params: dict[str, Any] = {"org": org_id, "wf": workflow_id, "tz": period.tz}
     union = _union(source, pieces, params, workflow_id)
     keys = list(by)

@@ -12,7 +12,15 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from agentflow.analytics import histogram
-from agentflow.analytics.facts import RUN_BINS, RUNS, STEPS, bucket_label, facts, watermarks
+from agentflow.analytics.facts import (
+    MODELS,
+    ORG_BINS,
+    RUN_BINS,
+    RUNS,
+    bucket_label,
+    facts,
+    watermarks,
+)
 from agentflow.analytics.periods import Period, Watermarks, zone
 from agentflow.db.runs import Workflow
 
@@ -105,8 +113,9 @@ def run_bins(
     marks: Watermarks,
     workflow_id: uuid.UUID | None = None,
 ) -> dict[int, int]:
+    source = ORG_BINS if workflow_id is None else RUN_BINS
     rows = facts(
-        session, RUN_BINS, org_id, period, by=("bin",), measures=("count",), marks=marks,
+        session, source, org_id, period, by=("bin",), measures=("count",), marks=marks,
         workflow_id=workflow_id,
     )  # fmt: skip
     return histogram.merge((row["bin"], row["count"]) for row in rows)
@@ -131,7 +140,7 @@ def overview(
     )  # fmt: skip
     previous = summarize(previous_runs, run_bins(session, org_id, earlier, marks))
     steps = facts(
-        session, STEPS, org_id, period, by=("model", "provider"),
+        session, MODELS, org_id, period, by=("model", "provider"),
         measures=("cost_usd", "prompt_tokens", "completion_tokens"), bucketed=True, marks=marks,
     )  # fmt: skip
     names = workflow_names(session, org_id, {row["workflow_id"] for row in runs})

@@ -65,6 +65,23 @@ HOUR_SQL = (
     WHERE s.started_at IS NOT NULL AND s.finished_at >= :a AND s.finished_at < :b
     GROUP BY 1, 3, 4, 5, 6
     """,  # noqa: S608
+    f"""
+    INSERT INTO analytics_org_durations (org_id, grain, bucket_start, bin, count)
+    SELECT r.org_id, 'hour', date_trunc('hour', r.finished_at, 'UTC'),
+        {SQL_BIN.format(ms=RUN_MS)}, count(*)
+    FROM runs r WHERE r.status IN {TERMINAL} AND r.started_at IS NOT NULL
+        AND r.finished_at >= :a AND r.finished_at < :b
+    GROUP BY 1, 3, 4
+    """,  # noqa: S608
+    """
+    INSERT INTO analytics_model_rollups (org_id, grain, bucket_start, model, provider, steps,
+        prompt_tokens, completion_tokens, cost_usd)
+    SELECT s.org_id, 'hour', date_trunc('hour', s.finished_at, 'UTC'), coalesce(s.model, ''),
+        coalesce(s.provider, ''), count(*), sum(s.prompt_tokens), sum(s.completion_tokens),
+        sum(s.cost_usd)
+    FROM steps s WHERE s.finished_at >= :a AND s.finished_at < :b
+    GROUP BY 1, 3, 4, 5
+    """,
 )
 
 # table -> (key columns, summed columns): day rows are sums of their 24 hour rows.
@@ -81,6 +98,10 @@ TABLES = {
          "cost_usd"),
     ),
     "analytics_step_durations": (("workflow_id", "node_id", "bin"), ("count",)),
+    "analytics_org_durations": (("bin",), ("count",)),
+    "analytics_model_rollups": (
+        ("model", "provider"), ("steps", "prompt_tokens", "completion_tokens", "cost_usd"),
+    ),
 }  # fmt: skip
 
 

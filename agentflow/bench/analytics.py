@@ -123,7 +123,7 @@ def run_analytics_bench(options: AnalyticsBenchOptions, progress: Progress) -> d
             lambda: _overview(db, org, "30d", "UTC", True), options.raw_repetitions
         )
         actor = Actor(org, uuid.uuid4(), Role.OWNER, label="bench")
-        set_budget(db, actor, {"monthly_limit_usd": 1e9})
+        set_budget(db, actor, {"monthly_limit_usd": 1e6})
         result["budget_check"] = _timed(lambda: check_can_start(db, org, None), options.repetitions)
         progress("timing an incremental roll-up of one more hour")
         generate(db, org, runs=2000, start=now, end=now + timedelta(hours=1),

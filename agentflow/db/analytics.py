@@ -69,12 +69,14 @@ class RunRollup(SQLModel, table=True):
 
 
 class RunDurationRollup(SQLModel, table=True):
-    """Histogram of run durations: ``bin`` is agentflow.analytics.histogram's bin."""
+    """Histogram of one workflow's run durations: ``bin`` is agentflow.analytics.histogram's."""
 
     __tablename__ = "analytics_run_durations"
+    # Read for one workflow at a time (the organisation-wide histogram is OrgDurationRollup).
     __table_args__ = (
-        Index("ix_run_durations_org_grain_bucket", "org_id", "grain", "bucket_start"),
-    )
+        Index("ix_run_durations_org_wf_grain_bucket", "org_id", "workflow_id", "grain",
+              "bucket_start"),
+    )  # fmt: skip
 
     id: int | None = _id()
     org_id: uuid.UUID = _org()
@@ -112,8 +114,9 @@ class StepRollup(SQLModel, table=True):
 class StepDurationRollup(SQLModel, table=True):
     __tablename__ = "analytics_step_durations"
     __table_args__ = (
-        Index("ix_step_durations_org_grain_bucket", "org_id", "grain", "bucket_start"),
-    )
+        Index("ix_step_durations_org_wf_grain_bucket", "org_id", "workflow_id", "grain",
+              "bucket_start"),
+    )  # fmt: skip
 
     id: int | None = _id()
     org_id: uuid.UUID = _org()
@@ -123,6 +126,44 @@ class StepDurationRollup(SQLModel, table=True):
     node_id: str = Field(max_length=64)
     bin: int
     count: int = _big()
+
+
+class OrgDurationRollup(SQLModel, table=True):
+    """Histogram of all the organisation's run durations: the dashboard's p50 and p95
+    without a row per workflow."""
+
+    __tablename__ = "analytics_org_durations"
+    __table_args__ = (
+        Index("ix_org_durations_org_grain_bucket", "org_id", "grain", "bucket_start"),
+    )
+
+    id: int | None = _id()
+    org_id: uuid.UUID = _org()
+    grain: str = Field(max_length=4)
+    bucket_start: datetime = _when()
+    bin: int
+    count: int = _big()
+
+
+class ModelRollup(SQLModel, table=True):
+    """Steps per (hour or day, model, provider) across workflows: cost by model, tokens
+    by provider and the organisation's spend, from a few rows per hour."""
+
+    __tablename__ = "analytics_model_rollups"
+    __table_args__ = (
+        Index("ix_model_rollups_org_grain_bucket", "org_id", "grain", "bucket_start"),
+    )
+
+    id: int | None = _id()
+    org_id: uuid.UUID = _org()
+    grain: str = Field(max_length=4)
+    bucket_start: datetime = _when()
+    model: str = Field(default="", max_length=200)
+    provider: str = Field(default="", max_length=64)
+    steps: int = _big()
+    prompt_tokens: int = _big()
+    completion_tokens: int = _big()
+    cost_usd: float = _money()
 
 
 class RollupWatermark(SQLModel, table=True):

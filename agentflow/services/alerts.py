@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from agentflow.analytics import histogram
-from agentflow.analytics.facts import RUN_BINS, RUNS, facts
+from agentflow.analytics.facts import ORG_BINS, RUN_BINS, RUNS, facts
 from agentflow.analytics.periods import Period
 from agentflow.db.analytics import AlertEvent, AlertRule
 from agentflow.db.engine import session_scope
@@ -221,8 +221,8 @@ def metric_value(session: Session, rule: AlertRule, now: datetime) -> tuple[floa
         failed = sum(int(r["runs"]) for r in runs if r["status"] in ("failed", "timed_out"))
         return round(100.0 * failed / total, 4), total
     bins = facts(
-        session, RUN_BINS, rule.org_id, window, by=("bin",), measures=("count",),
-        workflow_id=rule.workflow_id,
+        session, RUN_BINS if rule.workflow_id else ORG_BINS, rule.org_id, window, by=("bin",),
+        measures=("count",), workflow_id=rule.workflow_id,
     )  # fmt: skip
     p95 = histogram.percentile_ms(histogram.merge((b["bin"], b["count"]) for b in bins), 0.95)
     return (round(p95 / 1000, 4) if p95 is not None else None), total

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from agentflow.analytics.facts import STEPS, facts
+from agentflow.analytics.facts import MODELS, STEPS, facts
 from agentflow.analytics.periods import Period
 from agentflow.db.analytics import Budget
 from agentflow.db.engine import session_scope
@@ -100,8 +100,11 @@ def month_key(now: datetime | None = None) -> str:
 def spent(
     session: Session, org_id: uuid.UUID, workflow_id: uuid.UUID | None, now: datetime | None = None
 ) -> float:
+    # The organisation's spend from the per-model rollups (a few rows an hour); a
+    # workflow's from the per-workflow step rollups.
+    source = STEPS if workflow_id is not None else MODELS
     rows = facts(
-        session, STEPS, org_id, month_period(now), measures=("cost_usd",), workflow_id=workflow_id
+        session, source, org_id, month_period(now), measures=("cost_usd",), workflow_id=workflow_id
     )
     return round(float(rows[0]["cost_usd"]) if rows else 0.0, 6)
 

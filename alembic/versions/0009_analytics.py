@@ -7,7 +7,7 @@ workflows on purpose: a deleted workflow's history stays in the charts.
 
 Revision ID: 0009_analytics
 Revises: 0005
-Create Date: 2026-11-22 02:26:02.533318
+Create Date: 2026-11-22 02:55:34.070545
 """
 
 from collections.abc import Sequence
@@ -32,6 +32,32 @@ def upgrade() -> None:
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('grain')
     )
+    op.create_table('analytics_model_rollups',
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('org_id', sa.Uuid(), nullable=False),
+    sa.Column('grain', sqlmodel.sql.sqltypes.AutoString(length=4), nullable=False),
+    sa.Column('bucket_start', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('model', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('provider', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('steps', sa.BigInteger(), nullable=False),
+    sa.Column('prompt_tokens', sa.BigInteger(), nullable=False),
+    sa.Column('completion_tokens', sa.BigInteger(), nullable=False),
+    sa.Column('cost_usd', sa.Numeric(precision=18, scale=6), nullable=False),
+    sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_index('ix_model_rollups_org_grain_bucket', 'analytics_model_rollups', ['org_id', 'grain', 'bucket_start'], unique=False)
+    op.create_table('analytics_org_durations',
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('org_id', sa.Uuid(), nullable=False),
+    sa.Column('grain', sqlmodel.sql.sqltypes.AutoString(length=4), nullable=False),
+    sa.Column('bucket_start', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('bin', sa.Integer(), nullable=False),
+    sa.Column('count', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_index('ix_org_durations_org_grain_bucket', 'analytics_org_durations', ['org_id', 'grain', 'bucket_start'], unique=False)
     op.create_table('analytics_run_durations',
     sa.Column('id', sa.BigInteger(), nullable=False),
     sa.Column('org_id', sa.Uuid(), nullable=False),
@@ -43,7 +69,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
-    op.create_index('ix_run_durations_org_grain_bucket', 'analytics_run_durations', ['org_id', 'grain', 'bucket_start'], unique=False)
+    op.create_index('ix_run_durations_org_wf_grain_bucket', 'analytics_run_durations', ['org_id', 'workflow_id', 'grain', 'bucket_start'], unique=False)
     op.create_table('analytics_run_rollups',
     sa.Column('id', sa.BigInteger(), nullable=False),
     sa.Column('org_id', sa.Uuid(), nullable=False),
@@ -73,7 +99,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
-    op.create_index('ix_step_durations_org_grain_bucket', 'analytics_step_durations', ['org_id', 'grain', 'bucket_start'], unique=False)
+    op.create_index('ix_step_durations_org_wf_grain_bucket', 'analytics_step_durations', ['org_id', 'workflow_id', 'grain', 'bucket_start'], unique=False)
     op.create_table('analytics_step_rollups',
     sa.Column('id', sa.BigInteger(), nullable=False),
     sa.Column('org_id', sa.Uuid(), nullable=False),
@@ -174,11 +200,15 @@ def downgrade() -> None:
     op.drop_table('alert_rules')
     op.drop_index('ix_step_rollups_org_grain_bucket', table_name='analytics_step_rollups')
     op.drop_table('analytics_step_rollups')
-    op.drop_index('ix_step_durations_org_grain_bucket', table_name='analytics_step_durations')
+    op.drop_index('ix_step_durations_org_wf_grain_bucket', table_name='analytics_step_durations')
     op.drop_table('analytics_step_durations')
     op.drop_index('ix_run_rollups_org_grain_bucket', table_name='analytics_run_rollups')
     op.drop_table('analytics_run_rollups')
-    op.drop_index('ix_run_durations_org_grain_bucket', table_name='analytics_run_durations')
+    op.drop_index('ix_run_durations_org_wf_grain_bucket', table_name='analytics_run_durations')
     op.drop_table('analytics_run_durations')
+    op.drop_index('ix_org_durations_org_grain_bucket', table_name='analytics_org_durations')
+    op.drop_table('analytics_org_durations')
+    op.drop_index('ix_model_rollups_org_grain_bucket', table_name='analytics_model_rollups')
+    op.drop_table('analytics_model_rollups')
     op.drop_table('analytics_watermarks')
     # ### end Alembic commands ###
