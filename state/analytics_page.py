@@ -38,8 +38,8 @@ def _ranking() -> rx.Component:
             rx.hstack(
                 rx.heading("Workflows", size="3", as_="h2"),
                 rx.spacer(),
-                export_menu(S.export, "workflows"),
-                rx.tooltip(export_menu(S.export, "runs"), content="Every run of the period"),
+                export_menu(S.export, "workflows", "Export table"),
+                export_menu(S.export, "runs", "Export every run"),
                 width="100%",
             ),
             rx.table.root(
@@ -60,7 +60,7 @@ def _charts() -> rx.Component:
         rx.hstack(
             rx.foreach(S.summary_cards, summary_card), width="100%", wrap="wrap", spacing="3"
         ),
-        rx.hstack(rx.spacer(), export_menu(S.export, "summary"), width="100%"),
+        rx.hstack(rx.spacer(), export_menu(S.export, "summary", "Export summary"), width="100%"),
         chart_card("Runs by status", S.runs_figure, dataset="runs_by_status",
                    on_export=S.export, loading=loading),
         rx.grid(

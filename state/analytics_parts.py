@@ -70,13 +70,13 @@ def summary_card(card: ObjectVar[dict[str, str]]) -> rx.Component:
     )
 
 
-def export_menu(on_export: Any, dataset: str) -> rx.Component:
+def export_menu(on_export: Any, dataset: str, label: str = "Export") -> rx.Component:
     """CSV and JSON downloads of one chart's data."""
     return rx.dropdown_menu.root(
         rx.dropdown_menu.trigger(
             rx.button(
                 rx.icon("download", size=14),
-                "Export",
+                label,
                 variant="ghost",
                 size="1",
                 data_testid=f"export-{dataset}",

@@ -98,7 +98,9 @@ class WorkflowAnalyticsState(rx.State):
         self.period_label = label
         self.has_data = data["summary"]["runs"] > 0
         self.has_errors = bool(data["errors_by_type"])
-        self.summary_cards = cards(data["summary"], None)
+        self.summary_cards = [
+            card for card in cards(data["summary"], None) if card["key"] != "active_workflows"
+        ]
         self.slowest = [_node_row(n) for n in data["slowest"]]
         self.most_expensive = [_node_row(n) for n in data["most_expensive"]]
         self.trend_figure = charts.success_trend(data["success_trend"], buckets)
