@@ -21,4 +21,7 @@ config = rx.Config(
     # Several web processes behind a load balancer share UI state through Redis.
     redis_url=settings.redis_url,
     state_manager_mode="redis" if settings.redis_url else "memory",
+    # Page events arrive over a websocket carrying the session cookie: only this
+    # site's own pages may open it (a foreign Origin is refused at the handshake).
+    cors_allowed_origins=list(settings.trusted_origins),
 )

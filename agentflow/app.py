@@ -19,15 +19,38 @@ from state.analytics_page import analytics_page
 from state.api_docs import mount_docs
 from state.api_keys import ApiKeysState
 from state.api_keys_page import api_keys_page
-from state.auth_pages import AuthFormState, login_page, signup_page
+from state.audit_log import AuditLogState
+from state.audit_page import audit_page
+from state.auth_pages import (
+    AuthFormState,
+    forgot_password_page,
+    login_page,
+    reset_password_page,
+    signup_page,
+)
 from state.builder import BuilderState
 from state.builder_page import builder_page
 from state.executions import ExecutionsState
 from state.executions_page import executions_page
+from state.failed_runs import FailedRunsState
+from state.failed_runs_page import failed_runs_page
+from state.invite import InviteState
+from state.invite_page import invite_page
+from state.members import MembersState
+from state.members_page import members_page
+from state.notifications import NotificationsState
+from state.notifications_page import notifications_page
+from state.org_settings import OrgSettingsState
 from state.pages import EMPTY_PAGES, EmptyPage, make_empty_page, settings_page
 from state.run_detail import RunDetailState
 from state.run_detail_page import run_detail_page
+from state.schedules import SchedulesState
+from state.schedules_page import schedules_page
+from state.secrets import SecretsState
+from state.secrets_page import secrets_page
 from state.session import SessionState
+from state.webhooks import WebhooksState
+from state.webhooks_page import webhooks_page
 from state.workflow_analytics import WorkflowAnalyticsState
 from state.workflow_analytics_page import workflow_analytics_page
 from state.workflows import WorkflowsState
@@ -72,7 +95,7 @@ app.add_page(
     settings_page,
     route="/settings",
     title="Settings · AgentFlow",
-    on_load=[SessionState.require, system.SystemState.refresh],
+    on_load=[SessionState.require, OrgSettingsState.load, system.SystemState.refresh],
 )
 app.add_page(
     executions_page,
@@ -102,6 +125,18 @@ app.add_page(
 app.add_page(login_page, route="/login", title="Log in · AgentFlow", on_load=AuthFormState.load)
 app.add_page(signup_page, route="/signup", title="Sign up · AgentFlow", on_load=AuthFormState.load)
 app.add_page(
+    forgot_password_page,
+    route="/forgot-password",
+    title="Reset your password · AgentFlow",
+    on_load=AuthFormState.load,
+)
+app.add_page(
+    reset_password_page,
+    route="/reset-password",
+    title="Choose a new password · AgentFlow",
+    on_load=AuthFormState.load,
+)
+app.add_page(
     api_keys_page,
     route="/settings/api-keys",
     title="API keys · AgentFlow",
@@ -118,4 +153,49 @@ app.add_page(
     route="/analytics/workflows/[workflow_id]",
     title="Workflow analytics · AgentFlow",
     on_load=[SessionState.require, WorkflowAnalyticsState.load],
+)
+app.add_page(
+    members_page,
+    route="/settings/members",
+    title="Members · AgentFlow",
+    on_load=[SessionState.require, MembersState.load],
+)
+app.add_page(
+    secrets_page,
+    route="/settings/secrets",
+    title="Secrets · AgentFlow",
+    on_load=[SessionState.require, SecretsState.load],
+)
+app.add_page(
+    audit_page,
+    route="/settings/audit",
+    title="Audit trail · AgentFlow",
+    on_load=[SessionState.require, AuditLogState.load],
+)
+# Not SessionState.require: signed out, the page itself offers log-in and sign-up
+# links that come back with the invitation's token (require would keep only the path).
+app.add_page(invite_page, route="/invite", title="Invitation · AgentFlow", on_load=InviteState.load)
+app.add_page(
+    failed_runs_page,
+    route="/executions/failed",
+    title="Failed runs · AgentFlow",
+    on_load=[SessionState.require, FailedRunsState.load],
+)
+app.add_page(
+    schedules_page,
+    route="/schedules",
+    title="Schedules · AgentFlow",
+    on_load=[SessionState.require, SchedulesState.load],
+)
+app.add_page(
+    notifications_page,
+    route="/notifications",
+    title="Notifications · AgentFlow",
+    on_load=[SessionState.require, NotificationsState.load],
+)
+app.add_page(
+    webhooks_page,
+    route="/settings/webhooks",
+    title="Webhooks · AgentFlow",
+    on_load=[SessionState.require, WebhooksState.load],
 )

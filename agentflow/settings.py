@@ -11,6 +11,7 @@ import secrets
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,6 +38,9 @@ class UnsafeSettingsError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class Settings(BaseSettings):
@@ -93,6 +97,18 @@ class Settings(BaseSettings):
         return self.public_url or f"http://{self.web_host}:{self.web_port}"
 
     @property
+    def trusted_origins(self) -> tuple[str, ...]:
+        """Origins whose pages may change state with the session cookie (CSRF).
+
+        The public address; and, for a server on a loopback address, the same port
+        reached as 127.0.0.1 or localhost, which are one machine.
+        """
+        base = self.base_url.rstrip("/").lower()
+        if self.public_url or self.web_host not in LOOPBACK_HOSTS:
+            return (base,)
+        return tuple(f"http://{host}:{self.web_port}" for host in ("127.0.0.1", "localhost"))
+
+    @property
     def uses_embedded_services(self) -> bool:
         return self.database_url is None or self.redis_url is None
 
@@ -113,6 +129,22 @@ class Settings(BaseSettings):
     api_rate_limit_per_key: int = Field(default=600, ge=1, le=1_000_000)
     api_rate_limit_per_org: int = Field(default=1200, ge=1, le=10_000_000)
     api_rate_window_s: int = Field(default=60, ge=1, le=24 * 3600)
+    # Schedules (docs/schedules.md). Workers look for due ticks this often.
+    schedule_poll_s: float = Field(default=5, gt=0, le=60)
+    # A tick more than this late counts as missed (workers were down or busy).
+    schedule_misfire_grace_s: float = Field(default=60, ge=1, le=24 * 3600)
+    # Missed ticks: "skip" them, or "run_once" (one catch-up run for all of them).
+    schedule_missed_ticks: Literal["skip", "run_once"] = "run_once"
+    # A schedule whose last N scheduled runs all failed is disabled (0: never).
+    schedule_max_consecutive_failures: int = Field(default=5, ge=0, le=1000)
+    # Outgoing events (docs/outgoing-events.md): attempts per delivery, the delay
+    # before attempt n+1 (backoff_s * 2**(n-1), at most max_backoff_s), each
+    # attempt's time limit, and how often workers look for deliveries to send.
+    event_delivery_max_attempts: int = Field(default=8, ge=1, le=50)
+    event_delivery_backoff_s: float = Field(default=10, gt=0, le=3600)
+    event_delivery_max_backoff_s: float = Field(default=3600, gt=0, le=7 * 24 * 3600)
+    event_delivery_timeout_s: float = Field(default=10, gt=0, le=120)
+    event_delivery_poll_s: float = Field(default=1, gt=0, le=60)
 
 
 def _generated_secret_path(settings: Settings) -> Path:

@@ -327,6 +327,26 @@ def step_section() -> rx.Component:
     )
 
 
+def _schedule_preview() -> rx.Component:
+    """Under a schedule trigger: when it runs, in words and as the next five times."""
+    return rx.cond(
+        NodeFormState.schedule_text != "",
+        rx.callout.root(
+            rx.callout.icon(rx.icon("calendar-clock")),
+            rx.callout.text(NodeFormState.schedule_text, weight="medium"),
+            rx.foreach(NodeFormState.schedule_times, lambda t: rx.text(t, size="1")),
+            rx.text(
+                "Runs the published version. ",
+                rx.link("Pause or resume on the Schedules page", href="/schedules"),
+                size="1",
+            ),
+            size="1",
+            width="100%",
+            data_testid="schedule-preview",
+        ),
+    )
+
+
 def node_panel() -> rx.Component:
     state = NodeFormState
     scope = state.node_key
@@ -376,6 +396,7 @@ def node_panel() -> rx.Component:
             ),
         ),
         step_section(),
+        _schedule_preview(),
         _fields(
             state.fields,
             "general",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from components.account_menu import account_menu
+from components.notification_bell import notification_bell
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class NavItem:
 NAV_ITEMS = (
     NavItem("Workflows", "/workflows", "workflow"),
     NavItem("Executions", "/executions", "activity"),
+    NavItem("Schedules", "/schedules", "calendar-clock"),
     NavItem("Templates", "/templates", "layout-template"),
     NavItem("Knowledge", "/knowledge", "book-open"),
     NavItem("Analytics", "/analytics", "chart-line"),
@@ -29,7 +31,9 @@ NAV_ITEMS = (
 def _nav_link(item: NavItem) -> rx.Component:
     # Reflex types `router` as a generic var at class level; at run time it is the
     # router data object, whose page path is what we compare.
-    active = rx.State.router.page.path == item.route  # type: ignore[attr-defined]
+    # A section stays highlighted on its sub-pages (/settings/members, /workflows/<id>).
+    path = rx.State.router.page.path  # type: ignore[attr-defined]
+    active = (path == item.route) | path.startswith(item.route + "/")
     return rx.link(
         rx.hstack(rx.icon(item.icon, size=18), rx.text(item.label, size="3"), spacing="3"),
         href=item.route,
@@ -58,6 +62,7 @@ def sidebar_content() -> rx.Component:
         ),
         *[_nav_link(item) for item in NAV_ITEMS],
         rx.spacer(),
+        notification_bell(),
         account_menu(),
         rx.hstack(
             rx.color_mode.button(data_testid="color-mode-toggle", aria_label="Toggle dark mode"),

@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from agentflow.db.engine import session_scope
 from agentflow.db.leases import Lease, LeaseLost, acquire, release, renew
+from agentflow.services.automation_hooks import after_run_settled
 from agentflow.services.dispatch import enqueue
 from agentflow.services.events import publish_event
 from agentflow.services.org_secrets import secrets_for_run
@@ -126,4 +127,8 @@ async def execute_run_job(ctx: dict[str, Any], run_id: str) -> str:
         wake_at = await asyncio.to_thread(_wake_at, database_url, run_uuid)
         if wake_at is not None:
             await enqueue(ctx["redis"], database_url, run_uuid, at=wake_at)
+    try:  # outgoing events and notifications; never fail the run's job over them
+        await asyncio.to_thread(after_run_settled, database_url, run_uuid)
+    except Exception:
+        log.exception("could not announce the outcome of run %s", run_uuid)
     return outcome.status

@@ -23,6 +23,7 @@ from agentflow.queue import QUEUE_NAME, deserialize, serialize
 from agentflow.queue import redis_settings as make_redis_settings
 from agentflow.settings import get_settings
 from jobs.analytics import analytics_tick
+from jobs.automation import deliver_event_job, outbox_loop, scheduler_loop
 from jobs.heartbeat import heartbeat_loop, new_worker_id, stop_heartbeat
 from jobs.reaper import reaper_loop
 from jobs.runs import execute_run_job
@@ -52,13 +53,18 @@ async def on_startup(ctx: dict[str, Any]) -> None:
             ctx["redis"], ctx["database_url"], settings.reaper_interval_s, settings.reaper_grace_s
         )
     )
+    ctx["scheduler"] = asyncio.create_task(
+        scheduler_loop(ctx["redis"], ctx["database_url"], settings, ctx["worker_id"])
+    )
+    ctx["outbox"] = asyncio.create_task(outbox_loop(ctx["redis"], ctx["database_url"], settings))
 
 
 async def on_shutdown(ctx: dict[str, Any]) -> None:
-    if "reaper" in ctx:
-        ctx["reaper"].cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await ctx["reaper"]
+    for loop in ("reaper", "scheduler", "outbox"):
+        if loop in ctx:
+            ctx[loop].cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ctx[loop]
     if "heartbeat" in ctx:
         await stop_heartbeat(ctx["heartbeat"], ctx["redis"], ctx["worker_id"])
 
@@ -84,9 +90,9 @@ def build_worker_settings(redis_url: str) -> type:
     settings = get_settings()
 
     class WorkerSettings:
-        functions: ClassVar[list[Any]] = [ping, execute_run_job]
         # Rollups, alert rules and budgets, once a minute on one worker of the pool.
         cron_jobs: ClassVar[list[Any]] = [cron(analytics_tick, second=0, timeout=300)]
+        functions: ClassVar[list[Any]] = [ping, execute_run_job, deliver_event_job]
         queue_name = QUEUE_NAME
         redis_settings = make_redis_settings(redis_url)
         job_serializer = staticmethod(serialize)

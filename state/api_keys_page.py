@@ -5,7 +5,9 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from components.callouts import shown_once_callout
 from components.dialogs import confirm_dialog
+from components.settings_nav import settings_nav
 from components.shell import page_frame
 from state.api_keys import SCOPES
 from state.api_keys import ApiKeysState as S
@@ -83,31 +85,12 @@ def _create_form() -> rx.Component:
 
 
 def _secret_callout() -> rx.Component:
-    return rx.cond(
-        S.new_secret != "",
-        rx.callout.root(
-            rx.callout.icon(rx.icon("key-round")),
-            rx.callout.text(
-                "Copy this key now: it is shown only once and cannot be retrieved later."
-            ),
-            rx.hstack(
-                rx.code(S.new_secret, data_testid="new-key-secret", size="3"),
-                rx.button(
-                    rx.icon("copy", size=14),
-                    "Copy",
-                    size="1",
-                    variant="soft",
-                    on_click=rx.set_clipboard(S.new_secret),
-                    data_testid="copy-secret",
-                ),
-                rx.button("Done", size="1", variant="ghost", on_click=S.dismiss_secret),
-                align="center",
-                wrap="wrap",
-            ),
-            color_scheme="amber",
-            width="100%",
-            data_testid="new-key-callout",
-        ),
+    return shown_once_callout(
+        S.new_secret,
+        icon="key-round",
+        explanation="Copy this key now: it is shown only once and cannot be retrieved later.",
+        on_done=S.dismiss_secret,
+        test_ids=("new-key-callout", "new-key-secret", "copy-secret"),
     )
 
 
@@ -143,6 +126,7 @@ def api_keys_page() -> rx.Component:
     return page_frame(
         "API keys",
         "Keys let scripts call the REST API as your organisation.",
+        settings_nav(),
         rx.cond(
             ~S.loaded,
             rx.hstack(rx.spinner(), rx.text("Loading")),

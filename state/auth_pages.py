@@ -19,11 +19,21 @@ ERRORS = {
     "locked": "Too many failed attempts. Wait a few minutes and try again.",
     "email_taken": "An account with this email already exists. Log in instead.",
     "invalid": "Enter a valid email address and a password of 8 to 256 characters.",
+    "invalid_token": "This reset link is invalid, already used or expired. Ask for a new one.",
+    "weak_password": "Choose a password of 8 to 256 characters.",
+}
+NOTICES = {
+    "sent": "If an account exists for that address, a reset link is on its way. "
+    "It works once, for a limited time.",
+    "reset": "Your password was changed and every session was signed out. Log in again.",
 }
 
 
 class AuthFormState(rx.State):
     error: str = ""
+    notice: str = ""
+    # A password reset token from the emailed link, posted back with the new password.
+    reset_token: str = ""
     # Where to go after signing in: the page that asked for it, same-site only.
     next_path: str = "/"
 
@@ -33,6 +43,8 @@ class AuthFormState(rx.State):
         code = params.get("error", "")
         self.error = ERRORS.get(code, "Something went wrong. Try again." if code else "")
         self.next_path = safe_next(params.get("next", "/"))
+        self.notice = NOTICES.get(params.get("notice", ""), "")
+        self.reset_token = params.get("token", "")[:200]
 
     @rx.var
     def next_query(self) -> str:
@@ -91,6 +103,16 @@ def _card(title: str, form: rx.Component, footer: rx.Component) -> rx.Component:
                     spacing="2",
                 ),
                 rx.heading(title, size="6", as_="h1"),
+                rx.cond(
+                    AuthFormState.notice != "",
+                    rx.callout(
+                        AuthFormState.notice,
+                        color_scheme="green",
+                        role="status",
+                        width="100%",
+                        data_testid="auth-notice",
+                    ),
+                ),
                 rx.cond(
                     AuthFormState.error != "",
                     rx.callout(
@@ -157,3 +179,40 @@ def signup_page() -> rx.Component:
         size="2",
     )
     return _card("Create your account", form, footer)
+
+
+def forgot_password_page() -> rx.Component:
+    form = NativeForm.create(
+        rx.vstack(
+            _field("Email", "email", "email", "username", True),
+            _submit("Send a reset link", "forgot-submit"),
+            spacing="3",
+            width="100%",
+        ),
+        action="/auth/forgot-password",
+        method="post",
+        width="100%",
+    )
+    footer = rx.text("Remembered it? ", rx.link("Log in", href="/login"), size="2")
+    return _card("Reset your password", form, footer)
+
+
+def reset_password_page() -> rx.Component:
+    form = NativeForm.create(
+        rx.vstack(
+            hidden("token", AuthFormState.reset_token),
+            _field(
+                "New password (8 characters or more)", "password", "password", "new-password", True
+            ),
+            _submit("Set the new password", "reset-submit"),
+            spacing="3",
+            width="100%",
+        ),
+        action="/auth/reset-password",
+        method="post",
+        width="100%",
+    )
+    footer = rx.text(
+        "Link expired? ", rx.link("Ask for a new one", href="/forgot-password"), size="2"
+    )
+    return _card("Choose a new password", form, footer)

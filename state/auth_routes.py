@@ -1,4 +1,5 @@
-"""Sign-up, log-in and log-out as plain HTML form posts: ``POST /auth/*``.
+"""Sign-up, log-in, log-out, switching organisation and accepting an invitation as
+plain HTML form posts: ``POST /auth/*``.
 
 Each route checks the request's ``Origin`` (CSRF, the API's own check), calls
 :mod:`agentflow.services.accounts`, sets or clears the HttpOnly session cookie the
@@ -16,7 +17,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from agentflow.services import accounts, organizations
+from agentflow.services import accounts, organizations, rate_limit
 from agentflow.services.permissions import InvalidInput, NotFound
 from agentflow.settings import get_settings
 from state.api_v1.deps import SESSION_COOKIE, check_csrf, services
@@ -26,7 +27,9 @@ router = APIRouter(prefix="/auth", include_in_schema=False)
 
 AFTER_SIGN_IN = "/workflows"
 LOGIN_PAGE = "/login"
+INVITE_PAGE = organizations.INVITE_PATH
 SIGNUP_PAGE = "/signup"
+FORGOT_PAGE = "/forgot-password"
 MAX_FIELD = 1000  # longer form fields are refused before reaching the services
 
 
@@ -161,4 +164,91 @@ async def switch_org(request: Request) -> RedirectResponse:
         return _redirect(AFTER_SIGN_IN)  # not a member: nothing changes
     except accounts.InvalidToken:
         return _redirect(LOGIN_PAGE)
+    return _redirect(AFTER_SIGN_IN)
+
+
+@router.post("/forgot-password")
+async def forgot_password(request: Request) -> RedirectResponse:
+    """Always the same answer, so the form cannot tell who has an account."""
+    check_csrf(request)
+    data = await _fields(request, "email")
+    try:
+        email = accounts.normalize_email(str(data["email"])) if data else ""
+    except InvalidInput:
+        email = ""
+    allowed: bool = bool(email) and await asyncio.to_thread(_may_send_reset, request, email)
+    if allowed:
+        await asyncio.to_thread(accounts.request_password_reset, services().database_url, email)
+    return _redirect(f"{FORGOT_PAGE}?notice=sent")
+
+
+def _may_send_reset(request: Request, email: str) -> bool:
+    """At most a few reset mails per address and per client an hour: the form must
+    not become a way to flood someone's inbox."""
+    limits = rate_limit.limiter(services().redis_url)
+    ip, _ = _client(request)
+    per_email = limits.allow(f"reset:email:{accounts.hash_token(email)}", 3, 3600)
+    per_ip = limits.allow(f"reset:ip:{ip}", 20, 3600)
+    return per_email.allowed and per_ip.allowed
+
+
+@router.post("/reset-password")
+async def reset_password(request: Request) -> RedirectResponse:
+    check_csrf(request)
+    data = await _fields(request, "token", "password")
+    if data is None:
+        return _redirect(f"{accounts.RESET_PATH}?error=invalid_token")
+    token = str(data["token"])
+    try:
+        await asyncio.to_thread(
+            accounts.reset_password, services().database_url, token, str(data["password"])
+        )
+    except accounts.InvalidToken:
+        return _redirect(f"{accounts.RESET_PATH}?error=invalid_token")
+    except InvalidInput:  # the token stays usable: let them choose a longer password
+        return _redirect(f"{accounts.RESET_PATH}?error=weak_password&token={quote(token)}")
+    response = _redirect(f"{LOGIN_PAGE}?notice=reset")
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    return response
+
+
+def _invite_page(token: str, error: str = "") -> str:
+    """The invitation page for ``token`` (quoted), with an error code when given."""
+    url = f"{INVITE_PAGE}?token={quote(token, safe='')}"
+    return f"{url}&error={error}" if error else url
+
+
+@router.post("/accept-invite")
+async def accept_invite(request: Request) -> RedirectResponse:
+    """Join the invitation's organisation as the signed-in user, and make it active.
+
+    Signed out: log in first and come back to the invitation. A used, expired,
+    revoked or unknown link, or one addressed to another email, goes back to
+    the invitation page with ``error=invalid``.
+    """
+    check_csrf(request)
+    urls = services()
+    ip, user_agent = _client(request)
+    data = await _fields(request, "token")
+    token = str(data["token"]) if data is not None else ""
+    if not token:
+        return _redirect(AFTER_SIGN_IN)
+    session_token = request.cookies.get(SESSION_COOKIE, "")
+    user = await asyncio.to_thread(accounts.session_user, urls.database_url, session_token)
+    if user is None:
+        return _redirect(f"{LOGIN_PAGE}?next={quote(safe_next(_invite_page(token)), safe='')}")
+    try:
+        org_id = await asyncio.to_thread(
+            organizations.accept_invitation,
+            urls.database_url,
+            token,
+            user_id=user.user_id,
+            ip=ip,
+            user_agent=user_agent,
+        )
+        await asyncio.to_thread(organizations.switch_org, urls.database_url, session_token, org_id)
+    except organizations.AlreadyMember:
+        return _redirect(_invite_page(token, "already_member"))
+    except (accounts.InvalidToken, NotFound):
+        return _redirect(_invite_page(token, "invalid"))
     return _redirect(AFTER_SIGN_IN)

@@ -8,16 +8,32 @@ draft next to its error and never overwritten, so nothing typed is lost.
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import reflex as rx
 
 from agentflow.nodes.registry import get_node_type
 from agentflow.services import builder as builder_service
-from agentflow.services import node_forms
+from agentflow.services import node_forms, schedules
 from agentflow.services.suggestions import suggestions
 from state.builder import BuilderState
 
 MAX_SUGGESTIONS = 1000
+
+
+def schedule_preview(node: dict[str, Any] | None) -> tuple[str, list[str]]:
+    """For a schedule trigger: its cron in words (or the problem) and the next five times."""
+    config = (node or {}).get("config") or {}
+    if (node or {}).get("type") != "trigger" or config.get("kind") != "schedule":
+        return "", []
+    zone = str(config.get("timezone") or "UTC")
+    preview = schedules.preview(str(config.get("cron") or ""), zone)
+    if not preview.ok:
+        return preview.error, []
+    local = ZoneInfo(zone)
+    return preview.description, [
+        moment.astimezone(local).strftime("%a %Y-%m-%d %H:%M") for moment in preview.upcoming
+    ]
 
 
 class NodeFormState(rx.State):
@@ -31,6 +47,9 @@ class NodeFormState(rx.State):
     workflow_fields: list[dict[str, Any]] = []
     suggestions: list[dict[str, str]] = []
     all_suggestions: list[dict[str, str]] = []
+    # A schedule trigger's cron in words and its next five times ("" when not one).
+    schedule_text: str = ""
+    schedule_times: list[str] = []
 
     _drafts: dict[str, tuple[str, str]] = {}
     _workflow_drafts: dict[str, tuple[str, str]] = {}
@@ -56,6 +75,9 @@ class NodeFormState(rx.State):
             self.node_id = str(node.get("id", ""))
             self._assign("fields", node_forms.node_fields(node, self._drafts))
             self._assign("suggestions", suggestions(document, self.node_id)[:MAX_SUGGESTIONS])
+        text, times = schedule_preview(node)
+        self._assign("schedule_text", text)
+        self._assign("schedule_times", times)
         # The workflow form (and its autocomplete of every node) only while it is shown.
         if node is None:
             self._assign(

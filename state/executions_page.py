@@ -53,6 +53,7 @@ def _filters() -> rx.Component:
         rx.text("to", size="2"),
         rx.input(type="date", value=S.until, on_change=S.set_until, data_testid="until"),
         rx.button("Clear", variant="ghost", on_click=S.clear_filters),
+        rx.link("Failed runs", href="/executions/failed", size="2", data_testid="failed-runs-link"),
         rx.spacer(),
         rx.text(S.total, " runs", size="2", color=rx.color("gray", 11), data_testid="run-total"),
         width="100%",

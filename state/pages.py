@@ -9,7 +9,9 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from components.empty_state import empty_state
+from components.settings_nav import settings_nav
 from components.shell import page_frame
+from state.org_settings_page import organisation_card
 from state.system import SystemState
 
 
@@ -74,6 +76,8 @@ def settings_page() -> rx.Component:
     return page_frame(
         "Settings",
         "Your organisation, its members, keys and secrets; and the health of this instance.",
+        settings_nav(),
+        organisation_card(),
         rx.card(
             rx.vstack(
                 rx.hstack(
@@ -100,14 +104,5 @@ def settings_page() -> rx.Component:
                 width="100%",
             ),
             width="100%",
-        ),
-        empty_state(
-            icon="users",
-            title="Accounts and API keys",
-            explanation="Sign up or log in to create API keys for the REST API (/api/v1). "
-            "Members, roles and organisation secrets will be managed here too; until then "
-            "the pages act as a single local organisation.",
-            action_label="Manage API keys",
-            action_href="/settings/api-keys",
         ),
     )

@@ -1,7 +1,8 @@
 """``trigger``: how a run starts. Its output is the run input.
 
-Cron expressions are checked for shape here (five fields or an ``@daily``
-style macro); the scheduler parses them fully when it is added.
+Cron expressions (five fields or an ``@daily`` style macro) are parsed here
+with the scheduler's own parser (agentflow.spec.cron), so an expression that
+saves is one the scheduler can run.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from pydantic import Field, field_validator, model_validator
 
 from agentflow.engine.context import NodeContext
 from agentflow.nodes.base import NodeConfig, NodeType
+from agentflow.spec.cron import InvalidSchedule
+from agentflow.spec.cron import parse as parse_cron
 
 _CRON_FIELD = re.compile(r"[0-9A-Za-z*?/,\-]+")
 _CRON_MACROS = frozenset({"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@hourly"})
@@ -53,6 +56,10 @@ class TriggerConfig(NodeConfig):
             return value.strip()
         if len(fields) != 5 or not all(_CRON_FIELD.fullmatch(field) for field in fields):
             raise ValueError("cron must have five fields (minute hour day month weekday)")
+        try:
+            parse_cron(" ".join(fields))
+        except InvalidSchedule as exc:
+            raise ValueError(exc.message) from None
         return " ".join(fields)
 
     @field_validator("timezone")

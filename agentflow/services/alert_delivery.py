@@ -1,15 +1,15 @@
 """Delivering an alert: the alert history always, in-app notices and outgoing webhooks
 when the organisation's rule asks for them.
 
-In-app notices and webhooks are agentflow.services.notifications.notify and
-agentflow.services.outgoing.emit (event ``alert.triggered``). Both are imported
-when first needed: an instance without them still records every alert in the
-history (``delivery`` then says they were unavailable).
+In-app notices are agentflow.services.notifications.notify (kind
+``alert.triggered``, deduplicated by the alert's key) and webhooks
+agentflow.services.outgoing.emit (event ``alert.triggered``, one delivery per
+subscription, sent by the workers). A channel that fails is logged and noted in
+the history (``delivery``); the alert itself is always recorded.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -17,6 +17,7 @@ from typing import Any
 
 from agentflow.db.analytics import AlertEvent
 from agentflow.db.engine import session_scope
+from agentflow.services import notifications, outgoing
 
 log = logging.getLogger("agentflow.alerts")
 ALERT_EVENT = "alert.triggered"
@@ -36,13 +37,6 @@ class Alert:
     threshold: float | None = None
     dedupe_key: str | None = None
     payload: dict[str, Any] = field(default_factory=dict)
-
-
-def _service(name: str) -> Any:
-    try:
-        return importlib.import_module(f"agentflow.services.{name}")
-    except ImportError:
-        return None
 
 
 def deliver(database_url: str, alert: Alert, *, in_app: bool, webhook: bool) -> dict[str, str]:
@@ -65,9 +59,6 @@ def deliver(database_url: str, alert: Alert, *, in_app: bool, webhook: bool) -> 
 
 
 def _notify(database_url: str, alert: Alert) -> str:
-    notifications = _service("notifications")
-    if notifications is None:
-        return "unavailable"
     try:
         notifications.notify(
             database_url, alert.org_id, ALERT_EVENT, alert.title, body=alert.message,
@@ -80,9 +71,6 @@ def _notify(database_url: str, alert: Alert) -> str:
 
 
 def _emit(database_url: str, alert: Alert) -> str:
-    outgoing = _service("outgoing")
-    if outgoing is None:
-        return "unavailable"
     payload = {
         "kind": alert.kind,
         "title": alert.title,

@@ -25,14 +25,13 @@ from agentflow.services import audit
 from agentflow.services.accounts import (
     InvalidToken,
     OrgNotFound,
-    Sender,
     SessionUser,
-    default_sender,
     hash_token,
     normalize_email,
     org_slug,
     session_user,
 )
+from agentflow.services.mail import Sender, default_sender
 from agentflow.services.permissions import (
     Action,
     Actor,
@@ -352,6 +351,16 @@ def revoke_invitation(database_url: str, actor: Actor, invitation_id: uuid.UUID)
         )
 
 
+def invitation_usable(invitation: Invitation, user: User, now: datetime) -> bool:
+    """Not accepted, revoked or expired, and (when addressed) meant for this user."""
+    return (
+        invitation.accepted_at is None
+        and invitation.revoked_at is None
+        and invitation.expires_at > now
+        and (not invitation.email or invitation.email == user.email)
+    )
+
+
 def accept_invitation(
     database_url: str, token: str, *, user_id: uuid.UUID, ip: str = "", user_agent: str = ""
 ) -> uuid.UUID:
@@ -364,14 +373,7 @@ def accept_invitation(
             .with_for_update()
         ).scalar_one_or_none()
         user = session.get(User, user_id)
-        if (
-            invitation is None
-            or user is None
-            or invitation.accepted_at is not None
-            or invitation.revoked_at is not None
-            or invitation.expires_at <= now
-            or (invitation.email and invitation.email != user.email)
-        ):
+        if invitation is None or user is None or not invitation_usable(invitation, user, now):
             raise InvalidToken()
         if get_owned(session, Membership, org_id=invitation.org_id, user_id=user_id):
             raise AlreadyMember()

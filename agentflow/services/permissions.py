@@ -53,10 +53,15 @@ class Action(StrEnum):
     ANALYTICS_READ = "analytics.read"
     ALERT_MANAGE = "alert.manage"
     BUDGET_MANAGE = "budget.manage"
+    SCHEDULE_MANAGE = "schedule.manage"
+    EVENT_SUBSCRIPTION_MANAGE = "event_subscription.manage"
+    NOTIFICATION_READ = "notification.read"
 
 
 A = Action
-_VIEWER = frozenset({A.WORKFLOW_READ, A.RUN_READ, A.MEMBER_READ, A.ANALYTICS_READ})
+_VIEWER = frozenset(
+    {A.WORKFLOW_READ, A.RUN_READ, A.MEMBER_READ, A.NOTIFICATION_READ, A.ANALYTICS_READ}
+)
 _EDITOR = _VIEWER | {
     A.WORKFLOW_WRITE,
     A.WORKFLOW_DELETE,
@@ -66,6 +71,7 @@ _EDITOR = _VIEWER | {
     A.RUN_APPROVE,
     A.SECRET_READ_NAMES,
     A.ALERT_MANAGE,
+    A.SCHEDULE_MANAGE,
 }
 _ADMIN = _EDITOR | {
     A.MEMBER_INVITE,
@@ -76,6 +82,7 @@ _ADMIN = _EDITOR | {
     A.AUDIT_READ,
     A.ORG_UPDATE,
     A.BUDGET_MANAGE,
+    A.EVENT_SUBSCRIPTION_MANAGE,
 }
 
 # The permission matrix: role → the actions it may take. Owners differ from admins

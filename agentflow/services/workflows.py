@@ -21,6 +21,7 @@ from agentflow.db.engine import session_scope
 from agentflow.db.models import LOCAL_ORG_ID, utcnow
 from agentflow.db.run_store import WorkflowNotFound
 from agentflow.db.runs import Run, Workflow, WorkflowVersion
+from agentflow.services.automation_hooks import after_publish
 from agentflow.spec.errors import DocumentError
 from agentflow.spec.loading import load_raw
 from agentflow.spec.models import FORMAT
@@ -296,4 +297,7 @@ def publish(
                 author=author[:200],
             )
         )
-        return workflow.latest_version
+        version = workflow.latest_version
+    # After the commit: schedules follow the new version, subscribers hear of it.
+    after_publish(database_url, org_id, workflow_id, version, message=message, author=author)
+    return version

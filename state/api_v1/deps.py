@@ -65,9 +65,9 @@ def origin_of(url: str) -> str | None:
 def check_csrf(request: Request) -> None:
     if request.method not in UNSAFE_METHODS:
         return
-    expected = origin_of(get_settings().base_url)
+    trusted = {origin_of(url) for url in get_settings().trusted_origins} - {None}
     claimed = request.headers.get("origin") or request.headers.get("referer") or ""
-    if expected is None or origin_of(claimed) != expected:
+    if origin_of(claimed) not in trusted:
         raise ApiError(
             403,
             "csrf",

@@ -26,6 +26,9 @@ from state.api_v1.deps import SESSION_COOKIE
 from tests.conftest import PROJECT_ROOT, free_port, service_env
 
 START_TIMEOUT_S = 900
+# One local port the app may send outgoing events to (the webhooks test listens on it):
+# the guard otherwise refuses loopback, as it should.
+WEBHOOK_RECEIVER_PORT = free_port()
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Without these Chromium keeps dialling Google's services, which this network refuses.
 CHROMIUM_ARGS = [
@@ -50,7 +53,13 @@ def app_url(
     port = free_port()
     data_dir = tmp_path_factory.mktemp("app-data")
     env = service_env(database_url, redis_url, data_dir)
-    env.update({"AGENTFLOW_WEB_PORT": str(port), "AGENTFLOW_ENV": "development"})
+    env.update(
+        {
+            "AGENTFLOW_WEB_PORT": str(port),
+            "AGENTFLOW_ENV": "development",
+            "AGENTFLOW_OUTBOUND_ALLOW_HOSTS": f"127.0.0.1:{WEBHOOK_RECEIVER_PORT}",
+        }
+    )
     log_path = data_dir / "up.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(

@@ -434,7 +434,7 @@ def test_an_approval_is_decided_from_the_canvas(wide_page: Page, account: Accoun
     expect(page.get_by_test_id("node-done")).to_have_attribute("data-status", "succeeded")
     expect(page.get_by_test_id("node-stop")).to_have_attribute("data-status", "skipped")
     select_node(page, "ok")
-    expect(page.get_by_test_id("step-output")).to_contain_text('"by": "builder"')
+    expect(page.get_by_test_id("step-output")).to_contain_text(f'"by": "{account.email}"')
 
 
 def test_a_failed_run_offers_rerun_from_a_node(wide_page: Page, account: Account) -> None:

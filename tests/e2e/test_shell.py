@@ -77,3 +77,9 @@ def test_api_docs_are_served(page: Page) -> None:
     page.goto("/api/docs")
     expect(page.locator(".swagger-ui .title").first).to_contain_text("AgentFlow API")
     expect(page.get_by_text("/api/health").first).to_be_visible()
+
+
+def test_a_section_stays_highlighted_on_its_sub_pages(page: Page) -> None:
+    page.goto("/settings/api-keys")
+    expect(page.get_by_test_id("nav-settings")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_test_id("nav-workflows")).to_have_attribute("aria-current", "false")

@@ -31,6 +31,7 @@ def test_the_migrations_match_the_models(database_url: str) -> None:
 
     import agentflow.db.accounts
     import agentflow.db.analytics
+    import agentflow.db.automation
     import agentflow.db.runs  # noqa: F401 - registers the tables
 
     with get_engine(database_url).connect() as connection:

@@ -38,6 +38,9 @@ EXPECTED = {
     "secret.write": "OA",
     "audit.read": "OA",
     "org.update": "OA",
+    "schedule.manage": "OAE",
+    "event_subscription.manage": "OA",
+    "notification.read": "OAEV",
 }
 LETTER = {Role.OWNER: "O", Role.ADMIN: "A", Role.EDITOR: "E", Role.VIEWER: "V"}
 
