@@ -97,3 +97,16 @@ def test_rules_are_checked_and_scoped_to_their_organisation(clean_db: str, org: 
     assert evaluate_rules(clean_db).evaluated == 0  # disabled rules are not evaluated
     alerts.delete_rule(clean_db, owner, rule_id)
     assert alerts.list_rules(clean_db, owner) == []
+
+
+async def test_the_worker_tick_rolls_up_and_evaluates(clean_db: str, org: uuid.UUID) -> None:
+    from jobs.analytics import analytics_tick
+
+    alerts.create_rule(
+        clean_db, actor(org), {"name": "Any cost", "metric": "cost_usd", "threshold": 0.1}
+    )
+    add_run(clean_db, org, None, cost=0.5, finished_at=datetime.now(UTC) - timedelta(hours=2))
+    add_run(clean_db, org, None, cost=0.5)
+    result = await analytics_tick({"database_url": clean_db})
+    assert result["hours_rolled"] >= 1
+    assert (result["rules_evaluated"], result["triggered"]) == (1, 1)
