@@ -7,12 +7,13 @@ framework-free core to the UI. Everything it shows comes from agentflow.services
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import reflex as rx
 from fastapi import FastAPI
 
 from agentflow import __version__
-from state import api_v1, auth_routes, system
+from state import api_v1, auth_routes, hooks, system
 from state.analytics import AnalyticsState
 from state.analytics_governance import GovernanceState
 from state.analytics_page import analytics_page
@@ -30,6 +31,7 @@ from state.auth_pages import (
 )
 from state.builder import BuilderState
 from state.builder_page import builder_page
+from state.builder_versions import BuilderVersionsState
 from state.executions import ExecutionsState
 from state.executions_page import executions_page
 from state.failed_runs import FailedRunsState
@@ -49,6 +51,10 @@ from state.schedules_page import schedules_page
 from state.secrets import SecretsState
 from state.secrets_page import secrets_page
 from state.session import SessionState
+from state.template_detail import TemplateDetailState
+from state.template_detail_page import template_detail_page
+from state.templates import TemplatesState
+from state.templates_page import templates_page
 from state.webhooks import WebhooksState
 from state.webhooks_page import webhooks_page
 from state.workflow_analytics import WorkflowAnalyticsState
@@ -68,6 +74,7 @@ def create_api() -> FastAPI:
     api.include_router(system.router)
     api.include_router(api_v1.router)
     api.include_router(auth_routes.router)
+    api.include_router(hooks.router)
     api_v1.install_error_handlers(api)
     mount_docs(api)
     return api
@@ -91,111 +98,57 @@ for page in EMPTY_PAGES:
         title=f"{page.title} · AgentFlow",
         on_load=SessionState.require,
     )
-app.add_page(
-    settings_page,
-    route="/settings",
-    title="Settings · AgentFlow",
-    on_load=[SessionState.require, OrgSettingsState.load, system.SystemState.refresh],
-)
-app.add_page(
-    executions_page,
-    route="/executions",
-    title="Executions · AgentFlow",
-    on_load=[SessionState.require, ExecutionsState.load],
-)
-app.add_page(
-    run_detail_page,
-    route="/executions/[run_id]",
-    title="Run · AgentFlow",
-    on_load=[SessionState.require, RunDetailState.load],
-)
-for route in ("/", "/workflows"):
+
+# Pages that need a signed-in user: (view, route, title, the page state's load events).
+SIGNED_IN_PAGES: list[tuple[Callable[[], rx.Component], str, str, list[Any]]] = [
+    (workflows_page, "/", "Workflows", [WorkflowsState.load]),
+    (workflows_page, "/workflows", "Workflows", [WorkflowsState.load]),
+    (
+        builder_page,
+        "/workflows/[workflow_id]",
+        "Builder",
+        [BuilderState.load, BuilderVersionsState.reset_view],
+    ),
+    (executions_page, "/executions", "Executions", [ExecutionsState.load]),
+    (failed_runs_page, "/executions/failed", "Failed runs", [FailedRunsState.load]),
+    (run_detail_page, "/executions/[run_id]", "Run", [RunDetailState.load]),
+    (templates_page, "/templates", "Templates", [TemplatesState.load]),
+    (template_detail_page, "/templates/[template_id]", "Template", [TemplateDetailState.load]),
+    (schedules_page, "/schedules", "Schedules", [SchedulesState.load]),
+    (notifications_page, "/notifications", "Notifications", [NotificationsState.load]),
+    (analytics_page, "/analytics", "Analytics", [AnalyticsState.load, GovernanceState.load]),
+    (
+        workflow_analytics_page,
+        "/analytics/workflows/[workflow_id]",
+        "Workflow analytics",
+        [WorkflowAnalyticsState.load],
+    ),
+    (
+        settings_page,
+        "/settings",
+        "Settings",
+        [OrgSettingsState.load, system.SystemState.refresh],
+    ),
+    (members_page, "/settings/members", "Members", [MembersState.load]),
+    (api_keys_page, "/settings/api-keys", "API keys", [ApiKeysState.load]),
+    (secrets_page, "/settings/secrets", "Secrets", [SecretsState.load]),
+    (webhooks_page, "/settings/webhooks", "Webhooks", [WebhooksState.load]),
+    (audit_page, "/settings/audit", "Audit trail", [AuditLogState.load]),
+]
+for view, route, title, loads in SIGNED_IN_PAGES:
     app.add_page(
-        workflows_page,
-        route=route,
-        title="Workflows · AgentFlow",
-        on_load=[SessionState.require, WorkflowsState.load],
+        view, route=route, title=f"{title} · AgentFlow", on_load=[SessionState.require, *loads]
     )
-app.add_page(
-    builder_page,
-    route="/workflows/[workflow_id]",
-    title="Builder · AgentFlow",
-    on_load=[SessionState.require, BuilderState.load],
-)
-app.add_page(login_page, route="/login", title="Log in · AgentFlow", on_load=AuthFormState.load)
-app.add_page(signup_page, route="/signup", title="Sign up · AgentFlow", on_load=AuthFormState.load)
-app.add_page(
-    forgot_password_page,
-    route="/forgot-password",
-    title="Reset your password · AgentFlow",
-    on_load=AuthFormState.load,
-)
-app.add_page(
-    reset_password_page,
-    route="/reset-password",
-    title="Choose a new password · AgentFlow",
-    on_load=AuthFormState.load,
-)
-app.add_page(
-    api_keys_page,
-    route="/settings/api-keys",
-    title="API keys · AgentFlow",
-    on_load=[SessionState.require, ApiKeysState.load],
-)
-app.add_page(
-    analytics_page,
-    route="/analytics",
-    title="Analytics · AgentFlow",
-    on_load=[SessionState.require, AnalyticsState.load, GovernanceState.load],
-)
-app.add_page(
-    workflow_analytics_page,
-    route="/analytics/workflows/[workflow_id]",
-    title="Workflow analytics · AgentFlow",
-    on_load=[SessionState.require, WorkflowAnalyticsState.load],
-)
-app.add_page(
-    members_page,
-    route="/settings/members",
-    title="Members · AgentFlow",
-    on_load=[SessionState.require, MembersState.load],
-)
-app.add_page(
-    secrets_page,
-    route="/settings/secrets",
-    title="Secrets · AgentFlow",
-    on_load=[SessionState.require, SecretsState.load],
-)
-app.add_page(
-    audit_page,
-    route="/settings/audit",
-    title="Audit trail · AgentFlow",
-    on_load=[SessionState.require, AuditLogState.load],
-)
-# Not SessionState.require: signed out, the page itself offers log-in and sign-up
-# links that come back with the invitation's token (require would keep only the path).
-app.add_page(invite_page, route="/invite", title="Invitation · AgentFlow", on_load=InviteState.load)
-app.add_page(
-    failed_runs_page,
-    route="/executions/failed",
-    title="Failed runs · AgentFlow",
-    on_load=[SessionState.require, FailedRunsState.load],
-)
-app.add_page(
-    schedules_page,
-    route="/schedules",
-    title="Schedules · AgentFlow",
-    on_load=[SessionState.require, SchedulesState.load],
-)
-app.add_page(
-    notifications_page,
-    route="/notifications",
-    title="Notifications · AgentFlow",
-    on_load=[SessionState.require, NotificationsState.load],
-)
-app.add_page(
-    webhooks_page,
-    route="/settings/webhooks",
-    title="Webhooks · AgentFlow",
-    on_load=[SessionState.require, WebhooksState.load],
-)
+
+# Open to everyone. The invitation page is not behind SessionState.require: signed
+# out, it offers log-in and sign-up links that come back with the invitation's token
+# (require would keep only the path).
+PUBLIC_PAGES: list[tuple[Callable[[], rx.Component], str, str, Any]] = [
+    (login_page, "/login", "Log in", AuthFormState.load),
+    (signup_page, "/signup", "Sign up", AuthFormState.load),
+    (forgot_password_page, "/forgot-password", "Reset your password", AuthFormState.load),
+    (reset_password_page, "/reset-password", "Choose a new password", AuthFormState.load),
+    (invite_page, "/invite", "Invitation", InviteState.load),
+]
+for view, route, title, load in PUBLIC_PAGES:
+    app.add_page(view, route=route, title=f"{title} · AgentFlow", on_load=load)

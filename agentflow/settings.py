@@ -129,6 +129,25 @@ class Settings(BaseSettings):
     api_rate_limit_per_key: int = Field(default=600, ge=1, le=1_000_000)
     api_rate_limit_per_org: int = Field(default=1200, ge=1, le=10_000_000)
     api_rate_window_s: int = Field(default=60, ge=1, le=24 * 3600)
+    # Webhooks (/hooks/<token>, docs/webhooks.md). Bodies over the limit get 413 before
+    # they are read; a `response: sync` hook waits this long for the run's output, then
+    # answers 202 with the run id; requests per window per client IP and per hook URL.
+    webhook_max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    webhook_sync_timeout_s: float = Field(default=30, ge=0, le=300)
+    webhook_rate_limit_per_ip: int = Field(default=300, ge=1, le=1_000_000)
+    webhook_rate_limit_per_hook: int = Field(default=600, ge=1, le=1_000_000)
+    webhook_rate_window_s: int = Field(default=60, ge=1, le=24 * 3600)
+    # Templates: the litellm model an installed template's LLM steps use where the
+    # template says `model: default` (set a provider key and they call it for real);
+    # and the e-mail addresses (comma-separated) of the people who approve templates
+    # that organisations publish to the whole instance.
+    template_model: str = Field(default="openai/gpt-4o-mini", min_length=1)
+    instance_admins: str = ""
+
+    @property
+    def instance_admin_emails(self) -> frozenset[str]:
+        return frozenset(e.strip().lower() for e in self.instance_admins.split(",") if e.strip())
+
     # Schedules (docs/schedules.md). Workers look for due ticks this often.
     schedule_poll_s: float = Field(default=5, gt=0, le=60)
     # A tick more than this late counts as missed (workers were down or busy).

@@ -10,7 +10,9 @@ import agentflow.db.accounts
 import agentflow.db.analytics
 import agentflow.db.automation
 import agentflow.db.models
-import agentflow.db.runs  # noqa: F401
+import agentflow.db.runs
+import agentflow.db.templates
+import agentflow.db.webhooks  # noqa: F401
 from agentflow.db.engine import sqlalchemy_url
 from agentflow.settings import get_settings
 from alembic import context

@@ -18,7 +18,7 @@ from typing import Any
 import reflex as rx
 
 from agentflow.services import builder as builder_service
-from agentflow.services import workflows
+from agentflow.services import versions, workflows
 from agentflow.services.acting import act, check
 from agentflow.services.permissions import Action, Actor, Forbidden
 from agentflow.settings import get_settings
@@ -32,6 +32,12 @@ SAVE_RETRY_S = 2.0
 SAVE_GIVE_UP_S = 15 * 60  # then the next change tries again
 
 SAVED, UNSAVED, SAVING, FAILED = "saved", "unsaved", "saving", "error"
+
+
+class DraftNotSaved(Exception):
+    def __init__(self) -> None:
+        self.message = "The draft could not be saved, so it was not published."
+        super().__init__(self.message)
 
 
 def database_url() -> str:
@@ -319,29 +325,18 @@ class BuilderState(rx.State):
 
     # -- publishing -------------------------------------------------------------------------
 
-    @rx.event
-    async def publish(self) -> Any:
-        if not self.current_workflow:
-            return None
+    async def publish_version(self, message: str = "") -> int:
+        """Save what is unsaved, then publish the draft as the next version (with its
+        webhook URL, see services.versions). Problems open the problems dialog and
+        are raised again as InvalidWorkflow; DraftNotSaved and Forbidden are raised."""
         if self._saved_seq < self._change_seq and not await self._save_now():
-            return rx.toast.error("The draft could not be saved, so it was not published.")
+            raise DraftNotSaved()
         target = uuid.UUID(self.current_workflow)
+        actor = await self._actor()
         try:
-            actor = await self._actor()
             version = await asyncio.to_thread(
-                act,
-                database_url(),
-                actor,
-                Action.WORKFLOW_PUBLISH,
-                "workflow.publish",
-                lambda: workflows.publish(
-                    database_url(), target, org_id=actor.org_id, author=actor.label
-                ),
-                target_type="workflow",
-                target_id=target,
+                versions.publish, database_url(), actor, target, message
             )
-        except Forbidden as exc:
-            return rx.toast.error(exc.message)
         except workflows.InvalidWorkflow as exc:
             self.publish_problems = builder_service.problem_rows(exc.problems, self._document)
             self.publish_message = (
@@ -349,10 +344,34 @@ class BuilderState(rx.State):
                 f"problem{'s' if len(exc.problems) != 1 else ''}. Fix them and publish again."
             )
             self.publish_open = True
-            return None
+            raise
         self.publish_problems = []
         self.publish_message = ""
+        return version
+
+    @rx.event
+    async def publish(self) -> Any:
+        if not self.current_workflow:
+            return None
+        try:
+            version = await self.publish_version()
+        except (DraftNotSaved, Forbidden) as exc:
+            return rx.toast.error(exc.message)
+        except workflows.InvalidWorkflow:
+            return None
         return rx.toast.success(f"Published version {version}")
+
+    async def replace_draft(self, draft: dict[str, Any]) -> None:
+        """The server replaced the draft (a rollback): show it; nothing is left to save."""
+        from state.builder_form import NodeFormState
+
+        self._document = draft
+        self._saved_seq = self._change_seq
+        self.save_status, self.save_error, self.selected = SAVED, "", ""
+        self._push_graph(record=True)
+        self._set_problems(await asyncio.to_thread(validate_document, draft))
+        form = await self.get_state(NodeFormState)
+        form.show(self._document, "")
 
     @rx.event
     def set_publish_open(self, value: bool) -> None:

@@ -1,5 +1,5 @@
 """The builder page, /workflows/[workflow_id]: toolbar, palette + canvas, side panel,
-the test-run and publish dialogs."""
+the test-run, publish and versions dialogs."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ import reflex as rx
 from agentflow.services.builder import catalog_order, node_catalog
 from components.builder_panel import right_panel
 from components.builder_shell import compact_sidebar
+from components.builder_versions import rollback_confirm, versions_dialog
+from components.builder_webhook import rotate_confirm
 from components.canvas import flow_canvas
 from components.dialogs import dialog_footer
 from components.problems import problem_list
 from state.builder import BuilderState
 from state.builder_run import BuilderRunState
+from state.builder_versions import BuilderVersionsState
 
 SAVE_LABELS = (
     ("saved", "check", "green", "Saved"),
@@ -114,6 +117,14 @@ def toolbar() -> rx.Component:
             data_testid="open-test-run",
         ),
         rx.button(
+            rx.icon("history", size=14),
+            "Versions",
+            variant="soft",
+            color_scheme="gray",
+            on_click=BuilderVersionsState.open_dialog,
+            data_testid="open-versions",
+        ),
+        rx.button(
             rx.icon("upload", size=14),
             "Publish",
             on_click=BuilderState.publish,
@@ -213,9 +224,11 @@ def canvas() -> rx.Component:
         command=BuilderState.command,
         color_mode=rx.color_mode_cond(light="light", dark="dark"),
         dirty=BuilderState.dirty,
+        compare=BuilderVersionsState.compare_view,
         on_graph_change=BuilderState.graph_changed,
         on_select=BuilderState.select,
         on_decide=BuilderRunState.decide,
+        on_close_compare=BuilderVersionsState.close_compare,
     )
 
 
@@ -258,6 +271,9 @@ def builder_page() -> rx.Component:
             ),
             test_run_dialog(),
             publish_dialog(),
+            versions_dialog(),
+            rollback_confirm(),
+            rotate_confirm(),
             style={"flex": "1", "min_width": "0", "height": "100vh", "overflow": "hidden"},
         ),
         spacing="0",

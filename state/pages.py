@@ -29,13 +29,6 @@ class EmptyPage:
 
 EMPTY_PAGES = (
     EmptyPage(
-        "/templates", "Templates", "Ready-made workflows to start from.", "layout-template",
-        "The gallery is empty",
-        "Templates are complete workflows (ticket triage, document Q&A, daily digests) that "
-        "you install into your organisation and adapt.",
-        "Create a workflow instead", "/workflows",
-    ),
-    EmptyPage(
         "/knowledge", "Knowledge", "Documents your workflows can search.", "book-open",
         "No knowledge bases yet",
         "A knowledge base holds documents split into chunks and embedded with pgvector, so a "

@@ -125,6 +125,8 @@ class RunDetailState(rx.State):
         self.run = {
             "id": view["run_id"],
             "status": view["status"],
+            # The published version it ran; a dash for a draft or a document run as is.
+            "version": str(view.get("workflow_version") or "–"),
             "started": timestamp(started),
             "duration": duration((finished - started).total_seconds())
             if started and finished

@@ -184,6 +184,7 @@ def run_detail_page() -> rx.Component:
             rx.vstack(
                 rx.hstack(
                     _fact("Status", status_badge(S.run["status"], data_testid="run-status")),
+                    _fact("Version", S.run["version"]),
                     _fact("Started", S.run["started"]),
                     _fact("Duration", S.run["duration"]),
                     _fact("Cost", S.run["cost"]),

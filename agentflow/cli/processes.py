@@ -34,14 +34,21 @@ def web_argv(settings: Settings) -> list[str]:
     ]  # fmt: skip
 
 
-@click.command(help="Run database migrations (alembic upgrade head).")
-def migrate() -> None:
+def prepare_database(database_url: str) -> None:
+    """Migrations, then the official templates (both idempotent)."""
     from agentflow.db.migrate import upgrade
+    from agentflow.services.official_templates import load_official_templates
 
+    upgrade(database_url)
+    click.echo("database is up to date")
+    click.echo(load_official_templates(database_url).summary())
+
+
+@click.command(help="Run database migrations (alembic upgrade head) and load official templates.")
+def migrate() -> None:
     settings = load_settings()
     urls = service_urls(settings)
-    upgrade(urls.database_url)
-    click.echo("database is up to date")
+    prepare_database(urls.database_url)
 
 
 @click.command(help="Run an arq worker that executes queued runs (start as many as you like).")
@@ -74,14 +81,11 @@ def _start_up_failure(supervisor: Supervisor) -> str | None:
     "are set), migrations, one worker and the web app. Ctrl-C stops it all."
 )
 def up() -> None:
-    from agentflow.db.migrate import upgrade
-
     settings = load_settings()
     urls = service_urls(settings)
     click.echo(f"database  {urls.database_url}")
     click.echo(f"redis     {urls.redis_url}")
-    upgrade(urls.database_url)
-    click.echo("migrations applied")
+    prepare_database(urls.database_url)
 
     env = {**os.environ, **child_environment(urls)}
     supervisor = Supervisor()

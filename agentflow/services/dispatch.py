@@ -65,6 +65,7 @@ async def start_run(
     org_id: uuid.UUID = LOCAL_ORG_ID,
     trigger: str = "manual",
     workflow_id: uuid.UUID | None = None,
+    workflow_version: int | None = None,
 ) -> uuid.UUID:
     """Validate, store (status ``queued``, with the exact document) and enqueue a run.
 
@@ -80,6 +81,7 @@ async def start_run(
         org_id=org_id,
         trigger=trigger,
         workflow_id=workflow_id,
+        workflow_version=workflow_version,
     )
     await enqueue(queue, database_url, run_id)
     return run_id
@@ -171,6 +173,7 @@ def _prepare_rerun(
         run = Run(
             org_id=org_id,
             workflow_id=original.workflow_id,
+            workflow_version=original.workflow_version,
             document=original.document,
             input=original.input if new_input is None else new_input,
             trigger="rerun",

@@ -53,14 +53,24 @@ class Action(StrEnum):
     ANALYTICS_READ = "analytics.read"
     ALERT_MANAGE = "alert.manage"
     BUDGET_MANAGE = "budget.manage"
+    TEMPLATE_PUBLISH = "template.publish"
+    TEMPLATE_REVIEW = "template.review"
     SCHEDULE_MANAGE = "schedule.manage"
     EVENT_SUBSCRIPTION_MANAGE = "event_subscription.manage"
     NOTIFICATION_READ = "notification.read"
+    WEBHOOK_MANAGE = "webhook.manage"  # see a workflow's webhook URL, rotate its token
 
 
 A = Action
 _VIEWER = frozenset(
-    {A.WORKFLOW_READ, A.RUN_READ, A.MEMBER_READ, A.NOTIFICATION_READ, A.ANALYTICS_READ}
+    {
+        A.WORKFLOW_READ,
+        A.RUN_READ,
+        A.MEMBER_READ,
+        A.TEMPLATE_REVIEW,
+        A.NOTIFICATION_READ,
+        A.ANALYTICS_READ,
+    }
 )
 _EDITOR = _VIEWER | {
     A.WORKFLOW_WRITE,
@@ -71,7 +81,9 @@ _EDITOR = _VIEWER | {
     A.RUN_APPROVE,
     A.SECRET_READ_NAMES,
     A.ALERT_MANAGE,
+    A.TEMPLATE_PUBLISH,
     A.SCHEDULE_MANAGE,
+    A.WEBHOOK_MANAGE,
 }
 _ADMIN = _EDITOR | {
     A.MEMBER_INVITE,
@@ -98,7 +110,15 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
 SCOPE_ACTIONS: dict[Scope, frozenset[Action]] = {
     Scope.READ: frozenset({A.WORKFLOW_READ, A.RUN_READ, A.ANALYTICS_READ}),
     Scope.RUN: frozenset({A.RUN_START, A.RUN_CANCEL, A.RUN_APPROVE}),
-    Scope.WRITE: frozenset({A.WORKFLOW_WRITE, A.WORKFLOW_DELETE, A.WORKFLOW_PUBLISH}),
+    Scope.WRITE: frozenset(
+        {
+            A.WORKFLOW_WRITE,
+            A.WORKFLOW_DELETE,
+            A.WORKFLOW_PUBLISH,
+            A.TEMPLATE_PUBLISH,
+            A.WEBHOOK_MANAGE,
+        }
+    ),
 }
 
 

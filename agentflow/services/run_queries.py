@@ -54,6 +54,7 @@ def _row(run: Run, workflow_name: str | None) -> dict[str, Any]:
         "run_id": str(run.id),
         "workflow_id": str(run.workflow_id) if run.workflow_id else None,
         "workflow": workflow_name or run.document.get("name") or "(ad hoc)",
+        "workflow_version": run.workflow_version,
         "status": run.status,
         "trigger": run.trigger,
         "created_at": run.created_at,

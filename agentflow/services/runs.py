@@ -72,12 +72,15 @@ def create_run(
     org_id: uuid.UUID = LOCAL_ORG_ID,
     trigger: str = "manual",
     workflow_id: uuid.UUID | None = None,
+    workflow_version: int | None = None,
 ) -> uuid.UUID:
-    """Validate, then store a queued run with the exact document it will execute."""
+    """Validate, then store a queued run with the exact document it will execute
+    (``workflow_version``: the published version it is, None for a draft)."""
     check_request(raw_document, run_input)
     run = Run(
         org_id=org_id,
         workflow_id=workflow_id,
+        workflow_version=workflow_version,
         document=dict(raw_document),
         input=run_input,
         trigger=trigger,
@@ -245,6 +248,8 @@ def describe_run(
         return {
             "run_id": str(run.id),
             "status": run.status,
+            # The published version it runs (None for a draft or an ad-hoc document).
+            "workflow_version": run.workflow_version,
             "output": run.output,
             "error": run.error,
             "started_at": _timestamp(run.started_at),

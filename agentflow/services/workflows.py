@@ -277,12 +277,20 @@ def publish(
     org_id: uuid.UUID = LOCAL_ORG_ID,
     message: str = "",
     author: str = "",
+    document: dict[str, Any] | None = None,
 ) -> int:
-    """Validate the draft and store it as the next immutable version; returns its number."""
+    """Validate the draft and store it as the next immutable version; returns its number.
+
+    With ``document`` (a rollback), that document is published instead, under the
+    workflow's current name, and becomes the draft too.
+    """
     with session_scope(database_url) as session:
         workflow = session.get(Workflow, workflow_id, with_for_update=True)
         if workflow is None or workflow.org_id != org_id:
             raise WorkflowNotFound(str(workflow_id))
+        if document is not None:
+            workflow.document = {**document, "name": workflow.name}
+            workflow.updated_at = utcnow()
         problems = validate_document(workflow.document)
         if problems:
             raise InvalidWorkflow(problems)

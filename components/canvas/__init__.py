@@ -12,11 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
-from reflex_base.event import passthrough_event_spec
+from reflex_base.event import no_args_event_spec, passthrough_event_spec
 
 XYFLOW = "@xyflow/react@12.12.1"
 # Modules flow_canvas.jsx imports (relative paths): copied next to it.
-CANVAS_MODULES = ("canvas_node.jsx", "palette.jsx", "canvas_styles.js")
+CANVAS_MODULES = ("canvas_node.jsx", "palette.jsx", "canvas_styles.js", "compare_view.jsx")
 for _module in CANVAS_MODULES:
     rx.asset(_module, shared=True)
 
@@ -38,11 +38,14 @@ class FlowCanvas(rx.NoSSRComponent):
     command: rx.Var[dict[str, Any]]
     color_mode: rx.Var[str]
     dirty: rx.Var[bool]
+    # A version comparison to draw read-only over the editor ({} for none).
+    compare: rx.Var[dict[str, Any]]
 
     # (mypy cannot read Reflex's event-spec annotations)
     on_graph_change: rx.EventHandler[passthrough_event_spec(dict[str, Any], int)]  # type: ignore[type-arg,valid-type]
     on_select: rx.EventHandler[passthrough_event_spec(str)]  # type: ignore[type-arg,valid-type]
     on_decide: rx.EventHandler[passthrough_event_spec(str, bool)]  # type: ignore[type-arg,valid-type]
+    on_close_compare: rx.EventHandler[no_args_event_spec]  # type: ignore[type-arg,valid-type]
 
 
 class TemplateField(rx.Component):

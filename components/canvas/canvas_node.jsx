@@ -71,12 +71,20 @@ export const AgentNode = memo(function AgentNode({ id, data, selected }) {
     measuredKey.current = handleKey;
     updateNodeInternals(id);
   }, [id, handleKey, updateNodeInternals]);
+  // Set only on the read-only comparison canvas (compare_view.jsx).
+  const diff = data.diff || "";
   const classes = ["af-node"];
+  if (diff) classes.push(`af-diff-${diff}`);
   if (selected) classes.push("af-selected");
   if (status) classes.push(`af-status-${status}`);
   if (nodeProblems && nodeProblems.length) classes.push("af-invalid");
   return (
-    <div className={classes.join(" ")} data-testid={`node-${id}`} data-status={status}>
+    <div
+      className={classes.join(" ")}
+      data-testid={`node-${id}`}
+      data-status={status}
+      data-diff={diff || undefined}
+    >
       {node.type !== "trigger" && (
         <Handle type="target" position={Position.Left} className="af-target" />
       )}
@@ -87,6 +95,11 @@ export const AgentNode = memo(function AgentNode({ id, data, selected }) {
         <span className="af-node-name" title={node.name || meta.title || node.type}>
           {node.name || meta.title || String(node.type)}
         </span>
+        {diff && (
+          <span className={`af-diff-badge af-diff-badge-${diff}`} data-testid={`node-diff-${id}`}>
+            {diff}
+          </span>
+        )}
         {nodeProblems && nodeProblems.length > 0 && (
           <span
             className="af-problem-badge"

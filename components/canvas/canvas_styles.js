@@ -85,4 +85,40 @@ export const CSS = `
 .af-edge-false path, .af-edge-rejected path, .af-edge-error path { stroke: var(--red-9); }
 .af-canvas .react-flow__edge-textbg { fill: var(--gray-2); }
 .af-canvas .react-flow__edge-text { fill: var(--gray-11); font-size: 11px; }
+.af-canvas-root { position: relative; width: 100%; height: 100%; }
+.af-compare { position: absolute; inset: 0; z-index: 20; display: flex; flex-direction: column;
+  background: var(--gray-1); }
+.af-compare .react-flow { --xy-background-color: var(--gray-1); }
+.af-compare-bar { display: flex; gap: 12px; align-items: center; flex-wrap: wrap; padding: 8px 12px;
+  border-bottom: 1px solid var(--gray-5); background: var(--gray-2); font-size: 13px; color: var(--gray-12); }
+.af-compare-summary { color: var(--gray-11); }
+.af-compare-legend { display: inline-flex; gap: 6px; align-items: center; color: var(--gray-11); font-size: 12px; }
+.af-legend { display: inline-block; width: 10px; height: 10px; border-radius: 3px; margin-left: 6px; }
+.af-legend-added { background: var(--green-9); }
+.af-legend-changed { background: var(--amber-9); }
+.af-legend-removed { background: var(--red-9); }
+.af-compare-note { font-size: 11px; text-transform: uppercase; letter-spacing: .04em; color: var(--gray-10); }
+.af-compare-close { margin-left: auto; display: inline-flex; gap: 6px; align-items: center; border: 0;
+  border-radius: 6px; padding: 5px 10px; background: var(--accent-9); color: white; font-weight: 600;
+  cursor: pointer; font-size: 13px; }
+.af-compare-body { position: relative; flex: 1; min-height: 0; }
+.af-compare-lines { position: absolute; top: 10px; right: 10px; z-index: 5; max-width: 420px; max-height: 45%;
+  overflow: auto; margin: 0; padding: 8px 10px 8px 28px; background: var(--color-panel-solid, white);
+  border: 1px solid var(--gray-5); border-radius: 8px; font-size: 12px;
+  font-family: var(--code-font-family, monospace); box-shadow: 0 4px 12px var(--black-a3, rgba(0,0,0,.08)); }
+.af-line { padding: 1px 0; overflow-wrap: anywhere; }
+.af-line-added { color: var(--green-11); }
+.af-line-removed { color: var(--red-11); }
+.af-line-changed { color: var(--amber-11); }
+.af-node.af-diff-added { border-color: var(--green-9); box-shadow: 0 0 0 3px var(--green-5); }
+.af-node.af-diff-changed { border-color: var(--amber-9); box-shadow: 0 0 0 3px var(--amber-5); }
+.af-node.af-diff-removed { border-color: var(--red-9); border-style: dashed; opacity: .7;
+  box-shadow: 0 0 0 3px var(--red-4); }
+.af-diff-badge { font-size: 10px; font-weight: 700; text-transform: uppercase; border-radius: 999px;
+  padding: 1px 6px; color: white; }
+.af-diff-badge-added { background: var(--green-9); }
+.af-diff-badge-changed { background: var(--amber-9); color: var(--gray-12); }
+.af-diff-badge-removed { background: var(--red-9); }
+.af-diff-edge-added path { stroke: var(--green-9); stroke-width: 2.5; }
+.af-diff-edge-removed path { stroke: var(--red-9); stroke-width: 2.5; stroke-dasharray: 6 4; }
 `;

@@ -8,6 +8,9 @@
 // React Flow's shape, `onSelect(nodeId)` and `onDecide(nodeId, approved)`.
 // The conversion to and from the agentflow/v1 document lives in Python
 // (agentflow/spec/canvas.py); node objects travel untouched in `data.node`.
+// A non-empty `compare` draws the read-only comparison of two versions
+// (compare_view.jsx) over the editor, which stays mounted and inert meanwhile;
+// its "Back to editing" button calls `onCloseCompare()`.
 import React, { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import {
   Background,
@@ -25,6 +28,7 @@ import "@xyflow/react/dist/style.css";
 import { Copy, Redo2, Trash2, Undo2 } from "lucide-react";
 import { CanvasContext, NODE_TYPES, decorateEdge, sized } from "./canvas_node.jsx";
 import { CSS } from "./canvas_styles.js";
+import { CompareView } from "./compare_view.jsx";
 import { DRAG_MIME, Palette, ToolButton } from "./palette.jsx";
 
 const GRID = 16;
@@ -78,6 +82,7 @@ function Builder(props) {
     command,
     colorMode,
     dirty,
+    comparing,
   } = props;
   const flow = useReactFlow();
   const wrapper = useRef(null);
@@ -279,6 +284,8 @@ function Builder(props) {
   // Leaving with changes the server has not saved yet: send them, and ask first.
   const dirtyRef = useRef(false);
   dirtyRef.current = Boolean(dirty);
+  const comparingRef = useRef(false);
+  comparingRef.current = Boolean(comparing);
   useEffect(() => {
     const warn = (event) => {
       if (!dirtyRef.current && !unsent.current) return;
@@ -292,7 +299,7 @@ function Builder(props) {
 
   useEffect(() => {
     const onKey = (event) => {
-      if (isEditable(event.target)) return;
+      if (isEditable(event.target) || comparingRef.current) return;
       const mod = event.ctrlKey || event.metaKey;
       if (!mod) return;
       const key = event.key.toLowerCase();
@@ -545,7 +552,7 @@ function Builder(props) {
               setMenu({ kind: "edge", id: edge.id, x: event.clientX, y: event.clientY });
             }}
             onPaneClick={() => setMenu(null)}
-            deleteKeyCode={["Backspace", "Delete"]}
+            deleteKeyCode={comparing ? null : ["Backspace", "Delete"]}
             snapToGrid
             snapGrid={[GRID, GRID]}
             minZoom={0.05}
@@ -632,9 +639,22 @@ function Builder(props) {
 }
 
 export function FlowCanvas(props) {
+  const compare = props.compare;
+  const comparing = Boolean(compare && compare.nodes);
   return (
-    <ReactFlowProvider>
-      <Builder {...props} />
-    </ReactFlowProvider>
+    <div className="af-canvas-root">
+      <ReactFlowProvider>
+        <Builder {...props} comparing={comparing} />
+      </ReactFlowProvider>
+      {comparing && (
+        <CompareView
+          key={compare.key}
+          compare={compare}
+          types={props.nodeTypes}
+          colorMode={props.colorMode}
+          onClose={props.onCloseCompare}
+        />
+      )}
+    </div>
   );
 }

@@ -1,4 +1,5 @@
-"""REST API v1 under /api/v1: workflows, runs and run events, documented at /api/docs.
+"""REST API v1 under /api/v1: workflows, versions, runs, run events and templates,
+documented at /api/docs.
 
 ``router`` carries every route; ``install_error_handlers(api)`` registers the JSON
 error shape on the FastAPI app. Authentication, CSRF and rate limits: ``deps``.
@@ -8,13 +9,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from state.api_v1 import analytics, events, runs, workflows
+from state.api_v1 import analytics, events, runs, templates, versions, workflows
 from state.api_v1.errors import install_error_handlers
 
 router = APIRouter()
 router.include_router(workflows.router)
+router.include_router(versions.router)
 router.include_router(runs.router)
 router.include_router(events.router)
 router.include_router(analytics.router)
+router.include_router(templates.router)
 
 __all__ = ["install_error_handlers", "router"]

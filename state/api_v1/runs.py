@@ -4,27 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
-from sqlmodel import col
 
-from agentflow.db.engine import session_scope
-from agentflow.db.run_store import PostgresWorkflowLoader
-from agentflow.db.runs import WorkflowVersion
 from agentflow.queue import connect
-from agentflow.services import audit, dispatch
+from agentflow.services import audit, dispatch, versions
 from agentflow.services import workflows as workflow_service
 from agentflow.services.permissions import Action, Actor, require
 from agentflow.services.run_queries import MAX_PAGE_SIZE, RUN_STATUSES, RunFilter
 from agentflow.services.runs import describe_run
+from agentflow.services.templates import require_secrets
+from agentflow.services.versions import Runnable
 from state.api_v1.deps import CurrentActor, RateHeadersRoute, services
-from state.api_v1.errors import ApiError, not_found
+from state.api_v1.errors import ApiError
 from state.api_v1.pagination import aware, runs_page
 
 router = APIRouter(prefix="/api/v1", tags=["runs"], route_class=RateHeadersRoute)
@@ -69,34 +65,13 @@ def _record(actor: Actor, action: str, run_id: object, **details: Any) -> None:
     )
 
 
-def _version(actor: Actor, workflow_id: uuid.UUID, body: RunStart) -> Mapping[str, Any] | None:
-    """The draft or one published version; None for the latest published version."""
+def _document(actor: Actor, workflow_id: uuid.UUID, body: RunStart) -> Runnable:
+    """The draft (version None) or one published version, the latest by default."""
     db = services().database_url
     draft = workflow_service.get_draft(db, workflow_id, org_id=actor.org_id)  # 404 if not ours
     if body.draft:
-        return draft
-    if body.version is None:
-        return None
-    # No service loads one given version: read it here, scoped by org and workflow.
-    with session_scope(db) as session:
-        row = session.execute(
-            select(WorkflowVersion).where(
-                col(WorkflowVersion.org_id) == actor.org_id,
-                col(WorkflowVersion.workflow_id) == workflow_id,
-                col(WorkflowVersion.version) == body.version,
-            )
-        ).scalar_one_or_none()
-        if row is None:
-            raise not_found("workflow version")
-        return dict(row.document)
-
-
-async def _document(actor: Actor, workflow_id: uuid.UUID, body: RunStart) -> Mapping[str, Any]:
-    document = await asyncio.to_thread(_version, actor, workflow_id, body)
-    if document is not None:
-        return document
-    loader = PostgresWorkflowLoader(services().database_url)
-    return await loader.published_document(str(actor.org_id), str(workflow_id))
+        return Runnable(None, draft)
+    return versions.runnable_document(db, actor.org_id, workflow_id, body.version)
 
 
 @router.post(
@@ -110,24 +85,27 @@ async def start_run(
     require(actor, Action.RUN_START)
     if body.draft and body.version is not None:
         raise ApiError(422, "validation", "give either draft or version, not both")
-    document = await _document(actor, workflow_id, body)
+    runnable = await asyncio.to_thread(_document, actor, workflow_id, body)
     urls = services()
+    # Refused (422, naming the nodes) while a secret it reads is not defined.
+    await asyncio.to_thread(require_secrets, urls.database_url, actor.org_id, runnable.document)
     queue = await connect(urls.redis_url)
     try:
         run_id = await dispatch.start_run(
             urls.database_url,
             queue,
-            document,
+            runnable.document,
             body.input,
             org_id=actor.org_id,
             trigger="api",
             workflow_id=workflow_id,
+            workflow_version=runnable.version,
         )
     finally:
         await queue.aclose()
-    source = "draft" if body.draft else (body.version or "latest")
+    source = "draft" if runnable.version is None else runnable.version
     await asyncio.to_thread(_record, actor, "run.start", run_id, workflow=workflow_id, of=source)
-    return _accepted(response, run_id)
+    return {**_accepted(response, run_id), "workflow_version": runnable.version}
 
 
 @router.get("/runs", summary="Runs, newest first, in cursor pages")

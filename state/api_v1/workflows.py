@@ -16,7 +16,7 @@ from fastapi import APIRouter, Body, Query, Response, status
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentflow.services import audit
+from agentflow.services import audit, versions
 from agentflow.services import workflows as service
 from agentflow.services.permissions import Action, Actor, require
 from agentflow.spec.validation import validate_document
@@ -183,25 +183,15 @@ async def duplicate_workflow(actor: CurrentActor, workflow_id: uuid.UUID) -> dic
     return await asyncio.to_thread(_duplicate, actor, workflow_id)
 
 
-def _publish(actor: Actor, workflow_id: uuid.UUID, message: str) -> dict[str, Any]:
-    version = service.publish(
-        services().database_url,
-        workflow_id,
-        org_id=actor.org_id,
-        message=message,
-        author=actor.label,
-    )
-    _record(actor, "workflow.publish", workflow_id, version=version)
-    return {"id": str(workflow_id), "version": version}
-
-
 @router.post("/{workflow_id}/publish", summary="Publish the draft as the next version")
 async def publish_workflow(
     actor: CurrentActor, workflow_id: uuid.UUID, body: PublishBody | None = None
 ) -> dict[str, Any]:
-    require(actor, Action.WORKFLOW_PUBLISH)
     message = body.message if body else ""
-    return await asyncio.to_thread(_publish, actor, workflow_id, message)
+    version = await asyncio.to_thread(
+        versions.publish, services().database_url, actor, workflow_id, message
+    )
+    return {"id": str(workflow_id), "version": version}
 
 
 @router.get("/{workflow_id}/export", summary="The draft as a JSON or YAML file")

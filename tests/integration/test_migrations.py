@@ -32,7 +32,9 @@ def test_the_migrations_match_the_models(database_url: str) -> None:
     import agentflow.db.accounts
     import agentflow.db.analytics
     import agentflow.db.automation
-    import agentflow.db.runs  # noqa: F401 - registers the tables
+    import agentflow.db.runs
+    import agentflow.db.templates
+    import agentflow.db.webhooks  # noqa: F401 - registers the tables
 
     with get_engine(database_url).connect() as connection:
         drift = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)

@@ -20,7 +20,13 @@ KEY_FORMAT = re.compile(r"af_[a-z0-9]{12}_[A-Za-z0-9]{40}")
 SCOPES = {
     Scope.READ: {Action.WORKFLOW_READ, Action.RUN_READ, Action.ANALYTICS_READ},
     Scope.RUN: {Action.RUN_START, Action.RUN_CANCEL, Action.RUN_APPROVE},
-    Scope.WRITE: {Action.WORKFLOW_WRITE, Action.WORKFLOW_DELETE, Action.WORKFLOW_PUBLISH},
+    Scope.WRITE: {
+        Action.WORKFLOW_WRITE,
+        Action.WORKFLOW_DELETE,
+        Action.WORKFLOW_PUBLISH,
+        Action.TEMPLATE_PUBLISH,
+        Action.WEBHOOK_MANAGE,
+    },
 }
 
 

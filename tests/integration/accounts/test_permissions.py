@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from agentflow.services import api_keys, audit, org_secrets, organizations
+from agentflow.services import api_keys, audit, org_secrets, organizations, webhooks, workflows
 from agentflow.services.permissions import (
     ROLE_ACTIONS,
     Action,
@@ -38,12 +38,15 @@ EXPECTED = {
     "secret.write": "OA",
     "audit.read": "OA",
     "org.update": "OA",
+    "template.publish": "OAE",
+    "template.review": "OAEV",
     "schedule.manage": "OAE",
     "event_subscription.manage": "OA",
     "notification.read": "OAEV",
     "analytics.read": "OAEV",
     "alert.manage": "OAE",
     "budget.manage": "OA",
+    "webhook.manage": "OAE",
 }
 LETTER = {Role.OWNER: "O", Role.ADMIN: "A", Role.EDITOR: "E", Role.VIEWER: "V"}
 
@@ -82,6 +85,9 @@ def _enforced_by_services() -> dict[Action, Case]:
         Action.AUDIT_READ: lambda db, actor, target, s: audit.query(db, actor),
         Action.ORG_UPDATE: lambda db, actor, target, s: organizations.update_org(
             db, actor, {"name": "Renamed"}
+        ),
+        Action.WEBHOOK_MANAGE: lambda db, actor, target, s: webhooks.rotate(
+            db, actor, workflows.create_workflow(db, "hooked", org_id=actor.org_id)
         ),
     }
 
