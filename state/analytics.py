@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlencode
 
 import plotly.graph_objects as go
 import reflex as rx
@@ -55,6 +56,13 @@ class AnalyticsState(rx.State):
     @rx.var
     def zones(self) -> list[str]:
         return list(ZONES) if self.tz in ZONES else [self.tz, *ZONES]
+
+    @rx.var
+    def period_query(self) -> str:
+        """The period as a query string, so a workflow's page opens on the same period."""
+        return "?" + urlencode(
+            {"preset": self.preset, "tz": self.tz, "since": self.since, "until": self.until}
+        )
 
     @rx.event
     async def load(self) -> AsyncIterator[Any]:

@@ -18,7 +18,10 @@ def _workflow_row(row: ObjectVar[dict[str, str]]) -> rx.Component:
         rx.table.cell(
             rx.cond(
                 row["workflow_id"] != "",
-                rx.link(row["workflow"], href="/analytics/workflows/" + row["workflow_id"]),
+                rx.link(
+                    row["workflow"],
+                    href="/analytics/workflows/" + row["workflow_id"] + S.period_query,
+                ),
                 rx.text(row["workflow"]),
             )
         ),

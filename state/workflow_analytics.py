@@ -10,6 +10,7 @@ from typing import Any
 import plotly.graph_objects as go
 import reflex as rx
 
+from agentflow.analytics.periods import PRESETS, InvalidPeriod, zone
 from agentflow.services import analytics as service
 from agentflow.services.permissions import Forbidden, InvalidInput, NotFound
 from components import analytics_charts as charts
@@ -64,8 +65,23 @@ class WorkflowAnalyticsState(rx.State):
 
     @rx.event
     async def load(self) -> AsyncIterator[Any]:
+        self._period_from_query()
         async for update in self._reload():
             yield update
+
+    def _period_from_query(self) -> None:
+        """Open on the period the dashboard showed (its link carries it); bad values are
+        ignored and the page keeps its own."""
+        params = self.router.url.query_parameters
+        if params.get("preset", "") in PRESETS:
+            self.preset = params["preset"]
+        if params.get("tz"):
+            try:
+                zone(params["tz"][:64])
+                self.tz = params["tz"][:64]
+            except InvalidPeriod:
+                pass
+        self.since, self.until = params.get("since", "")[:10], params.get("until", "")[:10]
 
     async def _reload(self) -> AsyncIterator[Any]:
         self.loading, self.error = True, ""

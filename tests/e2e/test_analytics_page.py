@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -79,9 +80,14 @@ def test_the_dashboard_charts_totals_exports_and_workflow_page(
     chart_rows = json.loads(Path(download.value.path()).read_text())
     assert sum(row["cost_usd"] for row in chart_rows) == 1.25
 
-    # One workflow's page: its trend, errors and nodes.
+    # One workflow's page, on the period the dashboard showed: its trend, errors and nodes.
+    page.get_by_test_id("period-preset").click()
+    page.get_by_role("option", name="Last 30 days").click()
+    expect(page.get_by_test_id("period-preset")).to_have_text("Last 30 days")
+    expect(page.get_by_test_id("card-runs").get_by_test_id("card-value")).to_have_text("4")
     rows.first.get_by_role("link", name="Ticket triage").click()
-    expect(page).to_have_url(f"{page.url.split('/analytics')[0]}/analytics/workflows/{triage}")
+    expect(page).to_have_url(re.compile(rf"/analytics/workflows/{triage}\?preset=30d&tz=UTC"))
+    expect(page.get_by_test_id("period-preset")).to_have_text("Last 30 days")
     expect(page.get_by_test_id("workflow-name")).to_have_text("Ticket triage")
     expect(page.get_by_test_id("card-runs").get_by_test_id("card-value")).to_have_text("3")
     errors = traces(page, "errors_by_type")
