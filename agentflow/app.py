@@ -14,6 +14,9 @@ from fastapi import FastAPI
 
 from agentflow import __version__
 from state import api_v1, auth_routes, hooks, system
+from state.analytics import AnalyticsState
+from state.analytics_governance import GovernanceState
+from state.analytics_page import analytics_page
 from state.api_docs import mount_docs
 from state.api_keys import ApiKeysState
 from state.api_keys_page import api_keys_page
@@ -54,6 +57,8 @@ from state.templates import TemplatesState
 from state.templates_page import templates_page
 from state.webhooks import WebhooksState
 from state.webhooks_page import webhooks_page
+from state.workflow_analytics import WorkflowAnalyticsState
+from state.workflow_analytics_page import workflow_analytics_page
 from state.workflows import WorkflowsState
 from state.workflows_page import workflows_page
 
@@ -111,6 +116,13 @@ SIGNED_IN_PAGES: list[tuple[Callable[[], rx.Component], str, str, list[Any]]] = 
     (template_detail_page, "/templates/[template_id]", "Template", [TemplateDetailState.load]),
     (schedules_page, "/schedules", "Schedules", [SchedulesState.load]),
     (notifications_page, "/notifications", "Notifications", [NotificationsState.load]),
+    (analytics_page, "/analytics", "Analytics", [AnalyticsState.load, GovernanceState.load]),
+    (
+        workflow_analytics_page,
+        "/analytics/workflows/[workflow_id]",
+        "Workflow analytics",
+        [WorkflowAnalyticsState.load],
+    ),
     (
         settings_page,
         "/settings",

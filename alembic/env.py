@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 
 # Imported for their side effect: they register the tables on SQLModel.metadata.
 import agentflow.db.accounts
+import agentflow.db.analytics
 import agentflow.db.automation
 import agentflow.db.models
 import agentflow.db.runs

@@ -13,6 +13,7 @@ import logging
 import os
 from typing import Any, ClassVar
 
+from arq.cron import cron
 from arq.worker import Worker
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -21,6 +22,7 @@ from agentflow.llm.completion import litellm_module
 from agentflow.queue import QUEUE_NAME, deserialize, serialize
 from agentflow.queue import redis_settings as make_redis_settings
 from agentflow.settings import get_settings
+from jobs.analytics import analytics_tick
 from jobs.automation import deliver_event_job, outbox_loop, scheduler_loop
 from jobs.heartbeat import heartbeat_loop, new_worker_id, stop_heartbeat
 from jobs.reaper import reaper_loop
@@ -88,6 +90,8 @@ def build_worker_settings(redis_url: str) -> type:
     settings = get_settings()
 
     class WorkerSettings:
+        # Rollups, alert rules and budgets, once a minute on one worker of the pool.
+        cron_jobs: ClassVar[list[Any]] = [cron(analytics_tick, second=0, timeout=300)]
         functions: ClassVar[list[Any]] = [ping, execute_run_job, deliver_event_job]
         queue_name = QUEUE_NAME
         redis_settings = make_redis_settings(redis_url)

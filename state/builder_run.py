@@ -18,6 +18,7 @@ import reflex as rx
 
 from agentflow.services import builder as builder_service
 from agentflow.services import dispatch
+from agentflow.services.budgets import BudgetExceeded
 from agentflow.services.permissions import Actor, Forbidden
 from agentflow.services.runs import InvalidRunRequest, RunNotFound, StepNotWaiting, describe_run
 from agentflow.services.workflows import InvalidWorkflow
@@ -119,6 +120,10 @@ class BuilderRunState(rx.State):
         except (InvalidRunRequest, InvalidWorkflow) as exc:
             self.run_problems = builder_service.problem_rows(exc.problems, document)
             self.input_error = "The run was not started: fix these problems first."
+            self.starting = False
+            return
+        except BudgetExceeded as exc:
+            self.input_error = f"The run was not started: {exc.message}."
             self.starting = False
             return
         self.starting = False

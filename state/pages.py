@@ -35,13 +35,6 @@ EMPTY_PAGES = (
         "knowledge step can retrieve the passages that answer a question.",
         "See the workflows that could use it", "/workflows",
     ),
-    EmptyPage(
-        "/analytics", "Analytics", "Runs, success rates, latency and cost over time.",
-        "chart-line", "Nothing to chart yet",
-        "Once workflows run, this page shows runs by status, duration percentiles, tokens "
-        "and cost by model and workflow.",
-        "Run a workflow", "/workflows",
-    ),
 )  # fmt: skip
 
 

@@ -13,6 +13,7 @@ import reflex as rx
 from agentflow.engine.ports import TERMINAL_RUN_STATUSES
 from agentflow.services import dispatch
 from agentflow.services.acting import check
+from agentflow.services.budgets import BudgetExceeded
 from agentflow.services.events import events_after
 from agentflow.services.permissions import Action, Actor, Forbidden
 from agentflow.services.runs import RunNotFound, StepNotWaiting, describe_run
@@ -200,7 +201,7 @@ class RunDetailState(rx.State):
             return None
         try:
             new_run = await run_actions.rerun(*acting, self.rerun_node)
-        except (dispatch.RunNotRerunnable, RunNotFound, Forbidden) as exc:
+        except (dispatch.RunNotRerunnable, RunNotFound, Forbidden, BudgetExceeded) as exc:
             self.notice = exc.message
             return None
         return rx.redirect(f"/executions/{new_run}")

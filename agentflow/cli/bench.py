@@ -64,3 +64,32 @@ def engine(
     finally:
         signal.signal(signal.SIGTERM, previous)
     click.echo(json.dumps(result, indent=2) if as_json else format_table(result))
+
+
+@bench.command(
+    "analytics",
+    help="Generate 1,000,000 synthetic steps on throwaway servers, roll them up as the worker "
+    "does, and time the Analytics page's overview query for each preset (target: under "
+    "200 ms). Takes a few minutes; --quick uses 50,000 steps.",
+)
+@click.option("--steps", type=click.IntRange(min=1000), default=None, help="Steps to generate.")
+@click.option("--quick", is_flag=True, help="50,000 steps: a smoke run, not a measurement.")
+@click.option("--keep-data", is_flag=True, help="Keep the temporary servers' folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def analytics(steps: int | None, quick: bool, keep_data: bool, as_json: bool) -> None:
+    from agentflow.bench.analytics import AnalyticsBenchOptions, format_table, run_analytics_bench
+
+    options = AnalyticsBenchOptions.smoke() if quick else AnalyticsBenchOptions()
+    if steps is not None:
+        options.steps = steps
+    options.keep_data = keep_data
+    began = time.monotonic()
+
+    def progress(message: str) -> None:
+        click.echo(f"[{time.monotonic() - began:6.1f}s] {message}", err=True)
+
+    try:
+        result = run_analytics_bench(options, progress)
+    except KeyboardInterrupt:
+        raise click.ClickException("interrupted; the servers were stopped") from None
+    click.echo(json.dumps(result, indent=2, default=str) if as_json else format_table(result))

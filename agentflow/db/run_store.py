@@ -151,6 +151,8 @@ class PostgresRecorder:
             "prompt_tokens": step.prompt_tokens,
             "completion_tokens": step.completion_tokens,
             "cost_usd": step.cost_usd,
+            "model": (step.model or "")[:200] or None,
+            "provider": (step.provider or "")[:64] or None,
             "event": json.dumps(event),
         }
         with get_engine(self.database_url).connect() as connection:
@@ -219,11 +221,11 @@ SAVE_STEP = text(
     ), saved AS (
         INSERT INTO steps (id, org_id, run_id, node_id, status, attempts, started_at,
                            finished_at, input, output, error, handles, wait_until,
-                           prompt_tokens, completion_tokens, cost_usd)
+                           prompt_tokens, completion_tokens, cost_usd, model, provider)
         SELECT :step_id, :org_id, fence.id, :node, :status, :attempts, :started_at,
                :finished_at, CAST(:input AS jsonb), CAST(:output AS jsonb),
                CAST(:error AS jsonb), CAST(:handles AS jsonb), :wait_until,
-               :prompt_tokens, :completion_tokens, :cost_usd
+               :prompt_tokens, :completion_tokens, :cost_usd, :model, :provider
         FROM fence
         ON CONFLICT ON CONSTRAINT uq_steps_run_node DO UPDATE SET
             status = EXCLUDED.status, attempts = EXCLUDED.attempts,
@@ -231,7 +233,8 @@ SAVE_STEP = text(
             input = EXCLUDED.input, output = EXCLUDED.output, error = EXCLUDED.error,
             handles = EXCLUDED.handles, wait_until = EXCLUDED.wait_until,
             prompt_tokens = EXCLUDED.prompt_tokens,
-            completion_tokens = EXCLUDED.completion_tokens, cost_usd = EXCLUDED.cost_usd
+            completion_tokens = EXCLUDED.completion_tokens, cost_usd = EXCLUDED.cost_usd,
+            model = EXCLUDED.model, provider = EXCLUDED.provider
         RETURNING 1
     )
     -- A data-modifying WITH runs exactly once, whether or not it is read.

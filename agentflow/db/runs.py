@@ -64,8 +64,12 @@ class WorkflowVersion(SQLModel, table=True):
 
 class Run(SQLModel, table=True):
     __tablename__ = "runs"
-    # The reaper looks for unowned or expired runs and for waiting runs due to wake.
-    __table_args__ = (Index("ix_runs_status_lease", "status", "lease_expires_at"),)
+    # The reaper looks for unowned or expired runs and for waiting runs due to wake;
+    # analytics reads the runs finished since its last rollup (agentflow/analytics).
+    __table_args__ = (
+        Index("ix_runs_status_lease", "status", "lease_expires_at"),
+        Index("ix_runs_org_finished", "org_id", "finished_at"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     org_id: uuid.UUID = _org()
@@ -111,7 +115,10 @@ class Step(SQLModel, table=True):
     """One node of one run; one row per node, updated as its attempts progress."""
 
     __tablename__ = "steps"
-    __table_args__ = (UniqueConstraint("run_id", "node_id", name="uq_steps_run_node"),)
+    __table_args__ = (
+        UniqueConstraint("run_id", "node_id", name="uq_steps_run_node"),
+        Index("ix_steps_org_finished", "org_id", "finished_at"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     org_id: uuid.UUID = _org()
@@ -131,6 +138,9 @@ class Step(SQLModel, table=True):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = Field(default=0.0, sa_column=Column(Numeric(14, 6), nullable=False))
+    # The model that answered an llm step and its provider (litellm's name), for analytics.
+    model: str | None = Field(default=None, max_length=200)
+    provider: str | None = Field(default=None, max_length=64)
 
 
 class ApprovalDecisionRow(SQLModel, table=True):

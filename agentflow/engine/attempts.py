@@ -116,6 +116,8 @@ class StepRunner:
         record.prompt_tokens += ctx.usage.prompt_tokens
         record.completion_tokens += ctx.usage.completion_tokens
         record.cost_usd += ctx.usage.cost_usd
+        record.model = ctx.usage.model or record.model
+        record.provider = ctx.usage.provider or record.provider
 
     async def _record(
         self,

@@ -21,11 +21,24 @@ class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
+    # The model that answered and its provider: cost and tokens are charted by them.
+    model: str | None = None
+    provider: str | None = None
 
-    def add(self, prompt_tokens: int, completion_tokens: int, cost_usd: float) -> None:
+    def add(
+        self,
+        prompt_tokens: int,
+        completion_tokens: int,
+        cost_usd: float,
+        *,
+        model: str | None = None,
+        provider: str | None = None,
+    ) -> None:
         self.prompt_tokens += prompt_tokens
         self.completion_tokens += completion_tokens
         self.cost_usd += cost_usd
+        self.model = model or self.model
+        self.provider = provider or self.provider
 
 
 @dataclass

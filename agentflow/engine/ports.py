@@ -44,6 +44,8 @@ class StepRecord:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
+    model: str | None = None
+    provider: str | None = None
     # Handles this step made live (e.g. ["true"] for a condition, ["error"] when routed).
     handles: list[str] = field(default_factory=list)
     # For a waiting approval: when its timeout passes.

@@ -16,6 +16,7 @@ from agentflow.llm.completion import (
     ChatRequest,
     Completion,
     complete,
+    provider_of,
 )
 from agentflow.llm.errors import LlmError
 from agentflow.llm.json_reply import parse_json_reply
@@ -27,4 +28,5 @@ __all__ = [
     "LlmError",
     "complete",
     "parse_json_reply",
+    "provider_of",
 ]

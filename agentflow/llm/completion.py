@@ -10,6 +10,7 @@ Prompts are never logged here, and litellm's message logging is turned off.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -136,3 +137,14 @@ def response_cost(response: Any, litellm: Any) -> float:
     except Exception:  # an unpriced model must never fail the node
         return 0.0
     return cost if math.isfinite(cost) and cost > 0 else 0.0
+
+
+def provider_of(model: str) -> str:
+    """litellm's provider name for a model string ("openai" for "gpt-4o-mini" and
+    "openai/gpt-4o-mini"); the prefix before "/" or "unknown" when litellm cannot tell."""
+    litellm = _litellm
+    if litellm is not None:
+        with contextlib.suppress(Exception):  # an unknown model is recorded under its prefix
+            return str(litellm.get_llm_provider(model=model)[1])[:64]
+    prefix, slash, _ = model.partition("/")
+    return prefix[:64] if slash and prefix else "unknown"

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from agentflow.engine.context import NodeContext
 from agentflow.engine.errors import NodeError
-from agentflow.llm import ChatRequest, LlmError, complete, parse_json_reply
+from agentflow.llm import ChatRequest, LlmError, complete, parse_json_reply, provider_of
 from agentflow.nodes.base import JSON, TEMPLATE, NodeConfig, NodeType
 from agentflow.nodes.runtime import as_text
 from agentflow.spec.expressions import render_template
@@ -118,7 +118,13 @@ class LlmNode(NodeType[LlmConfig]):
             ctx.resolved_input["fallback_models"] = list(config.fallback_models)
         try:
             reply = await complete(request)
-            ctx.usage.add(reply.prompt_tokens, reply.completion_tokens, reply.cost_usd)
+            ctx.usage.add(
+                reply.prompt_tokens,
+                reply.completion_tokens,
+                reply.cost_usd,
+                model=reply.model,
+                provider=provider_of(reply.model),
+            )
             output: dict[str, Any] = {"text": reply.text}
             if request.json_mode:
                 output["json"] = parse_json_reply(reply.text, config.json_schema)

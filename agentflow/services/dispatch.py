@@ -20,6 +20,7 @@ from agentflow.db.engine import session_scope
 from agentflow.db.models import LOCAL_ORG_ID
 from agentflow.db.runs import Run, Step
 from agentflow.engine.ports import TERMINAL_RUN_STATUSES
+from agentflow.services.budgets import check_can_start
 from agentflow.services.runs import (
     RunNotFound,
     check_request,
@@ -66,7 +67,12 @@ async def start_run(
     workflow_id: uuid.UUID | None = None,
     workflow_version: int | None = None,
 ) -> uuid.UUID:
-    """Validate, store (status ``queued``, with the exact document) and enqueue a run."""
+    """Validate, store (status ``queued``, with the exact document) and enqueue a run.
+
+    Every way of starting a run (API, UI, webhooks, schedules, CLI) comes here, so this
+    is where a used-up hard-stop budget refuses it (``BudgetExceeded``).
+    """
+    await asyncio.to_thread(check_can_start, database_url, org_id, workflow_id)
     run_id = await asyncio.to_thread(
         create_run,
         database_url,
@@ -186,6 +192,14 @@ def _prepare_rerun(
         return run.id
 
 
+def _workflow_of(database_url: str, run_id: uuid.UUID, org_id: uuid.UUID) -> uuid.UUID | None:
+    with session_scope(database_url) as session:
+        run = session.get(Run, run_id)
+        if run is None or run.org_id != org_id:
+            raise RunNotFound(str(run_id))
+        return run.workflow_id
+
+
 async def rerun_from(
     database_url: str,
     queue: ArqRedis,
@@ -197,6 +211,8 @@ async def rerun_from(
 ) -> uuid.UUID:
     """A new run that reuses every recorded step upstream of ``node``; ``node`` and what
     follows run again (with ``new_input`` as the run input when given)."""
+    workflow_id = await asyncio.to_thread(_workflow_of, database_url, run_id, org_id)
+    await asyncio.to_thread(check_can_start, database_url, org_id, workflow_id)
     new_run = await asyncio.to_thread(_prepare_rerun, database_url, run_id, node, new_input, org_id)
     await enqueue(queue, database_url, new_run)
     return new_run

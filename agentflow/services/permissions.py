@@ -50,6 +50,9 @@ class Action(StrEnum):
     SECRET_WRITE = "secret.write"  # noqa: S105 - an action name
     AUDIT_READ = "audit.read"
     ORG_UPDATE = "org.update"
+    ANALYTICS_READ = "analytics.read"
+    ALERT_MANAGE = "alert.manage"
+    BUDGET_MANAGE = "budget.manage"
     TEMPLATE_PUBLISH = "template.publish"
     TEMPLATE_REVIEW = "template.review"
     SCHEDULE_MANAGE = "schedule.manage"
@@ -60,7 +63,14 @@ class Action(StrEnum):
 
 A = Action
 _VIEWER = frozenset(
-    {A.WORKFLOW_READ, A.RUN_READ, A.MEMBER_READ, A.TEMPLATE_REVIEW, A.NOTIFICATION_READ}
+    {
+        A.WORKFLOW_READ,
+        A.RUN_READ,
+        A.MEMBER_READ,
+        A.TEMPLATE_REVIEW,
+        A.NOTIFICATION_READ,
+        A.ANALYTICS_READ,
+    }
 )
 _EDITOR = _VIEWER | {
     A.WORKFLOW_WRITE,
@@ -70,6 +80,7 @@ _EDITOR = _VIEWER | {
     A.RUN_CANCEL,
     A.RUN_APPROVE,
     A.SECRET_READ_NAMES,
+    A.ALERT_MANAGE,
     A.TEMPLATE_PUBLISH,
     A.SCHEDULE_MANAGE,
     A.WEBHOOK_MANAGE,
@@ -82,6 +93,7 @@ _ADMIN = _EDITOR | {
     A.SECRET_WRITE,
     A.AUDIT_READ,
     A.ORG_UPDATE,
+    A.BUDGET_MANAGE,
     A.EVENT_SUBSCRIPTION_MANAGE,
 }
 
@@ -96,7 +108,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
 
 # What an API key may do, by scope. Keys never manage members, keys or secrets.
 SCOPE_ACTIONS: dict[Scope, frozenset[Action]] = {
-    Scope.READ: frozenset({A.WORKFLOW_READ, A.RUN_READ}),
+    Scope.READ: frozenset({A.WORKFLOW_READ, A.RUN_READ, A.ANALYTICS_READ}),
     Scope.RUN: frozenset({A.RUN_START, A.RUN_CANCEL, A.RUN_APPROVE}),
     Scope.WRITE: frozenset(
         {

@@ -113,6 +113,8 @@ def _records(steps: list[Step]) -> dict[str, StepRecord]:
             prompt_tokens=step.prompt_tokens,
             completion_tokens=step.completion_tokens,
             cost_usd=float(step.cost_usd),
+            model=step.model,
+            provider=step.provider,
             handles=list(step.handles or []),
             wait_until=step.wait_until,
         )

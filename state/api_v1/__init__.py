@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from state.api_v1 import events, runs, templates, versions, workflows
+from state.api_v1 import analytics, events, runs, templates, versions, workflows
 from state.api_v1.errors import install_error_handlers
 
 router = APIRouter()
@@ -17,6 +17,7 @@ router.include_router(workflows.router)
 router.include_router(versions.router)
 router.include_router(runs.router)
 router.include_router(events.router)
+router.include_router(analytics.router)
 router.include_router(templates.router)
 
 __all__ = ["install_error_handlers", "router"]

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agentflow.db.run_store import WorkflowNotFound, WorkflowNotPublished
+from agentflow.services.budgets import BudgetExceeded
 from agentflow.services.dispatch import RunNotRerunnable
 from agentflow.services.permissions import Forbidden, InvalidInput, NotFound
 from agentflow.services.runs import InvalidRunRequest, RunNotFound, StepNotWaiting
@@ -93,6 +94,9 @@ def _map(request: Request, exc: Exception) -> JSONResponse:
         return error_response(request, 422, "invalid_run_request", exc.message, _problems(exc))
     if isinstance(exc, InvalidInput):
         return error_response(request, 422, "validation", exc.message)
+    if isinstance(exc, BudgetExceeded):
+        details = {"limit_usd": exc.limit_usd, "spent_usd": exc.spent_usd, "scope": exc.scope}
+        return error_response(request, 402, "budget_exceeded", exc.message, details)
     if isinstance(exc, StepNotWaiting | RunNotRerunnable | WorkflowNotPublished):
         return error_response(request, 409, "conflict", exc.message)
     raise exc
@@ -141,6 +145,7 @@ DOMAIN_ERRORS: tuple[type[Exception], ...] = (
     StepNotWaiting,
     RunNotRerunnable,
     WorkflowNotPublished,
+    BudgetExceeded,
 )
 
 

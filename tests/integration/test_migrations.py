@@ -30,6 +30,7 @@ def test_the_migrations_match_the_models(database_url: str) -> None:
     from sqlmodel import SQLModel
 
     import agentflow.db.accounts
+    import agentflow.db.analytics
     import agentflow.db.automation
     import agentflow.db.runs
     import agentflow.db.templates

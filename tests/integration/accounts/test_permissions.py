@@ -43,6 +43,9 @@ EXPECTED = {
     "schedule.manage": "OAE",
     "event_subscription.manage": "OA",
     "notification.read": "OAEV",
+    "analytics.read": "OAEV",
+    "alert.manage": "OAE",
+    "budget.manage": "OA",
     "webhook.manage": "OAE",
 }
 LETTER = {Role.OWNER: "O", Role.ADMIN: "A", Role.EDITOR: "E", Role.VIEWER: "V"}

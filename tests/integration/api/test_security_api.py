@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
+from agentflow.services import alerts, budgets
 from agentflow.services.runs import execute_run
 from agentflow.settings import get_settings
 from tests.integration.api.conftest import (
@@ -36,7 +37,14 @@ def api_routes(app: FastAPI) -> list[APIRoute]:
     return [route for route in walk(app.routes) if route.path.startswith("/api/v1")]
 
 
+# Budgets and alert rules are managed by signed-in members, not API keys: those routes
+# are walked with Alice's session (she owns her organisation), so only isolation answers.
+MEMBER_ONLY = ("/api/v1/budgets", "/api/v1/alerts")
+
+
 def body_for(method: str, path: str) -> dict[str, Any] | None:
+    if method == "PUT" and path.startswith("/api/v1/alerts"):
+        return {"name": "taken over", "metric": "cost_usd", "threshold": 1}
     if method == "PUT":
         return {"name": "taken over"}
     if path.endswith("/runs"):
@@ -52,10 +60,15 @@ async def test_every_route_hides_another_orgs_objects(
     app: FastAPI,
     client: httpx.AsyncClient,
     alice_headers: dict[str, str],
+    alice_cookie: dict[str, str],
     bob: Person,
     env: dict[str, str],
 ) -> None:
     bob_headers = bearer(new_key(env["database_url"], bob, "read", "run", "write"))
+    bob_budget = budgets.set_budget(env["database_url"], bob.actor(), {"monthly_limit_usd": 5})
+    bob_rule = alerts.create_rule(
+        env["database_url"], bob.actor(), {"name": "b", "metric": "cost_usd", "threshold": 1}
+    )
     bob_workflow = await create_workflow(client, bob_headers, APPROVAL, publish=True)
     started = await client.post(
         f"/api/v1/workflows/{bob_workflow}/runs", json={}, headers=bob_headers
@@ -71,21 +84,31 @@ async def test_every_route_hides_another_orgs_objects(
             continue
         for method in route.methods - {"HEAD"}:
             answers = []
-            for workflow_id, run_id in ((bob_workflow, bob_run), (str(uuid.uuid4()),) * 2):
+            member_only = route.path.startswith(MEMBER_ONLY)
+            headers = {"Origin": BASE_URL} if member_only else alice_headers
+            cookies = alice_cookie if member_only else {}
+            theirs = (bob_workflow, bob_run, bob_budget, bob_rule)
+            for workflow_id, run_id, budget_id, rule_id in (theirs, (str(uuid.uuid4()),) * 4):
                 url = route.path.format(
-                    workflow_id=workflow_id, run_id=run_id, node="review", version=1
-                )
+                    workflow_id=workflow_id, run_id=run_id, node="review", version=1,
+                    budget_id=budget_id, rule_id=rule_id,
+                )  # fmt: skip
                 if url.endswith("/diff"):
                     url += "?from=1&to=draft"
+                client.cookies.clear()
+                client.cookies.update(cookies)
                 response = await client.request(
-                    method, url, json=body_for(method, route.path), headers=alice_headers
+                    method, url, json=body_for(method, route.path), headers=headers
                 )
                 answers.append((response.status_code, response.json()))
             assert answers[0] == answers[1], (method, route.path, answers)
             assert answers[0][0] == 404, (method, route.path, answers)
             assert answers[0][1]["error"]["type"] == "not_found"
             walked += 1
-    assert walked == 20
+    assert walked == 24
+    client.cookies.clear()
+    assert [b.id for b in budgets.list_budgets(env["database_url"], bob.actor())] == [bob_budget]
+    assert [r.name for r in alerts.list_rules(env["database_url"], bob.actor())] == ["b"]
 
     # Bob's objects are as they were.
     workflow = await client.get(f"/api/v1/workflows/{bob_workflow}", headers=bob_headers)
