@@ -6,7 +6,6 @@ does the work on the worker queue and records it in the audit trail.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
@@ -14,8 +13,7 @@ from typing import Any, TypeVar
 from agentflow.queue import connect
 from agentflow.services import dispatch
 from agentflow.services.acting import act_async
-from agentflow.services.permissions import Action, Actor, require
-from agentflow.services.templates import require_secrets
+from agentflow.services.permissions import Action, Actor
 from state.common import database_url, redis_url
 
 T = TypeVar("T")
@@ -32,10 +30,6 @@ async def _with_queue(work: Callable[[Any], Awaitable[T]]) -> T:
 async def start(
     actor: Actor, document: Mapping[str, Any], run_input: Any, workflow_id: uuid.UUID | None
 ) -> uuid.UUID:
-    require(actor, Action.RUN_START)
-    # A secret the organisation lacks is refused here, named on the nodes reading it,
-    # rather than failing the run at the first step that reads it.
-    await asyncio.to_thread(require_secrets, database_url(), actor.org_id, document)
     return await act_async(
         database_url(),
         actor,

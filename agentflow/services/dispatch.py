@@ -21,6 +21,7 @@ from agentflow.db.models import LOCAL_ORG_ID
 from agentflow.db.runs import Run, Step
 from agentflow.engine.ports import TERMINAL_RUN_STATUSES
 from agentflow.services.budgets import check_can_start
+from agentflow.services.run_gate import check_can_run
 from agentflow.services.runs import (
     RunNotFound,
     check_request,
@@ -70,9 +71,9 @@ async def start_run(
     """Validate, store (status ``queued``, with the exact document) and enqueue a run.
 
     Every way of starting a run (API, UI, webhooks, schedules, CLI) comes here, so this
-    is where a used-up hard-stop budget refuses it (``BudgetExceeded``).
+    is where a used-up hard-stop budget or a missing secret refuses it (run_gate).
     """
-    await asyncio.to_thread(check_can_start, database_url, org_id, workflow_id)
+    await asyncio.to_thread(check_can_run, database_url, org_id, workflow_id, raw_document)
     run_id = await asyncio.to_thread(
         create_run,
         database_url,

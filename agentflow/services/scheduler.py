@@ -36,6 +36,8 @@ from agentflow.db.engine import session_scope
 from agentflow.db.models import utcnow
 from agentflow.db.runs import Run, Workflow, WorkflowVersion
 from agentflow.services import notifications
+from agentflow.services.budgets import BudgetExceeded
+from agentflow.services.run_gate import check_can_run
 from agentflow.services.runs import InvalidRunRequest, check_request
 from agentflow.spec.cron import InvalidSchedule, latest_at_or_before, next_time, parse
 
@@ -59,7 +61,7 @@ class CannotStart(Exception):
         self.message = message
 
 
-def _new_run(session: Any, schedule: Schedule) -> Run:
+def _new_run(database_url: str, session: Any, schedule: Schedule) -> Run:
     workflow = session.get(Workflow, schedule.workflow_id)
     if workflow is None or workflow.latest_version == 0:
         raise CannotStart("the workflow has no published version")
@@ -71,7 +73,9 @@ def _new_run(session: Any, schedule: Schedule) -> Run:
     ).scalar_one()
     try:
         check_request(version.document, SCHEDULED_INPUT)
-    except InvalidRunRequest as exc:
+        # The same gate as every other start: budgets and the org's secrets.
+        check_can_run(database_url, schedule.org_id, workflow.id, version.document)
+    except (InvalidRunRequest, BudgetExceeded) as exc:
         raise CannotStart(f"the scheduled run could not start: {exc.message}") from None
     run = Run(
         org_id=schedule.org_id,
@@ -88,7 +92,13 @@ def _new_run(session: Any, schedule: Schedule) -> Run:
 
 
 def _fire(
-    session: Any, schedule: Schedule, tick: datetime, kind: str, worker: str, fired: Fired
+    database_url: str,
+    session: Any,
+    schedule: Schedule,
+    tick: datetime,
+    kind: str,
+    worker: str,
+    fired: Fired,
 ) -> None:
     claimed = session.execute(
         insert(ScheduleTick)
@@ -107,7 +117,7 @@ def _fire(
         return  # this tick already fired
     savepoint = session.begin_nested()
     try:
-        run = _new_run(session, schedule)
+        run = _new_run(database_url, session, schedule)
     except CannotStart as exc:
         savepoint.rollback()
         _record_error(session, schedule, tick, exc.message, fired)
@@ -174,9 +184,9 @@ def claim_due(
                 continue
             latest = latest_at_or_before(spec, moment)
             if moment - latest <= timedelta(seconds=grace_s):
-                _fire(session, schedule, latest, "on_time", worker, fired)
+                _fire(database_url, session, schedule, latest, "on_time", worker, fired)
             elif missed_ticks == "run_once":
-                _fire(session, schedule, latest, "catch_up", worker, fired)
+                _fire(database_url, session, schedule, latest, "catch_up", worker, fired)
             else:
                 fired.skipped.append(schedule.id)
                 log.info("schedule %s: skipped missed ticks up to %s", schedule.id, latest)

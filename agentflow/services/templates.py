@@ -15,7 +15,6 @@ node type this instance lacks (``knowledge`` before the RAG layer) is hidden too
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,7 +24,7 @@ from sqlalchemy import func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from agentflow.db.accounts import OrgSecret, User
+from agentflow.db.accounts import User
 from agentflow.db.engine import session_scope
 from agentflow.db.templates import (
     INSTANCE,
@@ -45,43 +44,19 @@ from agentflow.services.permissions import (
     parse_input,
     require,
 )
-from agentflow.services.runs import InvalidRunRequest
+from agentflow.services.run_gate import org_secret_names
 from agentflow.services.template_documents import (
     missing_secrets,
     node_count,
-    secret_readers,
     unregistered_types,
     use_template_model,
 )
 from agentflow.settings import Settings, get_settings
 from agentflow.spec.canvas import auto_layout
-from agentflow.spec.problems import Problem
 
 
 class TemplateNotFound(NotFound):
     what = "template"
-
-
-class MissingSecrets(InvalidRunRequest):
-    """A run would read secrets the organisation has not defined: one problem per node
-    reading one, so the builder shows them where they are used."""
-
-    def __init__(self, document: Mapping[str, Any], names: list[str]) -> None:
-        readers = secret_readers(document)
-        problems = [
-            Problem.at_node(node, f"reads the secret {name}, which is not defined yet")
-            if node
-            else Problem.at_field("output", f"reads the secret {name}, which is not defined yet")
-            for name in names
-            for node in readers.get(name, [""])
-        ]
-        super().__init__(problems)
-        self.names = names
-        many = len(names) > 1
-        self.message = (
-            f"this workflow needs the secret{'s' if many else ''} {', '.join(names)}, which "
-            f"your organisation has not defined: add {'them' if many else 'it'} before running it"
-        )
 
 
 @dataclass
@@ -229,19 +204,6 @@ def list_templates(
         summaries = [_summary(t, v, actor, ratings.get(t.id)) for t, v in rows]
     order = {"official": 0, "yours": 1, "community": 2}
     return sorted(summaries, key=lambda s: (order[s.source], -s.installs, s.name.lower()))
-
-
-def org_secret_names(database_url: str, org_id: uuid.UUID) -> set[str]:
-    with session_scope(database_url) as session:
-        rows = session.execute(select(col(OrgSecret.name)).where(col(OrgSecret.org_id) == org_id))
-        return {str(name) for name in rows.scalars()}
-
-
-def require_secrets(database_url: str, org_id: uuid.UUID, document: Mapping[str, Any]) -> None:
-    """Refuse (MissingSecrets) to run a document whose secrets the org has not defined."""
-    missing = missing_secrets(document, org_secret_names(database_url, org_id))
-    if missing:
-        raise MissingSecrets(document, missing)
 
 
 def load_visible(

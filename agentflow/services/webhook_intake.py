@@ -31,7 +31,6 @@ from agentflow.services import dispatch, org_secrets, webhook_signature, webhook
 from agentflow.services.events import follow
 from agentflow.services.rate_limit import limiter
 from agentflow.services.runs import InvalidRunRequest, describe_run
-from agentflow.services.templates import require_secrets
 from agentflow.settings import Settings
 
 # ``secret: "{{ env.HOOK_SECRET }}"`` reads the organisation secret HOOK_SECRET, so the
@@ -234,8 +233,7 @@ async def receive(
 async def _start(
     database_url: str, redis_url: str, target: webhooks.HookTarget, payload: Any
 ) -> uuid.UUID:
-    # Refused (422, naming the nodes) while a secret the workflow reads is not defined.
-    await asyncio.to_thread(require_secrets, database_url, target.org_id, target.document)
+    # start_run refuses (422, naming the nodes) while a secret it reads is not defined.
     queue = await connect(redis_url)
     try:
         return await dispatch.start_run(

@@ -17,7 +17,6 @@ from agentflow.services import workflows as workflow_service
 from agentflow.services.permissions import Action, Actor, require
 from agentflow.services.run_queries import MAX_PAGE_SIZE, RUN_STATUSES, RunFilter
 from agentflow.services.runs import describe_run
-from agentflow.services.templates import require_secrets
 from agentflow.services.versions import Runnable
 from state.api_v1.deps import CurrentActor, RateHeadersRoute, services
 from state.api_v1.errors import ApiError
@@ -87,8 +86,7 @@ async def start_run(
         raise ApiError(422, "validation", "give either draft or version, not both")
     runnable = await asyncio.to_thread(_document, actor, workflow_id, body)
     urls = services()
-    # Refused (422, naming the nodes) while a secret it reads is not defined.
-    await asyncio.to_thread(require_secrets, urls.database_url, actor.org_id, runnable.document)
+    # dispatch.start_run refuses (422, naming the nodes) while a secret is not defined.
     queue = await connect(urls.redis_url)
     try:
         run_id = await dispatch.start_run(

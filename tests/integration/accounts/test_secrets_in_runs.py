@@ -14,6 +14,8 @@ from agentflow.engine.masking import MASK
 from agentflow.queue import connect
 from agentflow.services import org_secrets
 from agentflow.services.dispatch import start_run
+from agentflow.services.run_gate import MissingSecrets
+from agentflow.services.run_queries import RunFilter, query_runs
 from agentflow.services.runs import describe_run
 from agentflow.settings import Settings
 from tests.conftest import PROJECT_ROOT, service_env, wait_for
@@ -80,6 +82,10 @@ async def test_runs_use_their_own_orgs_secret_and_never_store_it(
     assert alices["output"] == f"Bearer {MASK}"
     assert TOKEN not in repr(alices)
 
-    bobs = await _run(clean_db, clean_redis, bob.org_id)  # bob's org has no API_TOKEN
-    assert TOKEN not in repr(bobs)
-    assert MASK not in repr(bobs)
+    # Bob's organisation has no API_TOKEN: his run is refused before it is stored,
+    # naming the node that reads it, and never sees Alice's.
+    with pytest.raises(MissingSecrets) as refused:
+        await _run(clean_db, clean_redis, bob.org_id)
+    assert refused.value.names == ["API_TOKEN"]
+    assert [p.node for p in refused.value.problems] == ["auth"]
+    assert query_runs(clean_db, RunFilter(), org_id=bob.org_id).total == 0

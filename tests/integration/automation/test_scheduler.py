@@ -194,6 +194,19 @@ def test_a_schedule_whose_run_cannot_start_is_disabled_with_a_notice(
     assert "who" in notice.body and notice.link == "/schedules"
 
 
+def test_a_scheduled_run_whose_secret_is_missing_does_not_start(
+    clean_db: str, admin: Actor
+) -> None:
+    document = schedule_document()
+    document["nodes"][1]["config"] = {"values": {"token": "{{ env.CRM_TOKEN }}"}}  # type: ignore[index]
+    workflow_id = published_workflow(clean_db, admin.org_id, document)
+    _set_next(clean_db, _schedule(clean_db, workflow_id).id, datetime(2026, 6, 1, 7, 0, tzinfo=UTC))
+    fired = claim_due(clean_db, now=NOW)
+    assert fired.run_ids == [] and _runs(clean_db, workflow_id) == []
+    [info] = schedules.list_schedules(clean_db, admin)
+    assert not info.enabled and "CRM_TOKEN" in info.paused_reason
+
+
 def test_pause_and_resume_are_audited_and_scoped_to_the_org(
     clean_db: str, make_org: Callable[..., Actor]
 ) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from agentflow.db.accounts import AuditEvent
 from agentflow.db.engine import session_scope
-from agentflow.services import org_secrets, workflows
+from agentflow.services import org_secrets, run_gate, workflows
 from agentflow.services import template_publishing as publishing
 from agentflow.services import templates as gallery
 from agentflow.services.permissions import Actor, Forbidden, InvalidInput, Role, Scope
@@ -89,8 +89,8 @@ def test_installing_without_a_secret_leaves_runs_refused_until_it_exists(
     assert installed.missing_secrets == ["CRM_WEBHOOK_URL"]
     document = workflows.get_draft(db, installed.workflow_id, org_id=ana.org_id)
     assert document["name"] == "Leads"
-    with pytest.raises(gallery.MissingSecrets) as refused:
-        gallery.require_secrets(db, ana.org_id, document)
+    with pytest.raises(run_gate.MissingSecrets) as refused:
+        run_gate.require_secrets(db, ana.org_id, document)
     assert refused.value.names == ["CRM_WEBHOOK_URL"]
     assert "CRM_WEBHOOK_URL" in refused.value.message
     assert [(p.node, p.message) for p in refused.value.problems] == [
@@ -99,7 +99,7 @@ def test_installing_without_a_secret_leaves_runs_refused_until_it_exists(
 
     value = {"name": "CRM_WEBHOOK_URL", "value": "https://crm.example.com/hook"}
     org_secrets.create_secret(db, actor, value, settings=settings)
-    gallery.require_secrets(db, ana.org_id, document)  # now it may run
+    run_gate.require_secrets(db, ana.org_id, document)  # now it may run
     assert gallery.get_template(db, actor, lead).summary.installs == 1
     with session_scope(db) as session:
         events = session.execute(

@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 
 from agentflow.db.engine import session_scope
 from agentflow.db.templates import Template, TemplateVersion
+from agentflow.services import run_gate, workflows
 from agentflow.services import templates as gallery
-from agentflow.services import workflows
 from agentflow.services.official_templates import load_official_templates, read_official_templates
 from agentflow.services.org_secrets import secrets_for_run
 from agentflow.services.runs import create_run, decide_approval, describe_run, execute_run
@@ -240,7 +240,7 @@ async def test_an_official_template_installs_and_runs(
     assert set(models) <= {"openai/gpt-4o-mini"}  # `default` became the configured model
     run_input = scenario.input(local_server.base) if scenario.input else None
     run_input = run_input or OFFICIAL[slug].metadata.example_input
-    gallery.require_secrets(db, ana.org_id, document)  # nothing missing: no error
+    run_gate.require_secrets(db, ana.org_id, document)  # nothing missing: no error
     run_id = create_run(db, document, run_input, org_id=ana.org_id)
     options: dict[str, Any] = {
         "org_id": ana.org_id,
