@@ -34,6 +34,7 @@ class AuthFormState(rx.State):
     notice: str = ""
     # A password reset token from the emailed link, posted back with the new password.
     reset_token: str = ""
+    ready: bool = False
     # Where to go after signing in: the page that asked for it, same-site only.
     next_path: str = "/"
 
@@ -45,6 +46,7 @@ class AuthFormState(rx.State):
         self.next_path = safe_next(params.get("next", "/"))
         self.notice = NOTICES.get(params.get("notice", ""), "")
         self.reset_token = params.get("token", "")[:200]
+        self.ready = True
 
     @rx.var
     def next_query(self) -> str:
@@ -77,9 +79,12 @@ def _field(label: str, name: str, kind: str, autocomplete: str, required: bool) 
 
 
 def _submit(label: str, testid: str) -> rx.Component:
+    # Enabled once the page's state has read the URL: a form sent before that would
+    # lose the hidden `next` (and the reset token) and land on the default page.
     return rx.el.button(
         label,
         type="submit",
+        disabled=~AuthFormState.ready,
         data_testid=testid,
         style={
             "width": "100%",
