@@ -12,6 +12,7 @@ error types. Run totals are the sums of their steps, as the recorder makes them.
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -78,6 +79,15 @@ class Generated:
     workflow_ids: list[uuid.UUID]
     runs: int
     steps: int
+
+
+# Runs cancelled before starting (half of the 2 % cancelled) have no steps.
+SHARE_WITHOUT_STEPS = 0.01
+
+
+def runs_for_steps(steps: int, steps_per_run: int) -> int:
+    """How many runs to generate for about ``steps`` steps in all."""
+    return math.ceil(steps / (steps_per_run * (1 - SHARE_WITHOUT_STEPS)))
 
 
 def generate(

@@ -23,7 +23,7 @@ from sqlalchemy import text
 from agentflow.analytics.overview import overview
 from agentflow.analytics.periods import Watermarks, preset_period
 from agentflow.analytics.rollup import roll_up
-from agentflow.analytics.synthetic import generate
+from agentflow.analytics.synthetic import generate, runs_for_steps
 from agentflow.bench.engine import machine
 from agentflow.bench.harness import BenchHarness, Progress
 from agentflow.bench.stats import median, rounded
@@ -87,7 +87,7 @@ def run_analytics_bench(options: AnalyticsBenchOptions, progress: Progress) -> d
         db = harness.database_url
         org = _org(db)
         now = datetime.now(UTC)
-        runs = options.steps // options.steps_per_run
+        runs = runs_for_steps(options.steps, options.steps_per_run)
         progress(f"generating {runs:,} runs with {options.steps:,} steps over {options.days} days")
         began = time.perf_counter()
         made = generate(
