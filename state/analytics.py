@@ -14,7 +14,7 @@ from agentflow.services import analytics as service
 from agentflow.services.permissions import Forbidden, InvalidInput
 from components import analytics_charts as charts
 from components.formatting import duration, money, percent
-from state.analytics_period import ZONES, cards, default_days, describe, period_from
+from state.analytics_period import PeriodState, cards, describe, period_from
 from state.common import database_url
 from state.session import current_actor
 
@@ -33,11 +33,7 @@ def _workflow_row(row: dict[str, Any]) -> dict[str, str]:
     }
 
 
-class AnalyticsState(rx.State):
-    preset: str = "7d"
-    tz: str = "UTC"
-    since: str = ""
-    until: str = ""
+class AnalyticsState(PeriodState, rx.State):
     loading: bool = False
     loaded: bool = False
     error: str = ""
@@ -52,10 +48,6 @@ class AnalyticsState(rx.State):
     cost_workflow_figure: go.Figure = go.Figure()
     tokens_figure: go.Figure = go.Figure()
     durations_figure: go.Figure = go.Figure()
-
-    @rx.var
-    def zones(self) -> list[str]:
-        return list(ZONES) if self.tz in ZONES else [self.tz, *ZONES]
 
     @rx.var
     def period_query(self) -> str:
@@ -97,32 +89,6 @@ class AnalyticsState(rx.State):
         self.cost_workflow_figure = charts.cost_by(data, "workflow")
         self.tokens_figure = charts.tokens_by_provider(data)
         self.durations_figure = charts.durations(data["durations"])
-
-    @rx.event
-    async def set_preset(self, value: str) -> AsyncIterator[Any]:
-        self.preset = value
-        if value == "custom" and not (self.since and self.until):
-            self.since, self.until = default_days(self.tz)
-        async for update in self._reload():
-            yield update
-
-    @rx.event
-    async def set_tz(self, value: str) -> AsyncIterator[Any]:
-        self.tz = value
-        async for update in self._reload():
-            yield update
-
-    @rx.event
-    async def set_since(self, value: str) -> AsyncIterator[Any]:
-        self.since, self.preset = value, "custom"
-        async for update in self._reload():
-            yield update
-
-    @rx.event
-    async def set_until(self, value: str) -> AsyncIterator[Any]:
-        self.until, self.preset = value, "custom"
-        async for update in self._reload():
-            yield update
 
     @rx.event
     async def export(self, dataset: str, fmt: str) -> Any:

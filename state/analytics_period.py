@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import reflex as rx
 
 from agentflow.analytics.periods import PRESETS, Period, zone
 from agentflow.services import analytics as service
@@ -64,3 +67,45 @@ def cards(summary: dict[str, Any], changes: dict[str, Any] | None) -> list[dict[
         result.append({"key": key, "label": label, "value": show(summary.get(key)),
                        "note": note, "color": color})  # fmt: skip
     return result
+
+
+class PeriodState(rx.State, mixin=True):
+    """The period picker's values and events; a page state supplies ``_reload``."""
+
+    preset: str = "7d"
+    tz: str = "UTC"
+    since: str = ""
+    until: str = ""
+
+    @rx.var
+    def zones(self) -> list[str]:
+        return list(ZONES) if self.tz in ZONES else [self.tz, *ZONES]
+
+    def _reload(self) -> AsyncIterator[Any]:
+        raise NotImplementedError
+
+    @rx.event
+    async def set_preset(self, value: str) -> AsyncIterator[Any]:
+        self.preset = value
+        if value == "custom" and not (self.since and self.until):
+            self.since, self.until = default_days(self.tz)
+        async for update in self._reload():
+            yield update
+
+    @rx.event
+    async def set_tz(self, value: str) -> AsyncIterator[Any]:
+        self.tz = value
+        async for update in self._reload():
+            yield update
+
+    @rx.event
+    async def set_since(self, value: str) -> AsyncIterator[Any]:
+        self.since, self.preset = value, "custom"
+        async for update in self._reload():
+            yield update
+
+    @rx.event
+    async def set_until(self, value: str) -> AsyncIterator[Any]:
+        self.until, self.preset = value, "custom"
+        async for update in self._reload():
+            yield update

@@ -15,7 +15,7 @@ from agentflow.services import analytics as service
 from agentflow.services.permissions import Forbidden, InvalidInput, NotFound
 from components import analytics_charts as charts
 from components.formatting import duration, money
-from state.analytics_period import ZONES, cards, default_days, describe, period_from
+from state.analytics_period import PeriodState, cards, describe, period_from
 from state.common import database_url
 from state.session import current_actor
 
@@ -31,11 +31,7 @@ def _node_row(node: dict[str, Any]) -> dict[str, str]:
     }
 
 
-class WorkflowAnalyticsState(rx.State):
-    preset: str = "7d"
-    tz: str = "UTC"
-    since: str = ""
-    until: str = ""
+class WorkflowAnalyticsState(PeriodState, rx.State):
     loading: bool = False
     loaded: bool = False
     error: str = ""
@@ -52,10 +48,6 @@ class WorkflowAnalyticsState(rx.State):
     durations_figure: go.Figure = go.Figure()
     error_types_figure: go.Figure = go.Figure()
     error_nodes_figure: go.Figure = go.Figure()
-
-    @rx.var
-    def zones(self) -> list[str]:
-        return list(ZONES) if self.tz in ZONES else [self.tz, *ZONES]
 
     def _workflow_id(self) -> uuid.UUID | None:
         try:
@@ -127,32 +119,6 @@ class WorkflowAnalyticsState(rx.State):
         self.error_nodes_figure = charts.breakdown(
             data["errors_by_node"], "node_id", "failures", "orange"
         )
-
-    @rx.event
-    async def set_preset(self, value: str) -> AsyncIterator[Any]:
-        self.preset = value
-        if value == "custom" and not (self.since and self.until):
-            self.since, self.until = default_days(self.tz)
-        async for update in self._reload():
-            yield update
-
-    @rx.event
-    async def set_tz(self, value: str) -> AsyncIterator[Any]:
-        self.tz = value
-        async for update in self._reload():
-            yield update
-
-    @rx.event
-    async def set_since(self, value: str) -> AsyncIterator[Any]:
-        self.since, self.preset = value, "custom"
-        async for update in self._reload():
-            yield update
-
-    @rx.event
-    async def set_until(self, value: str) -> AsyncIterator[Any]:
-        self.until, self.preset = value, "custom"
-        async for update in self._reload():
-            yield update
 
     @rx.event
     async def export(self, dataset: str, fmt: str) -> Any:
