@@ -16,6 +16,7 @@ from state.session import SessionState, current_actor, signed_in_user
 
 class OrgSettingsState(rx.State):
     org_name: str = ""
+    org_slug: str = ""
     name_draft: str = ""
     name_message: str = ""
     name_error: str = ""
@@ -29,6 +30,10 @@ class OrgSettingsState(rx.State):
         self.name_message = self.name_error = self.new_org_error = ""
         user = await signed_in_user(self)
         self.org_name = self.name_draft = user.org_name if user else ""
+        self.org_slug = ""
+        if user is not None:
+            orgs = await asyncio.to_thread(organizations.list_orgs, database_url(), user.user_id)
+            self.org_slug = next((o.slug for o in orgs if o.id == user.org_id), "")
 
     @rx.event
     def set_name_draft(self, value: str) -> None:

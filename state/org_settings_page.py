@@ -69,6 +69,15 @@ def organisation_card() -> rx.Component:
                 ),
                 align="center",
             ),
+            rx.text(
+                "Slug ",
+                rx.code(S.org_slug, data_testid="org-slug"),
+                " (for the command line: agentflow submit FILE --org ",
+                S.org_slug,
+                ")",
+                size="2",
+                color=rx.color("gray", 11),
+            ),
             rx.cond(S.name_error != "", rx.text(S.name_error, color="red", size="2")),
             rx.cond(
                 S.name_message != "",

@@ -39,6 +39,42 @@ def _with_queue(urls: ServiceUrls, action: Callable[[Any], Awaitable[T]]) -> T:
     return asyncio.run(go())
 
 
+ORG_HELP = (
+    "Act in the organisation with this slug (its runs show in that organisation's web "
+    "pages). Default: the local workspace, which only the CLI sees."
+)
+
+
+def org_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--org", "org_slug", envvar="AGENTFLOW_ORG", metavar="SLUG", help=ORG_HELP)(
+        command
+    )
+
+
+def _org_id(urls: ServiceUrls, slug: str | None) -> uuid.UUID:
+    """The organisation to act in. The CLI talks to the database directly, so it has
+    an operator's reach (like psql): no role applies."""
+    from agentflow.db.models import LOCAL_ORG_ID
+    from agentflow.services.organizations import org_id_by_slug
+
+    if not slug:
+        return LOCAL_ORG_ID
+    org_id = org_id_by_slug(urls.database_url, slug)
+    if org_id is None:
+        raise click.BadParameter(f"no organisation has the slug {slug!r}", param_hint="--org")
+    return org_id
+
+
+def _group_org(urls: ServiceUrls) -> uuid.UUID:
+    options = click.get_current_context().find_object(RunsOptions)
+    return _org_id(urls, options.org_slug if options else None)
+
+
+class RunsOptions:
+    def __init__(self, org_slug: str | None) -> None:
+        self.org_slug = org_slug
+
+
 def _run_id(value: str) -> uuid.UUID:
     try:
         return uuid.UUID(value)
@@ -59,25 +95,35 @@ def _known_errors() -> tuple[type[Exception], ...]:
 )
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--input", "input_text", metavar="JSON", help="The run input, as JSON.")
-def submit(file: Path, input_text: str | None) -> None:
+@org_option
+def submit(file: Path, input_text: str | None, org_slug: str | None) -> None:
+    from agentflow.services.budgets import BudgetExceeded
     from agentflow.services.dispatch import start_run
     from agentflow.services.runs import InvalidRunRequest
 
     raw = read_document(file, as_json=False)
     run_input = parse_input(input_text, as_json=False)
     urls = _urls()
+    org_id = _org_id(urls, org_slug)
     try:
         run_id = _with_queue(
-            urls, lambda queue: start_run(urls.database_url, queue, raw, run_input, trigger="cli")
+            urls,
+            lambda queue: start_run(
+                urls.database_url, queue, raw, run_input, org_id=org_id, trigger="cli"
+            ),
         )
     except InvalidRunRequest as exc:
         report_invalid(exc.problems, as_json=False)
+    except BudgetExceeded as exc:
+        raise click.ClickException(exc.message) from exc
     click.echo(str(run_id))
 
 
 @click.group(help="List, inspect, cancel, approve, reject and rerun stored runs.")
-def runs() -> None:
-    pass
+@org_option
+@click.pass_context
+def runs(ctx: click.Context, org_slug: str | None) -> None:
+    ctx.obj = RunsOptions(org_slug)
 
 
 @runs.command("list", help="The latest runs, newest first.")
@@ -91,7 +137,8 @@ def list_command(status: str | None, limit: int, as_json: bool) -> None:
         filters = RunFilter(status=status, page_size=limit)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--status") from None
-    rows = query_runs(_urls().database_url, filters).rows
+    urls = _urls()
+    rows = query_runs(urls.database_url, filters, org_id=_group_org(urls)).rows
     if as_json:
         click.echo(json.dumps(rows, indent=2, default=str))
         return
@@ -116,12 +163,13 @@ def show(run_id: str, as_json: bool, follow: bool, after: int) -> None:
 
     urls = _urls()
     run_uuid = _run_id(run_id)
+    org_id = _group_org(urls)
     try:
         if follow:
 
             async def stream() -> None:
                 async for event in follow_events(
-                    urls.database_url, urls.redis_url, run_uuid, after=after
+                    urls.database_url, urls.redis_url, run_uuid, after=after, org_id=org_id
                 ):
                     if as_json:
                         click.echo(json.dumps(event))
@@ -133,7 +181,7 @@ def show(run_id: str, as_json: bool, follow: bool, after: int) -> None:
 
             asyncio.run(stream())
             return
-        view = describe_run(urls.database_url, run_uuid)
+        view = describe_run(urls.database_url, run_uuid, org_id=org_id)
     except _known_errors() as exc:
         raise click.ClickException(exc.message) from exc  # type: ignore[attr-defined]
     if as_json:
@@ -154,7 +202,7 @@ def cancel(run_id: str) -> None:
 
     urls = _urls()
     try:
-        state = asyncio.run(cancel_run(urls.database_url, _run_id(run_id)))
+        state = asyncio.run(cancel_run(urls.database_url, _run_id(run_id), org_id=_group_org(urls)))
     except _known_errors() as exc:
         raise click.ClickException(exc.message) from exc  # type: ignore[attr-defined]
     click.echo(state)
@@ -164,12 +212,13 @@ def _decide(run_id: str, node: str, approved: bool, comment: str | None, by: str
     from agentflow.services.dispatch import decide
 
     urls = _urls()
+    org_id = _group_org(urls)
     try:
         _with_queue(
             urls,
             lambda queue: decide(
                 urls.database_url, queue, _run_id(run_id), node,
-                approved=approved, by=by, comment=comment,
+                approved=approved, by=by, comment=comment, org_id=org_id,
             ),
         )  # fmt: skip
     except _known_errors() as exc:
@@ -208,11 +257,12 @@ def rerun(run_id: str, node: str, input_text: str | None) -> None:
 
     new_input = parse_input(input_text, as_json=False) if input_text is not None else None
     urls = _urls()
+    org_id = _group_org(urls)
     try:
         new_run = _with_queue(
             urls,
             lambda queue: rerun_from(
-                urls.database_url, queue, _run_id(run_id), node, new_input=new_input
+                urls.database_url, queue, _run_id(run_id), node, new_input=new_input, org_id=org_id
             ),
         )
     except InvalidRunRequest as exc:

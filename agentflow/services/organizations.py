@@ -396,3 +396,11 @@ def accept_invitation(
             details={"role": invitation.role},
         )
         return invitation.org_id
+
+
+def org_id_by_slug(database_url: str, slug: str) -> uuid.UUID | None:
+    """For the operator's CLI (``--org``), which acts with database access, not a role."""
+    with session_scope(database_url) as session:
+        return session.execute(
+            select(col(Organization.id)).where(col(Organization.slug) == slug.strip().lower())
+        ).scalar_one_or_none()

@@ -14,6 +14,7 @@ def test_rename_create_and_switch_organisations(page: Page, account: Account) ->
     workflows.create_workflow(account.database_url, "Only in the first", org_id=account.org_id)
     page.goto("/settings")
     expect(page.get_by_test_id("my-role")).to_have_text("owner")
+    expect(page.get_by_test_id("org-slug")).to_have_text(re.compile(r"^test-org-[0-9a-f]{8}$"))
     page.get_by_test_id("org-name").fill("Acme <b>Ops</b>")
     page.get_by_test_id("save-org-name").click()
     expect(page.get_by_test_id("org-saved")).to_be_visible()

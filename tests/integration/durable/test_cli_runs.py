@@ -138,3 +138,39 @@ def test_reject_cancel_and_clear_errors(
     assert cancelled.stdout.strip() in {"cancelled", "cancelling"}
     invalid = cli(tmp_path, clean_db, clean_redis, "submit", write(tmp_path, {"format": "x"}))
     assert invalid.returncode == 2 and "invalid workflow" in invalid.stderr
+
+
+def test_org_acts_in_a_signed_up_organisation_and_nowhere_else(
+    tmp_path: Path, clean_db: str, clean_redis: str
+) -> None:
+    from agentflow.services import accounts, organizations
+    from agentflow.services.runs import RunNotFound, describe_run
+
+    user_id, org_id = accounts.sign_up(
+        clean_db,
+        {"email": "ops@example.com", "password": "correct horse battery", "org_name": "Ops Team"},
+    )
+    [org] = organizations.list_orgs(clean_db, user_id)
+    assert org.slug.startswith("ops-team-")
+    submitted = cli(tmp_path, clean_db, clean_redis, "submit", write(tmp_path, GATED),
+                    "--input", '{"v": 3}', "--org", org.slug)  # fmt: skip
+    assert submitted.returncode == 0, submitted.stderr
+    run_id = submitted.stdout.strip()
+    import uuid
+
+    # The run belongs to that organisation (its pages show it), not to the CLI's own.
+    assert describe_run(clean_db, uuid.UUID(run_id), org_id=org_id)["run_id"] == run_id
+    try:
+        describe_run(clean_db, uuid.UUID(run_id))
+        raise AssertionError("the local workspace must not see it")
+    except RunNotFound:
+        pass
+    listed = cli(tmp_path, clean_db, clean_redis, "runs", "--org", org.slug, "list", "--json")
+    assert [row["run_id"] for row in json.loads(listed.stdout)] == [run_id]
+    local = cli(tmp_path, clean_db, clean_redis, "runs", "list", "--json")
+    assert json.loads(local.stdout) == []
+    hidden = cli(tmp_path, clean_db, clean_redis, "runs", "show", run_id)
+    assert hidden.returncode != 0
+    unknown = cli(tmp_path, clean_db, clean_redis, "runs", "--org", "nobody", "list")
+    assert unknown.returncode == 2
+    assert "no organisation has the slug 'nobody'" in unknown.stderr
