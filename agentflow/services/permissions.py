@@ -159,12 +159,21 @@ class Actor:
 
     @property
     def kind(self) -> str:
-        return "api_key" if self.api_key_id is not None else "user"
+        if self.api_key_id is not None:
+            return "api_key"
+        # Neither a person nor a key: AgentFlow itself, acting on a trigger.
+        return "user" if self.user_id is not None else "system"
 
     def allowed(self, action: Action) -> bool:
         if self.api_key_id is not None:
             return any(action in SCOPE_ACTIONS[scope] for scope in self.scopes)
         return self.role is not None and action in ROLE_ACTIONS[self.role]
+
+
+def system_actor(org_id: uuid.UUID, label: str) -> Actor:
+    """AgentFlow itself (a webhook call, a schedule tick): for the audit trail only;
+    it holds no role, so every permission check refuses it."""
+    return Actor(org_id, label=label)
 
 
 def require(actor: Actor, action: Action) -> None:

@@ -35,8 +35,9 @@ from agentflow.db.automation import Schedule, ScheduleTick
 from agentflow.db.engine import session_scope
 from agentflow.db.models import utcnow
 from agentflow.db.runs import Run, Workflow, WorkflowVersion
-from agentflow.services import notifications
+from agentflow.services import audit, notifications
 from agentflow.services.budgets import BudgetExceeded
+from agentflow.services.permissions import system_actor
 from agentflow.services.run_gate import check_can_run
 from agentflow.services.runs import InvalidRunRequest, check_request
 from agentflow.spec.cron import InvalidSchedule, latest_at_or_before, next_time, parse
@@ -123,6 +124,14 @@ def _fire(
         _record_error(session, schedule, tick, exc.message, fired)
         return
     savepoint.commit()
+    audit.record(
+        session,
+        system_actor(schedule.org_id, "schedule"),
+        "run.start",
+        target_type="run",
+        target_id=run.id,
+        details={"trigger": "schedule", "schedule": str(schedule.id), "tick": tick.isoformat()},
+    )
     session.execute(_tick(schedule, tick).values(run_id=run.id))
     schedule.last_tick_at, schedule.last_run_id = tick, run.id
     fired.run_ids.append(run.id)

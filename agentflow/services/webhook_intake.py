@@ -27,8 +27,10 @@ from agentflow.db.accounts import OrgSecret, get_owned
 from agentflow.db.engine import session_scope
 from agentflow.engine.ports import TERMINAL_RUN_STATUSES
 from agentflow.queue import connect
-from agentflow.services import dispatch, org_secrets, webhook_signature, webhooks
+from agentflow.services import audit, dispatch, org_secrets, webhook_signature, webhooks
+from agentflow.services.budgets import BudgetExceeded
 from agentflow.services.events import follow
+from agentflow.services.permissions import system_actor
 from agentflow.services.rate_limit import limiter
 from agentflow.services.runs import InvalidRunRequest, describe_run
 from agentflow.settings import Settings
@@ -204,6 +206,8 @@ async def receive(
     try:
         payload = run_input(request)
         run_id = await _start(database_url, redis_url, target, payload)
+    except BudgetExceeded as exc:
+        return error(402, "budget_exceeded", exc.message)
     except (ValueError, InvalidRunRequest) as exc:
         if accepted is not None:  # nothing ran: the same request may come again
             await asyncio.to_thread(
@@ -236,7 +240,7 @@ async def _start(
     # start_run refuses (422, naming the nodes) while a secret it reads is not defined.
     queue = await connect(redis_url)
     try:
-        return await dispatch.start_run(
+        run_id = await dispatch.start_run(
             database_url,
             queue,
             target.document,
@@ -248,3 +252,13 @@ async def _start(
         )
     finally:
         await queue.aclose()
+    await asyncio.to_thread(
+        audit.record,
+        database_url,
+        system_actor(target.org_id, "webhook"),
+        "run.start",
+        target_type="run",
+        target_id=run_id,
+        details={"trigger": "webhook", "workflow": str(target.workflow_id)},
+    )
+    return run_id

@@ -134,6 +134,14 @@ async def test_a_published_webhook_workflow_starts_its_latest_version(
     ]
     assert str(stored[0]["id"]) == answer.json()["run_id"]
     with get_engine(env["database_url"]).connect() as connection:
+        audited = connection.execute(
+            text(
+                "SELECT actor_type, actor_label, target_id FROM audit_events "
+                "WHERE action = 'run.start' ORDER BY id"
+            )
+        ).all()
+        # Runs a webhook starts are in the audit trail, by AgentFlow itself.
+        assert [tuple(a) for a in audited] == [("system", "webhook", str(r["id"])) for r in stored]
         row = connection.execute(
             text("SELECT token_hash, token_ciphertext FROM webhook_endpoints")
         ).one()
@@ -403,3 +411,21 @@ async def test_a_url_made_under_another_server_key_still_works_and_can_be_rotate
     )
     assert rotated.json()["unreadable"] is False
     assert rotated.json()["url"].startswith(f"{BASE_URL}/hooks/")
+
+
+async def test_a_used_up_budget_refuses_webhook_runs_with_402(
+    client: httpx.AsyncClient, alice_headers: dict[str, str], alice: Person, env: dict[str, str]
+) -> None:
+    from agentflow.services import budgets
+    from tests.integration.analytics.conftest import add_run
+
+    workflow_id = await create_workflow(client, alice_headers, hooked())
+    await client.post(f"/api/v1/workflows/{workflow_id}/publish", headers=alice_headers)
+    path = await hook_path(client, alice_headers, workflow_id)
+    budgets.set_budget(env["database_url"], alice.actor(), {"monthly_limit_usd": 1.0})
+    add_run(env["database_url"], alice.org_id, uuid.UUID(workflow_id), cost=1.0)
+    before = len(runs(env["database_url"]))
+    refused = await client.post(path, json={"who": "Ada"})
+    assert refused.status_code == 402, refused.text
+    assert refused.json()["error"]["type"] == "budget_exceeded"
+    assert len(runs(env["database_url"])) == before  # nothing was stored

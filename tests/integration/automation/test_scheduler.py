@@ -15,7 +15,7 @@ from sqlmodel import col
 from agentflow.db.automation import Schedule, ScheduleTick
 from agentflow.db.engine import session_scope
 from agentflow.db.runs import Run
-from agentflow.services import notifications, schedules, workflows
+from agentflow.services import audit, notifications, schedules, workflows
 from agentflow.services.automation_hooks import after_run_settled
 from agentflow.services.permissions import Actor, Forbidden, NotFound, Role
 from agentflow.services.scheduler import claim_due
@@ -149,6 +149,12 @@ def test_scheduled_runs_execute_the_latest_published_version(clean_db: str, admi
     [run] = _runs(clean_db, workflow_id)
     assert run.workflow_version == 2
     assert run.document["nodes"][1]["config"]["values"] == {"done": "v2"}
+    [entry] = [e for e in audit.query(clean_db, admin, action="run.start")]
+    assert (entry.actor_type, entry.actor_label, entry.target_id) == (
+        "system",
+        "schedule",
+        str(run.id),
+    )
 
 
 @pytest.mark.parametrize(
