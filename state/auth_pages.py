@@ -140,43 +140,47 @@ def _card(title: str, form: rx.Component, footer: rx.Component) -> rx.Component:
     )
 
 
-def login_page() -> rx.Component:
-    form = NativeForm.create(
-        rx.vstack(
-            _field("Email", "email", "email", "username", True),
-            _field("Password", "password", "password", "current-password", True),
-            hidden("next", AuthFormState.next_path),
-            _submit("Log in", "login-submit"),
-            spacing="3",
-            width="100%",
-        ),
-        action="/auth/login",
+def _form(action: str, *children: rx.Component) -> rx.Component:
+    """A form the browser posts itself to an ``/auth`` route (see the module docstring)."""
+    return NativeForm.create(
+        rx.vstack(*children, spacing="3", width="100%"),
+        action=action,
         method="post",
         width="100%",
     )
-    footer = rx.text(
-        "No account yet? ",
-        rx.link("Sign up", href="/signup" + AuthFormState.next_query, data_testid="to-signup"),
-        size="2",
+
+
+def login_page() -> rx.Component:
+    form = _form(
+        "/auth/login",
+        _field("Email", "email", "email", "username", True),
+        _field("Password", "password", "password", "current-password", True),
+        hidden("next", AuthFormState.next_path),
+        _submit("Log in", "login-submit"),
+    )
+    footer = rx.vstack(
+        rx.link(
+            "Forgot your password?", href="/forgot-password", size="2", data_testid="to-forgot"
+        ),
+        rx.text(
+            "No account yet? ",
+            rx.link("Sign up", href="/signup" + AuthFormState.next_query, data_testid="to-signup"),
+            size="2",
+        ),
+        spacing="2",
     )
     return _card("Log in", form, footer)
 
 
 def signup_page() -> rx.Component:
-    form = NativeForm.create(
-        rx.vstack(
-            _field("Name", "name", "text", "name", False),
-            _field("Email", "email", "email", "username", True),
-            _field("Password (8 characters or more)", "password", "password", "new-password", True),
-            _field("Organisation name", "org_name", "text", "organization", False),
-            hidden("next", AuthFormState.next_path),
-            _submit("Create account", "signup-submit"),
-            spacing="3",
-            width="100%",
-        ),
-        action="/auth/signup",
-        method="post",
-        width="100%",
+    form = _form(
+        "/auth/signup",
+        _field("Name", "name", "text", "name", False),
+        _field("Email", "email", "email", "username", True),
+        _field("Password (8 characters or more)", "password", "password", "new-password", True),
+        _field("Organisation name", "org_name", "text", "organization", False),
+        hidden("next", AuthFormState.next_path),
+        _submit("Create account", "signup-submit"),
     )
     footer = rx.text(
         "Already have an account? ",
@@ -187,35 +191,21 @@ def signup_page() -> rx.Component:
 
 
 def forgot_password_page() -> rx.Component:
-    form = NativeForm.create(
-        rx.vstack(
-            _field("Email", "email", "email", "username", True),
-            _submit("Send a reset link", "forgot-submit"),
-            spacing="3",
-            width="100%",
-        ),
-        action="/auth/forgot-password",
-        method="post",
-        width="100%",
+    form = _form(
+        "/auth/forgot-password",
+        _field("Email", "email", "email", "username", True),
+        _submit("Send a reset link", "forgot-submit"),
     )
     footer = rx.text("Remembered it? ", rx.link("Log in", href="/login"), size="2")
     return _card("Reset your password", form, footer)
 
 
 def reset_password_page() -> rx.Component:
-    form = NativeForm.create(
-        rx.vstack(
-            hidden("token", AuthFormState.reset_token),
-            _field(
-                "New password (8 characters or more)", "password", "password", "new-password", True
-            ),
-            _submit("Set the new password", "reset-submit"),
-            spacing="3",
-            width="100%",
-        ),
-        action="/auth/reset-password",
-        method="post",
-        width="100%",
+    form = _form(
+        "/auth/reset-password",
+        hidden("token", AuthFormState.reset_token),
+        _field("New password (8 characters or more)", "password", "password", "new-password", True),
+        _submit("Set the new password", "reset-submit"),
     )
     footer = rx.text(
         "Link expired? ", rx.link("Ask for a new one", href="/forgot-password"), size="2"

@@ -79,3 +79,39 @@ def test_login_with_a_wrong_password_shows_an_error_and_sets_no_cookie(
     assert SESSION_COOKIE not in {c["name"] for c in page.context.cookies()}
     page.goto("/workflows")  # the old session is gone: every page asks to sign in again
     expect(page).to_have_url(re.compile(r"/login/?\?next=/workflows/?$"))
+
+
+class _Kept:
+    """Keeps the message the service would mail (the app itself prints it to its log)."""
+
+    body = ""
+
+    def send(self, to: str, subject: str, body: str) -> None:
+        self.body = body
+
+
+def test_forgotten_password_is_reset_through_the_pages(anonymous_page: Page, clean_db: str) -> None:
+    page = anonymous_page
+    accounts.sign_up(clean_db, {"email": "cy@example.com", "password": PASSWORD})
+    page.goto("/login")
+    page.get_by_test_id("to-forgot").click()
+    expect(page).to_have_url(re.compile(r"/forgot-password/?$"))
+    page.get_by_label("Email").fill("cy@example.com")
+    page.get_by_test_id("forgot-submit").click()
+    expect(page.get_by_test_id("auth-notice")).to_contain_text("reset link is on its way")
+
+    kept = _Kept()
+    accounts.request_password_reset(clean_db, "cy@example.com", sender=kept)
+    token = re.search(r"token=([\w-]+)", kept.body).group(1)  # type: ignore[union-attr]
+    page.goto(f"/reset-password?token={token}")
+    page.get_by_label("New password").fill("short")
+    page.get_by_test_id("reset-submit").click()
+    expect(page.get_by_test_id("auth-error")).to_contain_text("8 to 256 characters")
+    page.get_by_label("New password").fill("a fresh passphrase")  # the token still works
+    page.get_by_test_id("reset-submit").click()
+    expect(page).to_have_url(re.compile(r"/login/?\?notice=reset$"))
+    expect(page.get_by_test_id("auth-notice")).to_contain_text("password was changed")
+    page.get_by_label("Email").fill("cy@example.com")
+    page.get_by_label("Password").fill("a fresh passphrase")
+    page.get_by_test_id("login-submit").click()
+    expect(page).to_have_url(re.compile(r"/workflows/?$"))
