@@ -12,12 +12,12 @@ import uuid
 
 import reflex as rx
 
-from agentflow.services import accounts, api_keys
+from agentflow.services import api_keys
 from agentflow.services.permissions import Actor, Forbidden, InvalidInput, NotFound
 from components.formatting import relative_time
 from state.common import database_url as _database
 from state.common import toggled
-from state.session import session_token
+from state.session import current_actor
 
 SCOPES = ("read", "run", "write")
 
@@ -37,8 +37,6 @@ def _row(info: api_keys.ApiKeyInfo) -> dict[str, str]:
 class ApiKeysState(rx.State):
     loaded: bool = False
     signed_in: bool = False
-    user_email: str = ""
-    org_name: str = ""
     rows: list[dict[str, str]] = []
     error: str = ""
 
@@ -51,19 +49,11 @@ class ApiKeysState(rx.State):
     revoke_name: str = ""
 
     async def _actor(self) -> Actor | None:
-        token = session_token(self.router.headers.cookie)
-        user = await asyncio.to_thread(accounts.session_user, _database(), token)
-        self.signed_in = user is not None
-        if user is None:
-            self.user_email = self.org_name = ""
+        actor = await current_actor(self)
+        self.signed_in = actor is not None
+        if actor is None:
             self.rows = []
-            return None
-        self.user_email, self.org_name = user.email, user.org_name
-        try:
-            return user.actor()
-        except Forbidden as exc:
-            self.error = exc.message
-            return None
+        return actor
 
     async def _reload(self, actor: Actor) -> None:
         try:
