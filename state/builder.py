@@ -21,10 +21,10 @@ from agentflow.services import builder as builder_service
 from agentflow.services import versions, workflows
 from agentflow.services.acting import act, check
 from agentflow.services.permissions import Action, Actor, Forbidden
-from agentflow.settings import get_settings
 from agentflow.spec.canvas import auto_layout, from_canvas, to_canvas
 from agentflow.spec.problems import Problem
 from agentflow.spec.validation import validate_document
+from state.common import database_url
 
 SAVE_QUIET_S = 0.6
 SAVE_POLL_S = 0.2
@@ -38,15 +38,6 @@ class DraftNotSaved(Exception):
     def __init__(self) -> None:
         self.message = "The draft could not be saved, so it was not published."
         super().__init__(self.message)
-
-
-def database_url() -> str:
-    url = get_settings().database_url
-    if not url:
-        raise RuntimeError(
-            "DATABASE_URL is not set in the web process (start it with agentflow up)"
-        )
-    return url
 
 
 class BuilderState(rx.State):

@@ -23,7 +23,8 @@ from agentflow.services.permissions import Actor, Forbidden
 from agentflow.services.runs import InvalidRunRequest, RunNotFound, StepNotWaiting, describe_run
 from agentflow.services.workflows import InvalidWorkflow
 from state import run_actions
-from state.builder import BuilderState, database_url
+from state.builder import BuilderState
+from state.common import database_url
 from state.session import current_actor
 
 POLL_S = 0.3

@@ -22,7 +22,8 @@ from agentflow.services.permissions import Action, Actor, Forbidden, NotFound
 from agentflow.services.workflows import InvalidWorkflow
 from agentflow.spec.diff import DocumentDiff
 from components.formatting import relative_time, timestamp
-from state.builder import BuilderState, DraftNotSaved, database_url
+from state.builder import BuilderState, DraftNotSaved
+from state.common import database_url
 from state.session import current_actor
 
 LINE_KINDS = {"+": "added", "-": "removed", "~": "changed"}
