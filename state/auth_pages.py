@@ -7,6 +7,7 @@ short ``?error=<code>`` that is shown as text.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 import reflex as rx
@@ -50,7 +51,18 @@ class AuthFormState(rx.State):
 
     @rx.var
     def next_query(self) -> str:
-        return "" if self.next_path == "/" else f"?next={quote(self.next_path)}"
+        return _next_query(self.next_path)
+
+    @rx.event
+    def switch_form(self, path: str) -> Any:
+        # Read from this event's own URL, not from `load`: a click made right after the
+        # page opens may be handled before `load`, and must still carry `next` along.
+        asked = self.router.url.query_parameters.get("next", "/")
+        return rx.redirect(path + _next_query(safe_next(asked)))
+
+
+def _next_query(next_path: str) -> str:
+    return "" if next_path == "/" else f"?next={quote(next_path)}"
 
 
 def _field(label: str, name: str, kind: str, autocomplete: str, required: bool) -> rx.Component:
@@ -150,6 +162,15 @@ def _form(action: str, *children: rx.Component) -> rx.Component:
     )
 
 
+def _switch_link(label: str, path: str, testid: str) -> rx.Component:
+    return rx.link(
+        label,
+        href=path + AuthFormState.next_query,  # for opening in a new tab
+        on_click=AuthFormState.switch_form(path).prevent_default,
+        data_testid=testid,
+    )
+
+
 def login_page() -> rx.Component:
     form = _form(
         "/auth/login",
@@ -164,7 +185,7 @@ def login_page() -> rx.Component:
         ),
         rx.text(
             "No account yet? ",
-            rx.link("Sign up", href="/signup" + AuthFormState.next_query, data_testid="to-signup"),
+            _switch_link("Sign up", "/signup", "to-signup"),
             size="2",
         ),
         spacing="2",
@@ -184,7 +205,7 @@ def signup_page() -> rx.Component:
     )
     footer = rx.text(
         "Already have an account? ",
-        rx.link("Log in", href="/login" + AuthFormState.next_query, data_testid="to-login"),
+        _switch_link("Log in", "/login", "to-login"),
         size="2",
     )
     return _card("Create your account", form, footer)

@@ -185,6 +185,12 @@ class PostgresRecorder:
                 if status == "waiting"
                 else None
             )
+            if status == "waiting" and self.fencing_token is not None:
+                # Pausing ends this worker's execution: give the lease up in the same
+                # transaction, so a waiting run is never seen still owned and a cancel
+                # of it takes effect at once instead of answering "cancelling".
+                run.lease_owner = None
+                run.lease_expires_at = None
             now = func.now()
             if status == "running" and run.started_at is None:
                 run.started_at = now  # type: ignore[assignment]

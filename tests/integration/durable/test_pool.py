@@ -9,10 +9,23 @@ import uuid
 import msgpack
 import redis
 
+from agentflow.db.engine import session_scope
+from agentflow.db.leases import acquire
+from agentflow.db.models import LOCAL_ORG_ID
+from agentflow.db.run_store import PostgresRecorder
+from agentflow.db.runs import Run
+from agentflow.engine.masking import SecretMasker
 from agentflow.services.dispatch import cancel_run, decide, rerun_from, start_run
 from agentflow.services.events import events_after, follow
 from tests.integration.conftest import LocalServer, workflow
 from tests.integration.durable.conftest import WorkerPool, wait_for_status, wait_for_step
+
+
+def _lease_owner(database_url: str, run_id: uuid.UUID) -> str | None:
+    with session_scope(database_url) as session:
+        run = session.get(Run, run_id)
+        assert run is not None
+        return run.lease_owner
 
 
 def simple(server: LocalServer) -> dict:  # type: ignore[type-arg]
@@ -139,6 +152,20 @@ async def test_cancelling_queued_running_and_waiting_runs(
     assert await cancel_run(clean_db, waiting) == "cancelled"
     view = await wait_for_status(clean_db, waiting, {"cancelled"})
     assert view["steps"][-1]["status"] == "cancelled"
+
+
+async def test_a_pausing_run_gives_up_its_lease_with_the_waiting_status(
+    queue, clean_db: str
+) -> None:  # type: ignore[no-untyped-def]
+    run_id = await start_run(clean_db, queue, workflow([], []), {})
+    lease = acquire(clean_db, run_id, "worker:1", ttl_s=30)
+    assert lease is not None and _lease_owner(clean_db, run_id) == "worker:1"
+    recorder = PostgresRecorder(clean_db, LOCAL_ORG_ID, SecretMasker([]), lease.token)
+    await recorder.run_changed(str(run_id), "waiting")
+    # The worker has not released anything yet, and the run is already free:
+    # a cancel right now is final instead of "cancelling".
+    assert _lease_owner(clean_db, run_id) is None
+    assert await cancel_run(clean_db, run_id) == "cancelled"
 
 
 async def test_events_are_ordered_and_a_follower_resumes_after_its_last_id(
