@@ -82,6 +82,27 @@ def _run_id(value: str) -> uuid.UUID:
         raise click.BadParameter(f"{value!r} is not a run id") from None
 
 
+def _audit(
+    urls: ServiceUrls, org_id: uuid.UUID, action: str, run_id: object, **details: Any
+) -> None:
+    """Record a CLI action in the organisation's audit trail, like the API and pages do.
+
+    The CLI has no signed-in user: the entry names the operating-system account.
+    """
+    import getpass
+
+    from agentflow.services import audit
+    from agentflow.services.permissions import system_actor
+
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):  # a container user with no passwd entry
+        who = "unknown"
+    actor = system_actor(org_id, f"cli ({who})")
+    audit.record(urls.database_url, actor, action, target_type="run", target_id=run_id,
+                 details={key: str(value) for key, value in details.items()} or None)  # fmt: skip
+
+
 def _known_errors() -> tuple[type[Exception], ...]:
     from agentflow.services.dispatch import RunNotRerunnable
     from agentflow.services.runs import RunNotFound, StepNotWaiting
@@ -116,6 +137,7 @@ def submit(file: Path, input_text: str | None, org_slug: str | None) -> None:
         report_invalid(exc.problems, as_json=False)
     except BudgetExceeded as exc:
         raise click.ClickException(exc.message) from exc
+    _audit(urls, org_id, "run.start", run_id, of=file.name)
     click.echo(str(run_id))
 
 
@@ -201,10 +223,12 @@ def cancel(run_id: str) -> None:
     from agentflow.services.dispatch import cancel_run
 
     urls = _urls()
+    org_id = _group_org(urls)
     try:
-        state = asyncio.run(cancel_run(urls.database_url, _run_id(run_id), org_id=_group_org(urls)))
+        state = asyncio.run(cancel_run(urls.database_url, _run_id(run_id), org_id=org_id))
     except _known_errors() as exc:
         raise click.ClickException(exc.message) from exc  # type: ignore[attr-defined]
+    _audit(urls, org_id, "run.cancel", run_id, result=state)
     click.echo(state)
 
 
@@ -223,6 +247,7 @@ def _decide(run_id: str, node: str, approved: bool, comment: str | None, by: str
         )  # fmt: skip
     except _known_errors() as exc:
         raise click.ClickException(exc.message) from exc  # type: ignore[attr-defined]
+    _audit(urls, org_id, "run.approve" if approved else "run.reject", run_id, node=node, by=by)
     click.echo("approved" if approved else "rejected")
 
 
@@ -269,4 +294,5 @@ def rerun(run_id: str, node: str, input_text: str | None) -> None:
         report_invalid(exc.problems, as_json=False)
     except _known_errors() as exc:
         raise click.ClickException(exc.message) from exc  # type: ignore[attr-defined]
+    _audit(urls, org_id, "run.rerun", new_run, rerun_of=run_id, from_node=node)
     click.echo(str(new_run))

@@ -355,6 +355,14 @@ def test_an_invalid_workflow_shows_its_problems_and_cannot_be_published(
     expect(page.get_by_text("Published version 1")).to_be_visible()
 
 
+TYPED = "Summarise {{ input }} briefly"
+
+
+def node_config(account: Account, workflow_id: uuid.UUID, node: str) -> dict[str, Any]:
+    draft = stored(account, workflow_id)
+    return next(n for n in draft["nodes"] if n["id"] == node)["config"]  # type: ignore[no-any-return]
+
+
 def test_nothing_typed_is_lost(wide_page: Page, account: Account) -> None:
     page = wide_page
     document = workflows.blank_document("x")
@@ -378,13 +386,14 @@ def test_nothing_typed_is_lost(wide_page: Page, account: Account) -> None:
     prompt.blur()
     # The invalid JSON is still there, as typed, next to its error.
     expect(schema).to_have_value('{"type": "object", ')
+    # What was typed reaches the stored draft (the "Saved" badge alone may still be
+    # showing the previous save while the blur's change is on its way).
+    wait_for(lambda: node_config(account, workflow_id, "ask").get("prompt") == TYPED, timeout_s=10)
     wait_saved(page)
     page.reload()
     open_builder(page, workflow_id, 2)
     select_node(page, "ask")
-    expect(page.get_by_test_id("field-config.prompt")).to_have_value(
-        "Summarise {{ input }} briefly"
-    )
+    expect(page.get_by_test_id("field-config.prompt")).to_have_value(TYPED)
 
 
 def approval_document() -> dict[str, Any]:

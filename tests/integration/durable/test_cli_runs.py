@@ -143,7 +143,8 @@ def test_reject_cancel_and_clear_errors(
 def test_org_acts_in_a_signed_up_organisation_and_nowhere_else(
     tmp_path: Path, clean_db: str, clean_redis: str
 ) -> None:
-    from agentflow.services import accounts, organizations
+    from agentflow.services import accounts, audit, organizations
+    from agentflow.services.permissions import Actor, Role
     from agentflow.services.runs import RunNotFound, describe_run
 
     user_id, org_id = accounts.sign_up(
@@ -174,3 +175,11 @@ def test_org_acts_in_a_signed_up_organisation_and_nowhere_else(
     unknown = cli(tmp_path, clean_db, clean_redis, "runs", "--org", "nobody", "list")
     assert unknown.returncode == 2
     assert "no organisation has the slug 'nobody'" in unknown.stderr
+    cancelled = cli(tmp_path, clean_db, clean_redis, "runs", "--org", org.slug, "cancel", run_id)
+    assert cancelled.returncode == 0, cancelled.stderr
+
+    # What the CLI did is in that organisation's audit trail, as the operator's account.
+    owner = Actor(org_id, user_id, Role.OWNER)
+    trail = [(e.action, e.actor_type, e.target_id) for e in audit.query(clean_db, owner)]
+    assert trail[:2] == [("run.cancel", "system", run_id), ("run.start", "system", run_id)]
+    assert audit.query(clean_db, owner)[0].actor_label.startswith("cli (")
