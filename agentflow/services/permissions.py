@@ -108,7 +108,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
 
 # What an API key may do, by scope. Keys never manage members, keys or secrets.
 SCOPE_ACTIONS: dict[Scope, frozenset[Action]] = {
-    Scope.READ: frozenset({A.WORKFLOW_READ, A.RUN_READ, A.ANALYTICS_READ}),
+    Scope.READ: frozenset({A.WORKFLOW_READ, A.RUN_READ, A.ANALYTICS_READ, A.NOTIFICATION_READ}),
     Scope.RUN: frozenset({A.RUN_START, A.RUN_CANCEL, A.RUN_APPROVE}),
     Scope.WRITE: frozenset(
         {
@@ -117,6 +117,7 @@ SCOPE_ACTIONS: dict[Scope, frozenset[Action]] = {
             A.WORKFLOW_PUBLISH,
             A.TEMPLATE_PUBLISH,
             A.WEBHOOK_MANAGE,
+            A.SCHEDULE_MANAGE,
         }
     ),
 }

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import psutil
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from agentflow.devservices.common import port_is_free
 from agentflow.services import accounts
@@ -39,6 +39,11 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+# On a 2-core CI machine the app, a worker, PostgreSQL, Valkey and Chromium share the
+# CPU, and a page's first state sync can take longer than Playwright's 5 s default.
+# A longer wait changes no assertion: each still has to become true.
+expect.set_options(timeout=15_000)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

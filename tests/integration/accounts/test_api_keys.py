@@ -18,7 +18,12 @@ from .conftest import Person
 KEY_FORMAT = re.compile(r"af_[a-z0-9]{12}_[A-Za-z0-9]{40}")
 
 SCOPES = {
-    Scope.READ: {Action.WORKFLOW_READ, Action.RUN_READ, Action.ANALYTICS_READ},
+    Scope.READ: {
+        Action.WORKFLOW_READ,
+        Action.RUN_READ,
+        Action.ANALYTICS_READ,
+        Action.NOTIFICATION_READ,
+    },
     Scope.RUN: {Action.RUN_START, Action.RUN_CANCEL, Action.RUN_APPROVE},
     Scope.WRITE: {
         Action.WORKFLOW_WRITE,
@@ -26,6 +31,7 @@ SCOPES = {
         Action.WORKFLOW_PUBLISH,
         Action.TEMPLATE_PUBLISH,
         Action.WEBHOOK_MANAGE,
+        Action.SCHEDULE_MANAGE,
     },
 }
 

@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from agentflow.services import alerts, budgets
+from agentflow.services import alerts, budgets, outgoing, outgoing_log, schedules
 from agentflow.services.runs import execute_run
 from agentflow.settings import get_settings
 from tests.integration.api.conftest import (
@@ -24,6 +24,7 @@ from tests.integration.api.conftest import (
     new_key,
 )
 from tests.integration.api.test_runs_api import APPROVAL
+from tests.integration.automation.conftest import schedule_document
 
 
 def api_routes(app: FastAPI) -> list[APIRoute]:
@@ -37,9 +38,10 @@ def api_routes(app: FastAPI) -> list[APIRoute]:
     return [route for route in walk(app.routes) if route.path.startswith("/api/v1")]
 
 
-# Budgets and alert rules are managed by signed-in members, not API keys: those routes
-# are walked with Alice's session (she owns her organisation), so only isolation answers.
-MEMBER_ONLY = ("/api/v1/budgets", "/api/v1/alerts")
+# Budgets, alert rules and outgoing events are managed by signed-in members, not API
+# keys: those routes are walked with Alice's session (she owns her organisation), so
+# only isolation answers.
+MEMBER_ONLY = ("/api/v1/budgets", "/api/v1/alerts", "/api/v1/event-")
 
 
 def body_for(method: str, path: str) -> dict[str, Any] | None:
@@ -51,7 +53,7 @@ def body_for(method: str, path: str) -> dict[str, Any] | None:
         return {"input": {}}
     if path.endswith("/rerun"):
         return {"from_node": "review"}
-    if method == "POST":
+    if method in ("POST", "PATCH"):
         return {}
     return None
 
@@ -70,6 +72,15 @@ async def test_every_route_hides_another_orgs_objects(
         env["database_url"], bob.actor(), {"name": "b", "metric": "cost_usd", "threshold": 1}
     )
     bob_workflow = await create_workflow(client, bob_headers, APPROVAL, publish=True)
+    await create_workflow(client, bob_headers, schedule_document(), publish=True)
+    [bob_schedule] = schedules.list_schedules(env["database_url"], bob.actor())
+    bob_subscription = outgoing.create_subscription(
+        env["database_url"],
+        bob.actor(),
+        {"url": "https://example.com/hook", "events": ["run.failed"]},
+    ).info.id
+    outgoing.emit(env["database_url"], bob.org_id, "run.failed", {"run_id": "r1"})
+    [bob_delivery] = outgoing_log.list_deliveries(env["database_url"], bob.actor())
     started = await client.post(
         f"/api/v1/workflows/{bob_workflow}/runs", json={}, headers=bob_headers
     )
@@ -87,12 +98,14 @@ async def test_every_route_hides_another_orgs_objects(
             member_only = route.path.startswith(MEMBER_ONLY)
             headers = {"Origin": BASE_URL} if member_only else alice_headers
             cookies = alice_cookie if member_only else {}
-            theirs = (bob_workflow, bob_run, bob_budget, bob_rule)
-            for workflow_id, run_id, budget_id, rule_id in (theirs, (str(uuid.uuid4()),) * 4):
-                url = route.path.format(
-                    workflow_id=workflow_id, run_id=run_id, node="review", version=1,
-                    budget_id=budget_id, rule_id=rule_id,
-                )  # fmt: skip
+            theirs = {
+                "workflow_id": bob_workflow, "run_id": bob_run, "budget_id": bob_budget,
+                "rule_id": bob_rule, "schedule_id": bob_schedule.id,
+                "subscription_id": bob_subscription, "delivery_id": bob_delivery.id,
+            }  # fmt: skip
+            missing = {name: str(uuid.uuid4()) for name in theirs}
+            for ids in (theirs, missing):
+                url = route.path.format(node="review", version=1, **ids)
                 if url.endswith("/diff"):
                     url += "?from=1&to=draft"
                 client.cookies.clear()
@@ -105,8 +118,13 @@ async def test_every_route_hides_another_orgs_objects(
             assert answers[0][0] == 404, (method, route.path, answers)
             assert answers[0][1]["error"]["type"] == "not_found"
             walked += 1
-    assert walked == 24
+    assert walked == 31
     client.cookies.clear()
+    [schedule] = schedules.list_schedules(env["database_url"], bob.actor())
+    assert schedule.enabled
+    [subscription] = outgoing.list_subscriptions(env["database_url"], bob.actor())
+    assert subscription.enabled and subscription.url == "https://example.com/hook"
+    assert len(outgoing_log.list_deliveries(env["database_url"], bob.actor())) == 1
     assert [b.id for b in budgets.list_budgets(env["database_url"], bob.actor())] == [bob_budget]
     assert [r.name for r in alerts.list_rules(env["database_url"], bob.actor())] == ["b"]
 
