@@ -54,6 +54,8 @@ class TemplateDetailState(rx.State):
 
     install_open: bool = False
     install_name: str = ""
+    # An older version to install ("" for the newest).
+    install_version: str = ""
     secret_values: dict[str, str] = {}
     install_error: str = ""
     secrets_error: str = ""
@@ -142,9 +144,11 @@ class TemplateDetailState(rx.State):
     # -- installing -----------------------------------------------------------------
 
     @rx.event
-    def open_install(self) -> None:
+    def open_install(self, version: str = "") -> None:
+        """Install the newest version, or an older one picked from the version list."""
         self.install_open, self.install_error = True, ""
         self.install_name = self.info.get("name", "")
+        self.install_version = version if version != self.info.get("version") else ""
 
     @rx.event
     def set_install_open(self, value: bool) -> None:
@@ -176,7 +180,11 @@ class TemplateDetailState(rx.State):
                 f"{'them' if len(empty) > 1 else 'it'} (runs are refused until it is added)."
             )
             return None
-        data = {"name": self.install_name.strip() or None, "secrets": given}
+        data = {
+            "name": self.install_name.strip() or None,
+            "secrets": given,
+            "version": int(self.install_version) if self.install_version else None,
+        }
         try:
             installed = await asyncio.to_thread(
                 gallery.install_template, database_url(), actor, uuid.UUID(self.current), data

@@ -120,7 +120,18 @@ def _versions() -> rx.Component:
             rx.text(item["changelog"], size="2"),
             rx.spacer(),
             rx.text(item["when"], size="1", color=rx.color("gray", 11)),
+            rx.cond(
+                S.can_install & (item["version"] != S.info["version"]),
+                rx.button(
+                    "Use this version",
+                    size="1",
+                    variant="soft",
+                    on_click=S.open_install(item["version"]),
+                    data_testid="install-version-" + item["version"],
+                ),
+            ),
             width="100%",
+            align="center",
         )
 
     return _section(
@@ -236,7 +247,15 @@ def _install_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title("Use this template"),
-            rx.dialog.description("A new workflow is created in your organisation."),
+            rx.dialog.description(
+                rx.cond(
+                    S.install_version != "",
+                    "A new workflow is created in your organisation from version "
+                    + S.install_version
+                    + ", not the newest.",
+                    "A new workflow is created in your organisation.",
+                )
+            ),
             rx.vstack(
                 rx.text("Workflow name", size="2", weight="medium"),
                 rx.input(
@@ -304,7 +323,7 @@ def _header() -> rx.Component:
                 rx.icon("download", size=16),
                 "Use this template",
                 size="3",
-                on_click=S.open_install,
+                on_click=S.open_install(""),
                 data_testid="use-template",
             ),
         ),

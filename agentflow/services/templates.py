@@ -251,6 +251,8 @@ class InstallInput(BaseModel):
     name: str | None = Field(default=None, max_length=workflow_service.MAX_NAME_LENGTH)
     # Values for the template's secrets the organisation does not have yet.
     secrets: dict[str, str] = Field(default_factory=dict, max_length=50)
+    # An older version than the one the gallery shows (never a newer one); default newest.
+    version: int | None = Field(default=None, ge=1)
 
 
 def _check_values(secrets: dict[str, str]) -> None:
@@ -262,6 +264,24 @@ def _check_values(secrets: dict[str, str]) -> None:
                 f"{secret_name}: secret values have {org_secrets.MIN_MASKED_LENGTH} to "
                 f"{org_secrets.MAX_VALUE_LENGTH} characters"
             )
+
+
+def _older_version(
+    session: Session, template_id: uuid.UUID, wanted: int, visible: int
+) -> TemplateVersion:
+    older = (
+        session.execute(
+            select(TemplateVersion).where(
+                col(TemplateVersion.template_id) == template_id,
+                col(TemplateVersion.version) == wanted,
+            )
+        ).scalar_one_or_none()
+        if wanted < visible
+        else None
+    )
+    if older is None:
+        raise InvalidInput(f"this template has versions 1 to {visible}")
+    return older
 
 
 @dataclass
@@ -289,6 +309,8 @@ def install_template(
     admin = is_instance_admin(database_url, actor, settings)
     with session_scope(database_url) as session:
         template, version = load_visible(session, actor, admin, template_id)
+        if form.version is not None and form.version != version.version:
+            version = _older_version(session, template.id, form.version, version.version)
         name, description = template.name, template.description
         document, needed = dict(version.document), list(version.secrets)
         number = version.version

@@ -166,6 +166,36 @@ def test_a_template_with_a_missing_secret_asks_for_it_and_does_not_run_until_giv
     assert runs_of(account) == 1
 
 
+def test_an_older_version_is_installed_from_the_version_list(
+    gallery_page: Page, account: Account
+) -> None:
+    page = gallery_page
+    document = workflow(
+        [{"id": "hello", "type": "template", "config": {"template": "first words"}}],
+        [("start", "hello")],
+    )
+    source = workflows.create_workflow(
+        account.database_url, "Two versions", org_id=account.org_id, document=document
+    )
+    first = publish(account.database_url, account.actor(), {"workflow_id": str(source)})
+    document["nodes"][1]["config"]["template"] = "second words"
+    workflows.save_draft(account.database_url, source, document, org_id=account.org_id)
+    data = {"workflow_id": str(source), "changelog": "Reworded"}
+    publish(account.database_url, account.actor(), data)
+
+    page.goto(f"/templates/{first.template_id}")
+    versions = page.get_by_test_id("versions")
+    expect(versions).to_contain_text("Reworded", timeout=SLOW)
+    expect(versions.get_by_test_id("install-version-2")).to_have_count(0)  # the newest: above
+    versions.get_by_test_id("install-version-1").click()
+    expect(page.get_by_role("dialog")).to_contain_text("from version 1, not the newest")
+    page.get_by_test_id("install-submit").click()
+    expect(page).to_have_url(re.compile(rf"/workflows/{UUID}$"), timeout=SLOW)
+    installed = uuid.UUID(page.url.rsplit("/", 1)[1])
+    draft = workflows.get_draft(account.database_url, installed, org_id=account.org_id)
+    assert draft["nodes"][1]["config"]["template"] == "first words"
+
+
 @pytest.mark.skipif(
     not os.environ.get("AGENTFLOW_SCREENSHOTS"), reason="set AGENTFLOW_SCREENSHOTS=1 to refresh"
 )

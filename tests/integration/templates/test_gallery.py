@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from agentflow.db.accounts import AuditEvent
 from agentflow.db.engine import session_scope
-from agentflow.services import org_secrets, run_gate, workflows
+from agentflow.services import audit, org_secrets, run_gate, workflows
 from agentflow.services import template_publishing as publishing
 from agentflow.services import templates as gallery
 from agentflow.services.permissions import Actor, Forbidden, InvalidInput, Role, Scope
@@ -209,6 +209,36 @@ def test_an_instance_template_waits_for_an_admin_and_new_versions_too(
     publishing.publish(db, ana.actor(), {**data, "visibility": "organization"})
     with pytest.raises(gallery.TemplateNotFound):
         gallery.get_template(db, ben.actor(), published.template_id)
+
+
+def test_an_older_version_installs_as_it_was_and_a_newer_unapproved_one_not_at_all(
+    db: str, ana: Person, ben: Person, carl: Person
+) -> None:
+    source = shareable(db, ana, "Evolving")
+    data = {"workflow_id": str(source), "visibility": "instance"}
+    published = publishing.publish(db, ana.actor(), data)
+    publishing.decide(db, carl.actor(), published.template_id, {"approve": True})
+    draft = workflows.get_draft(db, source, org_id=ana.org_id)
+    draft["nodes"][1]["config"]["template"] = "hello, v2"
+    workflows.save_draft(db, source, draft, org_id=ana.org_id)
+    publishing.publish(db, ana.actor(), data)  # version 2, approved too
+    publishing.decide(db, carl.actor(), published.template_id, {"approve": True})
+    publishing.publish(db, ana.actor(), data)  # version 3, waiting for approval
+
+    def hello_of(installed: gallery.Installed) -> str:
+        document = workflows.get_draft(db, installed.workflow_id, org_id=ben.org_id)
+        return str(next(n for n in document["nodes"] if n["id"] == "hello")["config"]["template"])
+
+    newest = gallery.install_template(db, ben.actor(), published.template_id)
+    older = gallery.install_template(db, ben.actor(), published.template_id, {"version": 1})
+    assert (hello_of(newest), hello_of(older)) == ("hello, v2", "hi {{ env.GREETING }}")
+    for hidden in (3, 4):  # not approved yet / does not exist: the same answer
+        with pytest.raises(InvalidInput, match="versions 1 to 2"):
+            gallery.install_template(db, ben.actor(), published.template_id, {"version": hidden})
+    with pytest.raises(InvalidInput):
+        gallery.install_template(db, ben.actor(), published.template_id, {"version": 0})
+    details = [e.details for e in audit.query(db, ben.actor(), action="template.install")]
+    assert [d["version"] for d in details if d] == [1, 2]
 
 
 def test_people_rate_once_and_never_their_own_organisations_templates(
