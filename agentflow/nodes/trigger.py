@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 
 from agentflow.engine.context import NodeContext
-from agentflow.nodes.base import NodeConfig, NodeType
+from agentflow.nodes.base import JSON, NodeConfig, NodeType
 from agentflow.spec.cron import InvalidSchedule
 from agentflow.spec.cron import parse as parse_cron
 
@@ -45,6 +45,12 @@ class TriggerConfig(NodeConfig):
         None, description="Schedule: cron expression, e.g. '0 9 * * 1-5' (required)."
     )
     timezone: str = Field("UTC", description="Schedule: IANA time zone the cron is read in.")
+    input: dict[str, Any] | None = Field(
+        None,
+        description="Schedule: the JSON object each scheduled run gets as its input "
+        "(default {}); it must satisfy the workflow's inputs schema.",
+        json_schema_extra=JSON,
+    )
 
     @field_validator("cron")
     @classmethod

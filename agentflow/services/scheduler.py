@@ -44,7 +44,15 @@ from agentflow.spec.cron import InvalidSchedule, latest_at_or_before, next_time,
 
 log = logging.getLogger("agentflow.scheduler")
 MissedTicks = Literal["skip", "run_once"]
-SCHEDULED_INPUT: dict[str, Any] = {}
+
+
+def scheduled_input(document: dict[str, Any], node_id: str) -> dict[str, Any]:
+    """The input a schedule's runs get: its trigger's ``input``, else ``{}``."""
+    for node in document.get("nodes") or []:
+        if node.get("id") == node_id:
+            value = (node.get("config") or {}).get("input")
+            return dict(value) if isinstance(value, dict) else {}
+    return {}
 
 
 @dataclass
@@ -72,8 +80,9 @@ def _new_run(database_url: str, session: Any, schedule: Schedule) -> Run:
             col(WorkflowVersion.version) == workflow.latest_version,
         )
     ).scalar_one()
+    run_input = scheduled_input(version.document, schedule.node_id)
     try:
-        check_request(version.document, SCHEDULED_INPUT)
+        check_request(version.document, run_input)
         # The same gate as every other start: budgets and the org's secrets.
         check_can_run(database_url, schedule.org_id, workflow.id, version.document)
     except (InvalidRunRequest, BudgetExceeded) as exc:
@@ -83,7 +92,7 @@ def _new_run(database_url: str, session: Any, schedule: Schedule) -> Run:
         workflow_id=workflow.id,
         workflow_version=version.version,
         document=dict(version.document),
-        input=dict(SCHEDULED_INPUT),
+        input=run_input,
         trigger="schedule",
         status="queued",
     )

@@ -8,6 +8,7 @@ limits, subflow bodies). Each problem names exactly one node, edge or field;
 see :mod:`agentflow.spec.problems` for how locations are written.
 
 Rules beyond the format's list, each cheap and preventing a run-time surprise:
+a schedule trigger's ``input`` (an added field) must fit ``inputs``;
 a trigger cannot have incoming edges; duplicate edges are refused; names not
 in scope (``item`` outside a map body, typos such as ``inptu``) are refused;
 ``nodes`` must be used as ``nodes.<id>`` so references can be checked;
@@ -57,6 +58,23 @@ def validate_document(document: Document | Mapping[str, Any]) -> list[Problem]:
         Location(),
         Scope(names=SCOPE_NAMES),
     )
+    if not problems:
+        problems += _scheduled_input_problems(raw)
+    return problems
+
+
+def _scheduled_input_problems(raw: Mapping[str, Any]) -> list[Problem]:
+    """A schedule trigger's ``input`` must fit ``inputs``, or every tick would be refused."""
+    problems = []
+    for node in raw.get("nodes") or []:
+        config = node.get("config") or {}
+        if node.get("type") != "trigger" or config.get("kind") != "schedule":
+            continue
+        if "input" not in config or config["input"] is None:
+            continue
+        for problem in validate_run_input(raw, config["input"]):
+            message = problem.message.replace("input does not match", "config.input does not match")
+            problems.append(Problem.at_node(str(node.get("id")), message))
     return problems
 
 

@@ -157,6 +157,27 @@ def test_scheduled_runs_execute_the_latest_published_version(clean_db: str, admi
     )
 
 
+def test_a_scheduled_run_gets_its_trigger_s_input(clean_db: str, admin: Actor) -> None:
+    document = schedule_document(
+        inputs={
+            "type": "object",
+            "properties": {"team": {"type": "string"}},
+            "required": ["team"],
+        }
+    )
+    document["nodes"][0]["config"]["input"] = {"team": "ops"}  # type: ignore[index]
+    workflow_id = published_workflow(clean_db, admin.org_id, document)
+    _set_next(clean_db, _schedule(clean_db, workflow_id).id, datetime(2026, 6, 1, 7, 0, tzinfo=UTC))
+    claim_due(clean_db, now=NOW)
+    [run] = _runs(clean_db, workflow_id)
+    assert run.input == {"team": "ops"}
+
+    document["nodes"][0]["config"]["input"] = {"team": 7}  # type: ignore[index]
+    workflows.save_draft(clean_db, workflow_id, document, org_id=admin.org_id)
+    with pytest.raises(workflows.InvalidWorkflow, match=r"config\.input does not match"):
+        workflows.publish(clean_db, workflow_id, org_id=admin.org_id)
+
+
 @pytest.mark.parametrize(
     ("policy", "expected_runs"), [("skip", 0), ("run_once", 1)], ids=["skip", "run_once"]
 )

@@ -449,3 +449,29 @@ def test_run_input_with_an_unusable_schema_is_a_problem_not_a_crash(document):
 def test_problems_serialise_to_json(document):
     document["format"] = "nope"
     assert json.loads(json.dumps(problems_of(document)))[0]["field"] == "format"
+
+
+# -- a schedule trigger's input (an added field) ---------------------------------
+
+
+def test_a_schedule_without_input_is_valid_whatever_the_inputs_schema(document):
+    node(document, "start")["config"] = {"kind": "schedule", "cron": "0 9 * * *"}
+    assert problems_of(document) == []  # the format's meaning: the run input is {}
+
+
+def test_a_schedule_input_that_fits_the_inputs_schema_is_valid(document):
+    config = {"kind": "schedule", "cron": "0 9 * * *", "input": {"ticket": "daily"}}
+    node(document, "start")["config"] = config
+    assert problems_of(document) == []
+
+
+def test_a_schedule_input_that_does_not_fit_is_refused_on_the_trigger(document):
+    config = {"kind": "schedule", "cron": "0 9 * * *", "input": {"ticket": 3}}
+    node(document, "start")["config"] = config
+    assert_problem(document, "node", "start", "config.input does not match the inputs schema")
+
+
+def test_a_schedule_input_must_be_an_object(document):
+    config = {"kind": "schedule", "cron": "0 9 * * *", "input": ["ticket"]}
+    node(document, "start")["config"] = config
+    assert_problem(document, "node", "start", "input")
