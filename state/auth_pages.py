@@ -30,6 +30,10 @@ NOTICES = {
 }
 
 
+# The pages the log-in and sign-up forms link to each other with.
+SWITCH_TARGETS = ("/login", "/signup")
+
+
 class AuthFormState(rx.State):
     error: str = ""
     notice: str = ""
@@ -57,6 +61,8 @@ class AuthFormState(rx.State):
     def switch_form(self, path: str) -> Any:
         # Read from this event's own URL, not from `load`: a click made right after the
         # page opens may be handled before `load`, and must still carry `next` along.
+        if path not in SWITCH_TARGETS:  # the argument comes from the browser
+            return None
         asked = self.router.url.query_parameters.get("next", "/")
         return rx.redirect(path + _next_query(safe_next(asked)))
 
