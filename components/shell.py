@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from components.account_menu import account_menu
+from components.brand import brand_mark
 from components.nav_link import NavItem, current_path, nav_link
 from components.notification_bell import notification_bell
 
@@ -44,12 +45,7 @@ def sidebar() -> rx.Component:
 
 def sidebar_content() -> rx.Component:
     return rx.vstack(
-        rx.hstack(
-            rx.icon("waypoints", size=22, color=rx.color("accent", 10)),
-            rx.text("AgentFlow", size="5", weight="bold"),
-            spacing="2",
-            padding="4px 12px 16px",
-        ),
+        brand_mark(padding="4px 12px 16px"),
         *[_nav_link(item) for item in NAV_ITEMS],
         rx.spacer(),
         notification_bell(),

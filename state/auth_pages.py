@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 import reflex as rx
 
+from components.brand import public_card
 from components.native_form import NativeForm, hidden
 from state.session import safe_next
 
@@ -117,44 +118,30 @@ def _submit(label: str, testid: str) -> rx.Component:
 
 
 def _card(title: str, form: rx.Component, footer: rx.Component) -> rx.Component:
-    return rx.center(
-        rx.card(
-            rx.vstack(
-                rx.hstack(
-                    rx.icon("waypoints", size=22, color=rx.color("accent", 10)),
-                    rx.text("AgentFlow", size="5", weight="bold"),
-                    spacing="2",
-                ),
-                rx.heading(title, size="6", as_="h1"),
-                rx.cond(
-                    AuthFormState.notice != "",
-                    rx.callout(
-                        AuthFormState.notice,
-                        color_scheme="green",
-                        role="status",
-                        width="100%",
-                        data_testid="auth-notice",
-                    ),
-                ),
-                rx.cond(
-                    AuthFormState.error != "",
-                    rx.callout(
-                        AuthFormState.error,
-                        color_scheme="red",
-                        role="alert",
-                        width="100%",
-                        data_testid="auth-error",
-                    ),
-                ),
-                form,
-                footer,
-                spacing="4",
+    return public_card(
+        title,
+        rx.cond(
+            AuthFormState.notice != "",
+            rx.callout(
+                AuthFormState.notice,
+                color_scheme="green",
+                role="status",
                 width="100%",
+                data_testid="auth-notice",
             ),
-            width="380px",
-            padding="24px",
         ),
-        min_height="100vh",
+        rx.cond(
+            AuthFormState.error != "",
+            rx.callout(
+                AuthFormState.error,
+                color_scheme="red",
+                role="alert",
+                width="100%",
+                data_testid="auth-error",
+            ),
+        ),
+        form,
+        footer,
     )
 
 

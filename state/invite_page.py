@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from components.brand import public_card
 from components.native_form import NativeForm, hidden
 from state.invite import InviteState as S
 
@@ -82,25 +83,12 @@ def _signed_out() -> rx.Component:
 
 
 def invite_page() -> rx.Component:
-    return rx.center(
-        rx.card(
-            rx.vstack(
-                rx.hstack(
-                    rx.icon("waypoints", size=22, color=rx.color("accent", 10)),
-                    rx.text("AgentFlow", size="5", weight="bold"),
-                    spacing="2",
-                ),
-                rx.heading("Invitation", size="6", as_="h1"),
-                rx.cond(
-                    ~S.loaded,
-                    rx.hstack(rx.spinner(), rx.text("Checking the invitation")),
-                    rx.cond(S.signed_in, _signed_in(), _signed_out()),
-                ),
-                spacing="4",
-                width="100%",
-            ),
-            width="420px",
-            padding="24px",
+    return public_card(
+        "Invitation",
+        rx.cond(
+            ~S.loaded,
+            rx.hstack(rx.spinner(), rx.text("Checking the invitation")),
+            rx.cond(S.signed_in, _signed_in(), _signed_out()),
         ),
-        min_height="100vh",
+        width="420px",
     )
