@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -24,8 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Session
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import Field, SQLModel
 
 from agentflow.db.models import utcnow
 
@@ -159,27 +158,3 @@ class OrgSecret(SQLModel, table=True):
     ciphertext: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
-
-
-Owned = TypeVar("Owned", Membership, Invitation, ApiKey, OrgSecret)
-
-
-def get_owned(
-    session: Session,
-    model: type[Owned],
-    *,
-    org_id: uuid.UUID,
-    for_update: bool = False,
-    **match: Any,
-) -> Owned | None:
-    """The one org-scoped lookup of a tenant's row, by ``id`` or other columns.
-
-    Another organisation's row is as absent as a missing one, so callers raise the
-    same NotFound for both.
-    """
-    query = select(model).where(col(model.org_id) == org_id)
-    for column, value in match.items():
-        query = query.where(getattr(model, column) == value)
-    if for_update:
-        query = query.with_for_update()
-    return session.execute(query).scalars().first()

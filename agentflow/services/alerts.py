@@ -25,6 +25,7 @@ from agentflow.analytics.periods import Period
 from agentflow.db.analytics import AlertEvent, AlertRule
 from agentflow.db.engine import session_scope
 from agentflow.db.runs import Workflow
+from agentflow.db.tenancy import get_in_org
 from agentflow.services import audit
 from agentflow.services.permissions import (
     Action,
@@ -116,8 +117,8 @@ def list_rules(database_url: str, actor: Actor) -> list[RuleInfo]:
 def _check_workflow(session: Session, actor: Actor, workflow_id: uuid.UUID | None) -> None:
     if workflow_id is None:
         return
-    workflow = session.get(Workflow, workflow_id)
-    if workflow is None or workflow.org_id != actor.org_id:
+    workflow = get_in_org(session, Workflow, workflow_id, org_id=actor.org_id)
+    if workflow is None:
         raise InvalidInput("workflow_id: no such workflow in this organisation")
 
 
@@ -144,8 +145,8 @@ def create_rule(database_url: str, actor: Actor, data: AlertRuleInput | dict[str
 
 
 def _owned(session: Session, actor: Actor, rule_id: uuid.UUID) -> AlertRule:
-    rule = session.get(AlertRule, rule_id)
-    if rule is None or rule.org_id != actor.org_id:
+    rule = get_in_org(session, AlertRule, rule_id, org_id=actor.org_id)
+    if rule is None:
         raise AlertRuleNotFound()
     return rule
 

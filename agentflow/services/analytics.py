@@ -21,6 +21,7 @@ from agentflow.analytics.periods import PRESETS, InvalidPeriod, Period, day_peri
 from agentflow.analytics.workflow_detail import workflow_detail
 from agentflow.db.engine import session_scope
 from agentflow.db.runs import Run, Workflow
+from agentflow.db.tenancy import get_in_org
 from agentflow.services.permissions import Action, Actor, InvalidInput, NotFound, require
 
 MAX_EXPORT_RUNS = 100_000
@@ -63,8 +64,8 @@ def overview(database_url: str, actor: Actor, period: Period) -> dict[str, Any]:
 
 
 def _owned_workflow(session: Any, actor: Actor, workflow_id: uuid.UUID) -> Workflow:
-    workflow = session.get(Workflow, workflow_id)
-    if workflow is None or workflow.org_id != actor.org_id:
+    workflow = get_in_org(session, Workflow, workflow_id, org_id=actor.org_id)
+    if workflow is None:
         raise WorkflowNotFound()
     return workflow
 

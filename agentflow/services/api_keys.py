@@ -23,9 +23,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlmodel import col
 
-from agentflow.db.accounts import ApiKey, get_owned
+from agentflow.db.accounts import ApiKey
 from agentflow.db.engine import session_scope
 from agentflow.db.models import utcnow
+from agentflow.db.tenancy import get_owned
 from agentflow.services import audit
 from agentflow.services.permissions import (
     Action,

@@ -24,6 +24,7 @@ from agentflow.analytics.periods import Period
 from agentflow.db.analytics import Budget
 from agentflow.db.engine import session_scope
 from agentflow.db.runs import Workflow
+from agentflow.db.tenancy import get_in_org
 from agentflow.services import audit
 from agentflow.services.permissions import (
     Action,
@@ -159,8 +160,8 @@ def set_budget(database_url: str, actor: Actor, data: BudgetInput | dict[str, An
     body = parse_input(BudgetInput, data)
     with session_scope(database_url) as session:
         if body.workflow_id is not None:
-            workflow = session.get(Workflow, body.workflow_id)
-            if workflow is None or workflow.org_id != actor.org_id:
+            workflow = get_in_org(session, Workflow, body.workflow_id, org_id=actor.org_id)
+            if workflow is None:
                 raise InvalidInput("workflow_id: no such workflow in this organisation")
         scope = str(body.workflow_id) if body.workflow_id else ORG_SCOPE
         budget = session.execute(
@@ -188,8 +189,8 @@ def set_budget(database_url: str, actor: Actor, data: BudgetInput | dict[str, An
 def delete_budget(database_url: str, actor: Actor, budget_id: uuid.UUID) -> None:
     require(actor, Action.BUDGET_MANAGE)
     with session_scope(database_url) as session:
-        budget = session.get(Budget, budget_id)
-        if budget is None or budget.org_id != actor.org_id:
+        budget = get_in_org(session, Budget, budget_id, org_id=actor.org_id)
+        if budget is None:
             raise BudgetNotFound()
         session.delete(budget)
         audit.record(

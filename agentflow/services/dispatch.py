@@ -19,6 +19,7 @@ from sqlalchemy import select, text, update
 from agentflow.db.engine import session_scope
 from agentflow.db.models import LOCAL_ORG_ID
 from agentflow.db.runs import Run, Step
+from agentflow.db.tenancy import get_in_org
 from agentflow.engine.ports import TERMINAL_RUN_STATUSES
 from agentflow.services.budgets import check_can_start
 from agentflow.services.run_gate import check_can_run
@@ -91,8 +92,8 @@ async def start_run(
 def _cancel_in_database(database_url: str, run_id: uuid.UUID, org_id: uuid.UUID) -> str:
     """Cancel what no worker is executing at once; flag a running run for its worker."""
     with session_scope(database_url) as session:
-        run = session.get(Run, run_id, with_for_update=True)
-        if run is None or run.org_id != org_id:
+        run = get_in_org(session, Run, run_id, org_id=org_id, for_update=True)
+        if run is None:
             raise RunNotFound(str(run_id))
         if run.status in TERMINAL_RUN_STATUSES:
             return run.status
@@ -152,8 +153,8 @@ def _prepare_rerun(
     org_id: uuid.UUID,
 ) -> uuid.UUID:
     with session_scope(database_url) as session:
-        original = session.get(Run, run_id)
-        if original is None or original.org_id != org_id:
+        original = get_in_org(session, Run, run_id, org_id=org_id)
+        if original is None:
             raise RunNotFound(str(run_id))
         document = check_request(
             original.document, original.input if new_input is None else new_input
@@ -195,8 +196,8 @@ def _prepare_rerun(
 
 def _workflow_of(database_url: str, run_id: uuid.UUID, org_id: uuid.UUID) -> uuid.UUID | None:
     with session_scope(database_url) as session:
-        run = session.get(Run, run_id)
-        if run is None or run.org_id != org_id:
+        run = get_in_org(session, Run, run_id, org_id=org_id)
+        if run is None:
             raise RunNotFound(str(run_id))
         return run.workflow_id
 

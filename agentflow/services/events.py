@@ -19,6 +19,7 @@ from sqlalchemy import select
 from agentflow.db.engine import session_scope
 from agentflow.db.models import LOCAL_ORG_ID
 from agentflow.db.runs import Run, RunEvent
+from agentflow.db.tenancy import get_in_org
 from agentflow.engine.ports import TERMINAL_RUN_STATUSES
 from agentflow.services.runs import RunNotFound
 
@@ -37,8 +38,8 @@ def events_after(
     database_url: str, run_id: uuid.UUID, after: int, *, org_id: uuid.UUID = LOCAL_ORG_ID
 ) -> list[dict[str, Any]]:
     with session_scope(database_url) as session:
-        run = session.get(Run, run_id)
-        if run is None or run.org_id != org_id:
+        run = get_in_org(session, Run, run_id, org_id=org_id)
+        if run is None:
             raise RunNotFound(str(run_id))
         rows = session.execute(
             select(RunEvent)

@@ -18,6 +18,7 @@ from sqlmodel import col
 
 from agentflow.db.engine import session_scope
 from agentflow.db.runs import Run, Step
+from agentflow.db.tenancy import get_in_org
 from agentflow.services import audit, dispatch
 from agentflow.services.permissions import Action, Actor, InvalidInput, require
 from agentflow.services.run_queries import RunPage, run_conditions, select_page
@@ -104,8 +105,8 @@ def _failed_nodes(session: Any, run_ids: list[uuid.UUID]) -> dict[uuid.UUID, str
 
 def _rerun_node(database_url: str, run_id: uuid.UUID, org_id: uuid.UUID) -> str:
     with session_scope(database_url) as session:
-        run = session.get(Run, run_id)
-        if run is None or run.org_id != org_id:
+        run = get_in_org(session, Run, run_id, org_id=org_id)
+        if run is None:
             raise RunNotFound(str(run_id))
         if run.status not in FAILED_STATUSES:
             raise InvalidInput(f"the run {run.status.replace('_', ' ')}: only failed runs")

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlmodel import col
 
-from agentflow.db.accounts import Invitation, Membership, User, get_owned
+from agentflow.db.accounts import Invitation, Membership, User
 from agentflow.db.engine import session_scope
 from agentflow.db.models import Organization, utcnow
+from agentflow.db.tenancy import get_owned
 from agentflow.services.accounts import hash_token
 from agentflow.services.organizations import invitation_usable
 from agentflow.services.permissions import Role

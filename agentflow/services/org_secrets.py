@@ -25,9 +25,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
-from agentflow.db.accounts import OrgSecret, get_owned
+from agentflow.db.accounts import OrgSecret
 from agentflow.db.engine import session_scope
 from agentflow.db.models import utcnow
+from agentflow.db.tenancy import get_owned
 from agentflow.engine.masking import MIN_MASKED_LENGTH
 from agentflow.services import audit
 from agentflow.services.permissions import (

@@ -1,6 +1,6 @@
 """Organisations, memberships, invitations and switching the active organisation.
 
-Every member lookup goes through :func:`agentflow.db.accounts.get_owned`, scoped by
+Every member lookup goes through :func:`agentflow.db.tenancy.get_owned`, scoped by
 the actor's organisation. Membership changes lock the organisation row, so two
 owners demoting each other at once cannot leave it without an owner.
 """
@@ -18,9 +18,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from agentflow.db.accounts import Invitation, Membership, User, UserSession, get_owned
+from agentflow.db.accounts import Invitation, Membership, User, UserSession
 from agentflow.db.engine import session_scope
 from agentflow.db.models import Organization, utcnow
+from agentflow.db.tenancy import get_owned
 from agentflow.services import audit
 from agentflow.services.accounts import (
     InvalidToken,

@@ -23,6 +23,7 @@ from sqlmodel import col
 from agentflow.db.automation import EventDelivery, EventSubscription
 from agentflow.db.engine import session_scope
 from agentflow.db.models import utcnow
+from agentflow.db.tenancy import get_in_org
 from agentflow.services import audit
 from agentflow.services.org_secrets import encrypt
 from agentflow.services.permissions import (
@@ -128,8 +129,8 @@ def _info(row: EventSubscription) -> SubscriptionInfo:
 
 
 def _owned(session: Any, actor: Actor, subscription_id: uuid.UUID) -> EventSubscription:
-    row = session.get(EventSubscription, subscription_id)
-    if row is None or row.org_id != actor.org_id:
+    row = get_in_org(session, EventSubscription, subscription_id, org_id=actor.org_id)
+    if row is None:
         raise SubscriptionNotFound()
     return row
 

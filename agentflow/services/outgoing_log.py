@@ -10,6 +10,7 @@ from sqlmodel import col
 from agentflow.db.automation import EventDelivery, EventSubscription
 from agentflow.db.engine import session_scope
 from agentflow.db.models import utcnow
+from agentflow.db.tenancy import get_in_org
 from agentflow.services import audit
 from agentflow.services.outgoing import (
     EVENTS,
@@ -79,8 +80,8 @@ def list_deliveries(
 def get_delivery(database_url: str, actor: Actor, delivery_id: uuid.UUID) -> DeliveryInfo:
     require(actor, Action.EVENT_SUBSCRIPTION_MANAGE)
     with session_scope(database_url) as session:
-        row = session.get(EventDelivery, delivery_id)
-        if row is None or row.org_id != actor.org_id:
+        row = get_in_org(session, EventDelivery, delivery_id, org_id=actor.org_id)
+        if row is None:
             raise DeliveryNotFound()
         subscription = session.get(EventSubscription, row.subscription_id)
         return _info(row, subscription.url if subscription else "")
@@ -91,8 +92,8 @@ def redeliver(database_url: str, actor: Actor, delivery_id: uuid.UUID) -> Delive
     already processed it can tell); the original stays in the log as it was."""
     require(actor, Action.EVENT_SUBSCRIPTION_MANAGE)
     with session_scope(database_url) as session:
-        original = session.get(EventDelivery, delivery_id)
-        if original is None or original.org_id != actor.org_id:
+        original = get_in_org(session, EventDelivery, delivery_id, org_id=actor.org_id)
+        if original is None:
             raise DeliveryNotFound()
         subscription = session.get(EventSubscription, original.subscription_id)
         if subscription is None:

@@ -23,6 +23,7 @@ from agentflow.db.run_store import (
     PostgresWorkflowLoader,
 )
 from agentflow.db.runs import ApprovalDecisionRow, Run, Step
+from agentflow.db.tenancy import get_in_org
 from agentflow.engine.masking import SecretMasker
 from agentflow.engine.ports import EngineDeps, RunRecorder, StepError, StepRecord
 from agentflow.engine.run import RunExecution, RunOutcome
@@ -93,8 +94,8 @@ def create_run(
 
 
 def _load_run(session: Any, run_id: uuid.UUID, org_id: uuid.UUID) -> Run:
-    run = session.get(Run, run_id)
-    if run is None or run.org_id != org_id:
+    run = get_in_org(session, Run, run_id, org_id=org_id)
+    if run is None:
         raise RunNotFound(str(run_id))
     return run
 

@@ -21,6 +21,7 @@ from agentflow.db.automation import Schedule
 from agentflow.db.engine import session_scope
 from agentflow.db.models import utcnow
 from agentflow.db.runs import Run, Workflow, WorkflowVersion
+from agentflow.db.tenancy import get_in_org
 from agentflow.services import audit
 from agentflow.services.permissions import Action, Actor, NotFound, require
 from agentflow.spec.cron import CronSpec, InvalidSchedule, describe, next_time, next_times, parse
@@ -91,8 +92,8 @@ def sync_for_workflow(
     """
     now = now or datetime.now(UTC)
     with session_scope(database_url) as session:
-        workflow = session.get(Workflow, workflow_id)
-        if workflow is None or workflow.org_id != org_id or workflow.latest_version == 0:
+        workflow = get_in_org(session, Workflow, workflow_id, org_id=org_id)
+        if workflow is None or workflow.latest_version == 0:
             return
         version = session.execute(
             select(WorkflowVersion).where(
@@ -187,8 +188,8 @@ def set_enabled(
     """Pause or resume. Ticks that fall while paused are not caught up on resuming."""
     require(actor, Action.SCHEDULE_MANAGE)
     with session_scope(database_url) as session:
-        row = session.get(Schedule, schedule_id, with_for_update=True)
-        if row is None or row.org_id != actor.org_id:
+        row = get_in_org(session, Schedule, schedule_id, org_id=actor.org_id, for_update=True)
+        if row is None:
             raise ScheduleNotFound()
         if row.enabled != enabled:
             row.enabled = enabled

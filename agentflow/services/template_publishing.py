@@ -35,6 +35,7 @@ from agentflow.db.templates import (
     TemplateReview,
     TemplateVersion,
 )
+from agentflow.db.tenancy import get_in_org
 from agentflow.services import audit
 from agentflow.services import workflows as workflow_service
 from agentflow.services.permissions import (
@@ -270,8 +271,8 @@ def delete_template(database_url: str, actor: Actor, template_id: uuid.UUID) -> 
     """The publishing organisation removes its template (installed workflows stay)."""
     require(actor, Action.TEMPLATE_PUBLISH)
     with session_scope(database_url) as session:
-        template = session.get(Template, template_id)
-        if template is None or template.org_id != actor.org_id:
+        template = get_in_org(session, Template, template_id, org_id=actor.org_id)
+        if template is None:
             raise TemplateNotFound()
         session.delete(template)
         audit.record(

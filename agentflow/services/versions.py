@@ -25,6 +25,7 @@ from sqlmodel import col
 from agentflow.db.engine import session_scope
 from agentflow.db.run_store import WorkflowNotFound, WorkflowNotPublished
 from agentflow.db.runs import Workflow, WorkflowVersion
+from agentflow.db.tenancy import get_in_org
 from agentflow.services import audit, webhooks, workflows
 from agentflow.services.permissions import Action, Actor, NotFound, require
 from agentflow.spec.diff import DocumentDiff, comparison_canvas, diff_documents
@@ -49,8 +50,8 @@ class VersionInfo:
 
 
 def _workflow(session: Session, actor: Actor, workflow_id: uuid.UUID) -> Workflow:
-    workflow = session.get(Workflow, workflow_id)
-    if workflow is None or workflow.org_id != actor.org_id:
+    workflow = get_in_org(session, Workflow, workflow_id, org_id=actor.org_id)
+    if workflow is None:
         raise WorkflowNotFound(str(workflow_id))
     return workflow
 
@@ -198,8 +199,8 @@ def runnable_document(
     """The document a run of this workflow executes: ``version``, or the latest
     published one. WorkflowNotPublished when there is none yet."""
     with session_scope(database_url) as session:
-        workflow = session.get(Workflow, workflow_id)
-        if workflow is None or workflow.org_id != org_id:
+        workflow = get_in_org(session, Workflow, workflow_id, org_id=org_id)
+        if workflow is None:
             raise WorkflowNotFound(str(workflow_id))
         if version is None:
             if workflow.latest_version == 0:

@@ -23,8 +23,9 @@ from urllib.parse import parse_qsl
 
 import redis
 
-from agentflow.db.accounts import OrgSecret, get_owned
+from agentflow.db.accounts import OrgSecret
 from agentflow.db.engine import session_scope
+from agentflow.db.tenancy import get_owned
 from agentflow.engine.ports import TERMINAL_RUN_STATUSES
 from agentflow.queue import connect
 from agentflow.services import audit, dispatch, org_secrets, webhook_signature, webhooks

@@ -30,6 +30,7 @@ from agentflow.db.engine import session_scope
 from agentflow.db.models import utcnow
 from agentflow.db.run_store import WorkflowNotFound
 from agentflow.db.runs import Workflow, WorkflowVersion
+from agentflow.db.tenancy import get_in_org
 from agentflow.db.webhooks import WebhookEndpoint
 from agentflow.nodes.trigger import TriggerConfig
 from agentflow.services import audit, org_secrets
@@ -103,8 +104,8 @@ def _latest_document(session: Session, workflow: Workflow) -> dict[str, Any] | N
 def prepare_endpoint(database_url: str, org_id: uuid.UUID, workflow_id: uuid.UUID) -> None:
     """After a publish: give the workflow a token if its latest version is webhook-triggered."""
     with session_scope(database_url) as session:
-        workflow = session.get(Workflow, workflow_id, with_for_update=True)
-        if workflow is None or workflow.org_id != org_id:
+        workflow = get_in_org(session, Workflow, workflow_id, org_id=org_id, for_update=True)
+        if workflow is None:
             return
         document = _latest_document(session, workflow)
         if document is None or webhook_trigger(document) is None:
@@ -130,8 +131,8 @@ class WebhookInfo:
 
 
 def _owned_workflow(session: Session, actor: Actor, workflow_id: uuid.UUID) -> Workflow:
-    workflow = session.get(Workflow, workflow_id, with_for_update=True)
-    if workflow is None or workflow.org_id != actor.org_id:
+    workflow = get_in_org(session, Workflow, workflow_id, org_id=actor.org_id, for_update=True)
+    if workflow is None:
         raise WorkflowNotFound(str(workflow_id))
     return workflow
 
@@ -214,8 +215,8 @@ def resolve(database_url: str, token: str) -> HookTarget | None:
         ).scalar_one_or_none()
         if row is None:
             return None
-        workflow = session.get(Workflow, row.workflow_id)
-        if workflow is None or workflow.org_id != row.org_id:
+        workflow = get_in_org(session, Workflow, row.workflow_id, org_id=row.org_id)
+        if workflow is None:
             return None
         document = _latest_document(session, workflow)
         trigger = webhook_trigger(document) if document is not None else None

@@ -21,6 +21,7 @@ from agentflow.db.engine import session_scope
 from agentflow.db.models import LOCAL_ORG_ID, utcnow
 from agentflow.db.run_store import WorkflowNotFound
 from agentflow.db.runs import Run, Workflow, WorkflowVersion
+from agentflow.db.tenancy import get_in_org
 from agentflow.services.automation_hooks import after_publish
 from agentflow.spec.errors import DocumentError
 from agentflow.spec.loading import load_raw
@@ -87,8 +88,8 @@ def _clean_name(name: str) -> str:
 
 
 def _owned(session: Session, workflow_id: uuid.UUID, org_id: uuid.UUID) -> Workflow:
-    workflow = session.get(Workflow, workflow_id)
-    if workflow is None or workflow.org_id != org_id:
+    workflow = get_in_org(session, Workflow, workflow_id, org_id=org_id)
+    if workflow is None:
         raise WorkflowNotFound(str(workflow_id))
     return workflow
 
@@ -285,8 +286,8 @@ def publish(
     workflow's current name, and becomes the draft too.
     """
     with session_scope(database_url) as session:
-        workflow = session.get(Workflow, workflow_id, with_for_update=True)
-        if workflow is None or workflow.org_id != org_id:
+        workflow = get_in_org(session, Workflow, workflow_id, org_id=org_id, for_update=True)
+        if workflow is None:
             raise WorkflowNotFound(str(workflow_id))
         if document is not None:
             workflow.document = {**document, "name": workflow.name}

@@ -139,3 +139,19 @@ def test_create_and_update_bodies_refuse_extra_fields(
             call({**body, extra: str(bob.org_id)})
         if name != "sign_up":  # the body without the extra field is accepted
             call(body)
+
+
+def test_the_org_scoped_lookup_by_id_answers_only_the_owning_org(
+    alice: Person, bob: Person, clean_db: str
+) -> None:
+    from agentflow.db.engine import session_scope
+    from agentflow.db.runs import Workflow
+    from agentflow.db.tenancy import get_in_org
+    from agentflow.services import workflows
+
+    workflow_id = workflows.create_workflow(clean_db, "Bob's", org_id=bob.org_id)
+    with session_scope(clean_db) as session:
+        found = get_in_org(session, Workflow, workflow_id, org_id=bob.org_id, for_update=True)
+        assert found is not None and found.name == "Bob's"
+        assert get_in_org(session, Workflow, workflow_id, org_id=alice.org_id) is None
+        assert get_in_org(session, Workflow, uuid.uuid4(), org_id=bob.org_id) is None
