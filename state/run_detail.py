@@ -16,7 +16,12 @@ from agentflow.services.acting import check
 from agentflow.services.budgets import BudgetExceeded
 from agentflow.services.events import events_after
 from agentflow.services.permissions import Action, Actor, Forbidden
-from agentflow.services.runs import RunNotFound, StepNotWaiting, describe_run
+from agentflow.services.runs import (
+    InvalidRunRequest,
+    RunNotFound,
+    StepNotWaiting,
+    describe_run,
+)
 from components.formatting import duration, money, timestamp
 from state import run_actions
 from state.common import database_url
@@ -201,7 +206,13 @@ class RunDetailState(rx.State):
             return None
         try:
             new_run = await run_actions.rerun(*acting, self.rerun_node)
-        except (dispatch.RunNotRerunnable, RunNotFound, Forbidden, BudgetExceeded) as exc:
+        except (
+            dispatch.RunNotRerunnable,
+            RunNotFound,
+            Forbidden,
+            BudgetExceeded,
+            InvalidRunRequest,
+        ) as exc:
             self.notice = exc.message
             return None
         return rx.redirect(f"/executions/{new_run}")

@@ -277,6 +277,7 @@ def reject(run_id: str, node: str, comment: str | None, by: str) -> None:
 @click.option("--from", "node", required=True, help="The node to run again from.")
 @click.option("--input", "input_text", metavar="JSON", help="A changed run input, as JSON.")
 def rerun(run_id: str, node: str, input_text: str | None) -> None:
+    from agentflow.services.budgets import BudgetExceeded
     from agentflow.services.dispatch import rerun_from
     from agentflow.services.runs import InvalidRunRequest
 
@@ -292,6 +293,8 @@ def rerun(run_id: str, node: str, input_text: str | None) -> None:
         )
     except InvalidRunRequest as exc:
         report_invalid(exc.problems, as_json=False)
+    except BudgetExceeded as exc:
+        raise click.ClickException(exc.message) from exc
     except _known_errors() as exc:
         raise click.ClickException(exc.message) from exc  # type: ignore[attr-defined]
     _audit(urls, org_id, "run.rerun", new_run, rerun_of=run_id, from_node=node)

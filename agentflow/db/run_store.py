@@ -185,6 +185,7 @@ class PostgresRecorder:
                 if status == "waiting"
                 else None
             )
+            account_waiting_time(run, status)
             if status == "waiting" and self.fencing_token is not None:
                 # Pausing ends this worker's execution: give the lease up in the same
                 # transaction, so a waiting run is never seen still owned and a cancel
@@ -196,6 +197,7 @@ class PostgresRecorder:
                 run.started_at = now  # type: ignore[assignment]
             if status in TERMINAL_RUN_STATUSES:
                 run.finished_at = now  # type: ignore[assignment]
+                close_open_steps(session, run_id, self.org_id, status)
                 run.output = self.masker.mask(output)
                 run.error = self.masker.mask(error.as_dict()) if error else None
                 totals = session.execute(
@@ -210,6 +212,76 @@ class PostgresRecorder:
                 )  # fmt: skip
             error_data = self.masker.mask(error.as_dict()) if error else None
             return self._event(session, run_id, "run", None, status, {"error": error_data})
+
+
+def account_waiting_time(run: Run, status: str) -> None:
+    """Keep ``paused_at`` / ``waited_s`` up to date as the run enters and leaves waiting.
+
+    The run deadline counts execution only (see executed_seconds): a person deciding
+    or a delay that freed the worker does not use up ``settings.timeout_s``.
+    """
+    if status == "waiting":
+        if run.paused_at is None:
+            run.paused_at = func.now()  # type: ignore[assignment]
+    elif run.paused_at is not None:
+        waited = func.extract("epoch", func.now() - run.paused_at)
+        run.waited_s = func.greatest(0, run.waited_s + waited)  # type: ignore[assignment]
+        run.paused_at = None
+
+
+def executed_seconds(session: Any, run_id: uuid.UUID) -> float:
+    """How long the run has spent executing so far, by the database's clock."""
+    value = session.execute(
+        text(
+            "SELECT extract(epoch FROM now() - started_at) - waited_s"
+            " - coalesce(extract(epoch FROM now() - paused_at), 0)"
+            " FROM runs WHERE id = :id AND started_at IS NOT NULL"
+        ),
+        {"id": run_id},
+    ).scalar_one_or_none()
+    return max(0.0, float(value)) if value is not None else 0.0
+
+
+# Why a step that had not finished ends when its run does, by the run's final status.
+OPEN_STEP_ERRORS = {
+    "cancelled": ("cancelled", "the run was cancelled"),
+    "timed_out": ("timeout", "the run reached its deadline before this step finished"),
+    "failed": ("cancelled", "the run failed before this step finished"),
+    "succeeded": ("cancelled", "the run ended before this step finished"),
+}
+
+CLOSE_OPEN_STEPS = text(
+    """
+    WITH closed AS (
+        UPDATE steps SET status = 'cancelled', finished_at = now(),
+                         error = CAST(:error AS jsonb)
+        WHERE run_id = :run_id AND status IN ('pending', 'running', 'waiting')
+        RETURNING node_id
+    )
+    INSERT INTO run_events (org_id, run_id, kind, node_id, status, data, created_at)
+    SELECT :org_id, :run_id, 'step', node_id, 'cancelled',
+           jsonb_build_object('error', CAST(:error AS jsonb)), now()
+    FROM closed
+    RETURNING node_id
+    """
+)
+
+
+def close_open_steps(
+    session: Any, run_id: uuid.UUID, org_id: uuid.UUID, run_status: str
+) -> list[str]:
+    """A run that ends leaves no step running or waiting: each is marked cancelled,
+    with an error saying why and an event for followers. Returns their node ids."""
+    error_type, message = OPEN_STEP_ERRORS.get(run_status, OPEN_STEP_ERRORS["cancelled"])
+    rows = session.execute(
+        CLOSE_OPEN_STEPS,
+        {
+            "run_id": run_id,
+            "org_id": org_id,
+            "error": json.dumps({"type": error_type, "message": message}),
+        },
+    )
+    return [str(node) for node in rows.scalars()]
 
 
 def _jsonb(value: Any) -> str | None:

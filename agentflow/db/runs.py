@@ -6,7 +6,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, Numeric, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Numeric,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -103,6 +112,12 @@ class Run(SQLModel, table=True):
     fencing_token: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     # A waiting run (approval timeout, long delay) is resumed at this time.
     wake_at: datetime | None = _when()
+    # The run deadline (settings.timeout_s) counts execution only: ``paused_at`` is when
+    # the current wait began, ``waited_s`` the total of the waits that have ended.
+    paused_at: datetime | None = _when()
+    waited_s: float = Field(
+        default=0.0, sa_column=Column(Float, nullable=False, server_default="0")
+    )
     # The arq job last enqueued for this run: lets the reaper tell a run whose queue
     # entry was lost (Redis flushed or restored from an old snapshot) from a queued one.
     queue_job_id: str | None = Field(default=None, max_length=100)

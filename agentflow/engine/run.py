@@ -82,9 +82,18 @@ class RunExecution:
         run_input: Any,
         *,
         started_at: datetime,
+        executed_s: float | None = None,
         previous: Mapping[str, StepRecord] | None = None,
         cancel: asyncio.Event | None = None,
     ) -> RunOutcome:
+        """Execute or resume the run.
+
+        The deadline (``settings.timeout_s``) measures time spent executing:
+        ``executed_s`` is how much of it earlier executions used, excluding the time
+        the run waited for a person or for a delay that freed its worker (those waits
+        are bounded by the approval's ``timeout_s`` / ``on_timeout`` and the delay
+        itself). Without it, all the time since ``started_at`` counts.
+        """
         recorder = self.deps.recorder
         await recorder.run_changed(self.run_id, "running")
         scope = build_scope(
@@ -101,7 +110,7 @@ class RunExecution:
             base_scope=scope,
             previous=previous,
         )
-        elapsed = (utcnow() - started_at).total_seconds()
+        elapsed = (utcnow() - started_at).total_seconds() if executed_s is None else executed_s
         remaining = max(0.0, self.document.settings.timeout_s - elapsed)
         outcome = await self._supervise(scheduler, remaining, cancel, scope)
         await recorder.run_changed(

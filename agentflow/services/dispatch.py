@@ -14,14 +14,14 @@ from datetime import datetime
 from typing import Any
 
 from arq.connections import ArqRedis
-from sqlalchemy import select, text, update
+from sqlalchemy import select, text
 
 from agentflow.db.engine import session_scope
 from agentflow.db.models import LOCAL_ORG_ID
+from agentflow.db.run_store import account_waiting_time, close_open_steps
 from agentflow.db.runs import Run, Step
 from agentflow.db.tenancy import get_in_org
 from agentflow.engine.ports import TERMINAL_RUN_STATUSES
-from agentflow.services.budgets import check_can_start
 from agentflow.services.run_gate import check_can_run
 from agentflow.services.runs import (
     RunNotFound,
@@ -101,14 +101,11 @@ def _cancel_in_database(database_url: str, run_id: uuid.UUID, org_id: uuid.UUID)
         if run.status in ("queued", "waiting") and (
             run.lease_owner is None or run.lease_expires_at is None
         ):
+            account_waiting_time(run, "cancelled")
             run.status = "cancelled"
             run.finished_at = datetime.now().astimezone()
             run.error = {"type": "cancelled", "message": "the run was cancelled"}
-            session.execute(
-                update(Step)
-                .where(Step.run_id == run_id, Step.status == "waiting")  # type: ignore[arg-type]
-                .values(status="cancelled", finished_at=text("now()"))
-            )
+            close_open_steps(session, run_id, run.org_id, "cancelled")
             return "cancelled"
         # A worker holds it: it polls the flag with each lease renewal (every second).
         return "cancelling"
@@ -194,12 +191,15 @@ def _prepare_rerun(
         return run.id
 
 
-def _workflow_of(database_url: str, run_id: uuid.UUID, org_id: uuid.UUID) -> uuid.UUID | None:
+def _workflow_of(
+    database_url: str, run_id: uuid.UUID, org_id: uuid.UUID
+) -> tuple[uuid.UUID | None, dict[str, Any]]:
+    """The run's workflow and the exact document it ran (what a rerun runs again)."""
     with session_scope(database_url) as session:
         run = get_in_org(session, Run, run_id, org_id=org_id)
         if run is None:
             raise RunNotFound(str(run_id))
-        return run.workflow_id
+        return run.workflow_id, dict(run.document)
 
 
 async def rerun_from(
@@ -213,8 +213,9 @@ async def rerun_from(
 ) -> uuid.UUID:
     """A new run that reuses every recorded step upstream of ``node``; ``node`` and what
     follows run again (with ``new_input`` as the run input when given)."""
-    workflow_id = await asyncio.to_thread(_workflow_of, database_url, run_id, org_id)
-    await asyncio.to_thread(check_can_start, database_url, org_id, workflow_id)
+    workflow_id, document = await asyncio.to_thread(_workflow_of, database_url, run_id, org_id)
+    # The same gate as every other start: budgets and the secrets the document reads.
+    await asyncio.to_thread(check_can_run, database_url, org_id, workflow_id, document)
     new_run = await asyncio.to_thread(_prepare_rerun, database_url, run_id, node, new_input, org_id)
     await enqueue(queue, database_url, new_run)
     return new_run

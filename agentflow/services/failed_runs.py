@@ -20,6 +20,7 @@ from agentflow.db.engine import session_scope
 from agentflow.db.runs import Run, Step
 from agentflow.db.tenancy import get_in_org
 from agentflow.services import audit, dispatch
+from agentflow.services.budgets import BudgetExceeded
 from agentflow.services.permissions import Action, Actor, InvalidInput, require
 from agentflow.services.run_queries import RunPage, run_conditions, select_page
 from agentflow.services.runs import InvalidRunRequest, RunNotFound
@@ -134,7 +135,13 @@ async def bulk_rerun(
             new_id = await dispatch.rerun_from(
                 database_url, queue, run_id, node, org_id=actor.org_id
             )
-        except (RunNotFound, InvalidInput, InvalidRunRequest, dispatch.RunNotRerunnable) as exc:
+        except (
+            RunNotFound,
+            InvalidInput,
+            InvalidRunRequest,
+            BudgetExceeded,
+            dispatch.RunNotRerunnable,
+        ) as exc:
             result.refused.append((run_id, exc.message))
             continue
         result.started.append((run_id, new_id))

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from agentflow.db.engine import session_scope
 from agentflow.db.models import LOCAL_ORG_ID
@@ -21,6 +22,7 @@ from agentflow.db.run_store import (
     PostgresApprovalInbox,
     PostgresRecorder,
     PostgresWorkflowLoader,
+    executed_seconds,
 )
 from agentflow.db.runs import ApprovalDecisionRow, Run, Step
 from agentflow.db.tenancy import get_in_org
@@ -51,6 +53,19 @@ class StepNotWaiting(Exception):
     def __init__(self, node: str) -> None:
         self.message = f"step {node!r} is not waiting for a decision"
         super().__init__(self.message)
+
+
+class StepAlreadyDecided(StepNotWaiting):
+    """A decision for this step is already recorded (and perhaps being applied)."""
+
+    def __init__(self, node: str, by: str | None = None) -> None:
+        super().__init__(node)
+        who = f" by {by}" if by else ""
+        self.message = (
+            f"step {node!r} was already decided{who}; that decision is being applied, "
+            "so this one was not recorded"
+        )
+        self.args = (self.message,)
 
 
 def check_request(raw_document: Mapping[str, Any], run_input: Any) -> Document:
@@ -129,6 +144,8 @@ class StoredRun:
     run_input: Any
     started_at: datetime | None
     previous: dict[str, StepRecord]
+    # Time spent executing so far (waits excluded): what the run deadline measures.
+    executed_s: float
 
 
 def _stored(database_url: str, run_id: uuid.UUID, org_id: uuid.UUID) -> StoredRun:
@@ -137,7 +154,8 @@ def _stored(database_url: str, run_id: uuid.UUID, org_id: uuid.UUID) -> StoredRu
         steps = session.execute(select(Step).where(Step.run_id == run_id)).scalars().all()  # type: ignore[arg-type]
         # Validated when the run was created; the stored copy is exactly what runs.
         document = Document.model_validate(run.document)
-        return StoredRun(document, run.input, run.started_at, _records(list(steps)))
+        executed = executed_seconds(session, run_id)
+        return StoredRun(document, run.input, run.started_at, _records(list(steps)), executed)
 
 
 class _Fanout:
@@ -199,7 +217,11 @@ async def execute_run(
     execution = RunExecution(stored.document, run_id=str(run_id), deps=deps)
     started_at = stored.started_at or datetime.now().astimezone()
     return await execution.execute(
-        stored.run_input, started_at=started_at, previous=stored.previous, cancel=cancel
+        stored.run_input,
+        started_at=started_at,
+        executed_s=stored.executed_s,
+        previous=stored.previous,
+        cancel=cancel,
     )
 
 
@@ -214,23 +236,38 @@ def decide_approval(
     org_id: uuid.UUID = LOCAL_ORG_ID,
 ) -> None:
     """Record a decision on a waiting approval step; the caller then resumes the run."""
-    with session_scope(database_url) as session:
-        _load_run(session, run_id, org_id)
-        step = session.execute(
-            select(Step).where(Step.run_id == run_id, Step.node_id == node)  # type: ignore[arg-type]
-        ).scalar_one_or_none()
-        if step is None or step.status != "waiting":
-            raise StepNotWaiting(node)
-        session.add(
-            ApprovalDecisionRow(
-                org_id=org_id,
-                run_id=run_id,
-                node_id=node,
-                approved=approved,
-                decided_by=by,
-                comment=comment,
+    try:
+        with session_scope(database_url) as session:
+            # The run row lock makes concurrent decisions on one run take turns, so the
+            # second sees the first one's row instead of colliding with it.
+            if get_in_org(session, Run, run_id, org_id=org_id, for_update=True) is None:
+                raise RunNotFound(str(run_id))
+            step = session.execute(
+                select(Step).where(Step.run_id == run_id, Step.node_id == node)  # type: ignore[arg-type]
+            ).scalar_one_or_none()
+            if step is None or step.status != "waiting":
+                raise StepNotWaiting(node)
+            earlier = session.execute(
+                select(ApprovalDecisionRow).where(
+                    ApprovalDecisionRow.run_id == run_id,  # type: ignore[arg-type]
+                    ApprovalDecisionRow.node_id == node,  # type: ignore[arg-type]
+                )
+            ).scalar_one_or_none()
+            if earlier is not None:
+                raise StepAlreadyDecided(node, earlier.decided_by)
+            session.add(
+                ApprovalDecisionRow(
+                    org_id=org_id,
+                    run_id=run_id,
+                    node_id=node,
+                    approved=approved,
+                    decided_by=by,
+                    comment=comment,
+                )
             )
-        )
+            session.flush()
+    except IntegrityError as exc:  # a decision from a session that took no run lock
+        raise StepAlreadyDecided(node) from exc
 
 
 def _timestamp(value: datetime | None) -> str | None:

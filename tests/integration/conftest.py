@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -12,6 +13,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from sqlalchemy import text
+
+from agentflow.db.engine import session_scope
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -99,3 +103,27 @@ def workflow(nodes: list[dict[str, Any]], edges: list[Any], **extra: Any) -> dic
         "edges": all_edges,
         **extra,
     }
+
+
+def age_run(database_url: str, run_id: uuid.UUID, seconds: float, *, waiting: bool) -> None:
+    """Move every recorded time of the run ``seconds`` into the past, as if that much time
+    had gone by. ``waiting`` says whether it went by while the run waited (its pause
+    began that much earlier) or while it executed (only its start moves back)."""
+    shift = {"id": run_id, "s": seconds}
+    with session_scope(database_url) as session:
+        session.execute(
+            text(
+                "UPDATE runs SET created_at = created_at - make_interval(secs => :s),"
+                " started_at = started_at - make_interval(secs => :s)"
+                + (", paused_at = paused_at - make_interval(secs => :s)" if waiting else "")
+                + " WHERE id = :id"
+            ),
+            shift,
+        )
+        session.execute(
+            text(
+                "UPDATE steps SET started_at = started_at - make_interval(secs => :s),"
+                " wait_until = wait_until - make_interval(secs => :s) WHERE run_id = :id"
+            ),
+            shift,
+        )

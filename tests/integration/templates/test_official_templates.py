@@ -25,7 +25,7 @@ from agentflow.services.runs import create_run, decide_approval, describe_run, e
 from agentflow.settings import Settings
 from agentflow.templates import OFFICIAL_DIR
 from tests.integration.accounts.conftest import Person
-from tests.integration.conftest import LocalServer
+from tests.integration.conftest import LocalServer, age_run
 
 OFFICIAL = {template.slug: template for template in read_official_templates()}
 VISIBLE = sorted(slug for slug, t in OFFICIAL.items() if not t.metadata.requires_node_types)
@@ -250,6 +250,9 @@ async def test_an_official_template_installs_and_runs(
     outcome = await execute_run(db, run_id, **options)
     for node, approved in scenario.approve.items():
         assert outcome.status == "waiting"
+        # The approver answers later than the run's own deadline (but within the
+        # approval's timeout): waiting for a person does not count against the deadline.
+        age_run(db, run_id, document.get("settings", {}).get("timeout_s", 3600) + 60, waiting=True)
         decide_approval(db, run_id, node, approved=approved, by="mod", org_id=ana.org_id)
         outcome = await execute_run(db, run_id, **options)
     run = describe_run(db, run_id, org_id=ana.org_id)
