@@ -1,6 +1,7 @@
 # Two commands on a fresh machine: `make run` and `make test`.
 # Each installs what it needs: the virtualenv and the project, Node 22 (from the npm
-# registry, into .tools/node) and, for the tests, Debian's Chromium.
+# registry, into .tools/node) and, for the tests, Debian's Chromium and ESLint (npm
+# registry, into .tools/eslint).
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -14,7 +15,7 @@ export REFLEX_USE_NPM := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PATH := $(CURDIR)/$(NODE_BIN):$(PATH)
 
-.PHONY: run test install lint typecheck unit integration e2e clean-data
+.PHONY: run test install lint lint-js typecheck unit integration e2e clean-data
 
 run: install node
 	$(BIN)/agentflow up
@@ -43,9 +44,24 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
 
-lint: install
+lint: install lint-js
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# ESLint (with the React and React Hooks plugins) on the canvas JavaScript: the
+# versions pinned in tools/eslint/package-lock.json, installed from the npm registry
+# into .tools/eslint with `npm ci`, run with the Node 22 above; eslint.config.mjs.
+ESLINT_DIR := .tools/eslint
+ESLINT_STAMP := $(ESLINT_DIR)/.installed
+
+lint-js: $(ESLINT_STAMP)
+	$(ESLINT_DIR)/node_modules/.bin/eslint --max-warnings 0 components eslint.config.mjs
+
+$(ESLINT_STAMP): tools/eslint/package.json tools/eslint/package-lock.json | $(NODE_BIN)/node
+	mkdir -p $(ESLINT_DIR)
+	cp tools/eslint/package.json tools/eslint/package-lock.json $(ESLINT_DIR)/
+	npm ci --no-audit --no-fund --prefix $(ESLINT_DIR)
+	touch $@
 
 typecheck: install
 	$(BIN)/mypy

@@ -1,22 +1,28 @@
 """The builder canvas and the template field: two local React components wrapped for Reflex.
 
-``flow_canvas.jsx`` (with ``canvas_node.jsx``, ``palette.jsx`` and
-``canvas_styles.js``) uses React Flow 12 (``@xyflow/react``, pinned below so the
-frontend build installs exactly that version); ``template_field.jsx`` is a
-textarea with autocomplete. Both are copied into the frontend with
-``rx.asset(..., shared=True)`` and imported from ``$/public/...``.
+``flow_canvas.jsx`` uses React Flow 12 (``@xyflow/react``, pinned below so the
+frontend build installs exactly that version); it is made of the modules beside
+it (``builder.jsx``, the ``use_*.js`` hooks, ``canvas_*.jsx``, ``palette.jsx``,
+``compare_view.jsx``...). ``template_field.jsx`` is a textarea with autocomplete.
+Every ``.js``/``.jsx`` file of this folder is linked into the frontend with
+``rx.asset(..., shared=True)``, so the relative imports between them resolve, and
+the two components are imported from ``$/public/...``. ESLint checks them
+(``make lint-js``, config in ``tools/eslint/``).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import reflex as rx
 from reflex_base.event import no_args_event_spec, passthrough_event_spec
 
 XYFLOW = "@xyflow/react@12.12.1"
-# Modules flow_canvas.jsx imports (relative paths): copied next to it.
-CANVAS_MODULES = ("canvas_node.jsx", "palette.jsx", "canvas_styles.js", "compare_view.jsx")
+# The modules the components import (relative paths): all linked next to them.
+CANVAS_MODULES = tuple(
+    sorted(p.name for p in Path(__file__).parent.iterdir() if p.suffix in {".js", ".jsx"})
+)
 for _module in CANVAS_MODULES:
     rx.asset(_module, shared=True)
 

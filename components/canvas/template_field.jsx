@@ -2,6 +2,7 @@
 // scope (input.*, env.*, nodes.<upstream>.output...). The text is kept locally so
 // typing never waits for the server; changes are sent debounced, and on blur.
 import React, { useEffect, useLayoutEffect, useRef, useState } from "react";
+import { useLatest } from "./use_latest.js";
 
 const SEND_DELAY_MS = 250;
 const MAX_ITEMS = 40;
@@ -43,8 +44,9 @@ export function TemplateField(props) {
   const area = useRef(null);
   const timer = useRef(null);
   const lastSent = useRef(value ?? "");
-  const handler = useRef(onValueChange);
-  handler.current = onValueChange;
+  const handler = useLatest(onValueChange);
+  // The field whose text is shown: another one (another node, another key) resets it.
+  const shownKey = useRef(resetKey);
   // Where the caret goes after a suggestion is accepted. Placed in a layout effect,
   // in the same commit as the new text: a later frame would run after keystrokes
   // typed in between and move the caret behind them (their text then lands in the
@@ -58,22 +60,21 @@ export function TemplateField(props) {
     pendingCaret.current = null;
   }, [text]);
 
-  useEffect(() => {
-    clearTimeout(timer.current);
-    setText(value ?? "");
-    lastSent.current = value ?? "";
-    setMenu(null);
-    // Only a different field (another node, another key) resets the text.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [resetKey]);
-
+  // A different field resets the text (a change of that field's value on its way
+  // is dropped); a new value of the same field replaces it unless it is being edited.
   useEffect(() => {
     const incoming = value ?? "";
-    if (incoming !== lastSent.current && document.activeElement !== area.current) {
+    if (shownKey.current !== resetKey) {
+      shownKey.current = resetKey;
+      clearTimeout(timer.current);
+      setText(incoming);
+      lastSent.current = incoming;
+      setMenu(null);
+    } else if (incoming !== lastSent.current && document.activeElement !== area.current) {
       setText(incoming);
       lastSent.current = incoming;
     }
-  }, [value]);
+  }, [resetKey, value]);
 
   useEffect(() => () => clearTimeout(timer.current), []);
 

@@ -1,0 +1,135 @@
+// The editable canvas: puts the pieces together and lays them out. Each hook has one
+// job (see its module); this component only wires them to React Flow.
+import React, { useMemo, useRef } from "react";
+import { Background, Controls, ReactFlow } from "@xyflow/react";
+import "@xyflow/react/dist/style.css";
+import { CanvasContext, NODE_TYPES } from "./canvas_node.jsx";
+import { CanvasMenu, useContextMenu } from "./canvas_menu.jsx";
+import { CSS } from "./canvas_styles.js";
+import { CanvasToolbar } from "./canvas_toolbar.jsx";
+import { GRID } from "./grid.js";
+import { Palette } from "./palette.jsx";
+import { StatusMiniMap } from "./status_minimap.jsx";
+import { useEditHandlers } from "./use_edit_handlers.js";
+import { useGraphStore } from "./use_graph_store.js";
+import { useGraphSync, usePatchSync } from "./use_graph_sync.js";
+import { useHistory } from "./use_history.js";
+import { useKeyboardShortcuts } from "./use_keyboard_shortcuts.js";
+import { useLatest } from "./use_latest.js";
+import { useLeaveGuard } from "./use_leave_guard.js";
+import { useNodeCreation } from "./use_node_creation.js";
+import { useResizeObserverFilter } from "./use_resize_observer_filter.js";
+import { useSelection } from "./use_selection.js";
+import { useServerCommands } from "./use_server_commands.js";
+
+const NO_TYPES = {};
+const DELETE_KEYS = ["Backspace", "Delete"];
+
+export function Builder(props) {
+  const {
+    graph,
+    patch,
+    nodeTypes,
+    typeOrder,
+    problems,
+    runStates,
+    focus,
+    command,
+    colorMode,
+    dirty,
+    comparing,
+  } = props;
+  const types = nodeTypes || NO_TYPES;
+  const wrapper = useRef(null);
+  const handlers = useLatest({
+    change: props.onGraphChange,
+    select: props.onSelect,
+    decide: props.onDecide,
+  });
+
+  const { nodes, edges, workflow, store } = useGraphStore(handlers);
+  const history = useHistory(store);
+  const selection = useSelection(store, handlers);
+  useGraphSync(graph, store, history, selection, wrapper);
+  usePatchSync(patch, store);
+  useServerCommands(focus, command, store, history, selection);
+  useLeaveGuard(dirty, store);
+  useKeyboardShortcuts(history.undo, history.redo, comparing);
+  useResizeObserverFilter();
+
+  const edit = useEditHandlers(store, history.record);
+  const creation = useNodeCreation(types, store, history.record, selection.select, wrapper);
+  const menu = useContextMenu();
+
+  const context = useMemo(
+    () => ({
+      types,
+      problems: problems || {},
+      runStates: runStates || {},
+      decide: (nodeId, approved) => {
+        if (handlers.current.decide) handlers.current.decide(nodeId, approved);
+      },
+    }),
+    [types, problems, runStates, handlers]
+  );
+
+  const anySelected = nodes.some((n) => n.selected) || edges.some((e) => e.selected);
+
+  return (
+    <CanvasContext.Provider value={context}>
+      <div className="af-builder">
+        <Palette types={types} order={typeOrder || Object.keys(types)} onAdd={creation.addNode} />
+        <div
+          className="af-canvas"
+          ref={wrapper}
+          data-testid="builder-canvas"
+          data-node-count={nodes.length}
+          data-edge-count={edges.length}
+          data-workflow={workflow || ""}
+          onClick={menu.close}
+        >
+          <ReactFlow
+            nodes={nodes}
+            edges={edges}
+            nodeTypes={NODE_TYPES}
+            onNodesChange={edit.onNodesChange}
+            onEdgesChange={edit.onEdgesChange}
+            onConnect={edit.onConnect}
+            onBeforeDelete={edit.onBeforeDelete}
+            isValidConnection={edit.isValidConnection}
+            onSelectionChange={selection.onSelectionChange}
+            onNodeDragStart={edit.onNodeDragStart}
+            onNodeDragStop={edit.onNodeDragStop}
+            onDrop={creation.onDrop}
+            onDragOver={creation.onDragOver}
+            onNodeContextMenu={menu.onNodeContextMenu}
+            onEdgeContextMenu={menu.onEdgeContextMenu}
+            onPaneClick={menu.close}
+            deleteKeyCode={comparing ? null : DELETE_KEYS}
+            snapToGrid
+            snapGrid={[GRID, GRID]}
+            minZoom={0.05}
+            maxZoom={2}
+            onlyRenderVisibleElements={nodes.length > 150}
+            colorMode={colorMode === "dark" ? "dark" : "light"}
+            defaultEdgeOptions={{ interactionWidth: 16 }}
+          >
+            <Background gap={GRID} size={1} />
+            <Controls position="bottom-left" showInteractive={false} />
+            <StatusMiniMap runStates={runStates} problems={problems} />
+            <CanvasToolbar
+              canUndo={history.canUndo}
+              canRedo={history.canRedo}
+              canDelete={anySelected}
+              onUndo={history.undo}
+              onRedo={history.redo}
+              onDelete={selection.deleteSelection}
+            />
+          </ReactFlow>
+          <CanvasMenu menu={menu.menu} onDuplicate={creation.duplicateNode} onClose={menu.close} />
+        </div>
+      </div>
+      <style>{CSS}</style>
+    </CanvasContext.Provider>
+  );
+}

@@ -1,0 +1,23 @@
+// The minimap (bottom right), each node coloured by its live run state, or red
+// when it has problems.
+import React, { useCallback } from "react";
+import { MiniMap } from "@xyflow/react";
+
+export function StatusMiniMap({ runStates, problems }) {
+  const nodeColor = useCallback(
+    (node) => {
+      const run = (runStates || {})[node.id];
+      const status = run ? run.status : "";
+      if (status === "succeeded") return "var(--green-9)";
+      if (status === "failed") return "var(--red-9)";
+      if (status === "running") return "var(--blue-9)";
+      if (status === "waiting") return "var(--amber-9)";
+      if ((problems || {})[node.id]) return "var(--red-7)";
+      return "var(--gray-8)";
+    },
+    [runStates, problems]
+  );
+  return (
+    <MiniMap position="bottom-right" pannable zoomable nodeColor={nodeColor} ariaLabel="Minimap" />
+  );
+}

@@ -1,0 +1,65 @@
+// Undo/redo of the canvas's structure and positions.
+import { useCallback, useRef, useState } from "react";
+
+const HISTORY_LIMIT = 100;
+
+export function useHistory(store) {
+  const historyRef = useRef({ past: [], future: [] });
+  const [size, setSize] = useState({ past: 0, future: 0 });
+
+  const syncSize = useCallback(
+    () =>
+      setSize({
+        past: historyRef.current.past.length,
+        future: historyRef.current.future.length,
+      }),
+    []
+  );
+
+  // Called before each undoable gesture, with the graph as it is before it.
+  const record = useCallback(() => {
+    const h = historyRef.current;
+    h.past.push({ nodes: store.nodesRef.current, edges: store.edgesRef.current });
+    if (h.past.length > HISTORY_LIMIT) h.past.shift();
+    h.future = [];
+    syncSize();
+  }, [store, syncSize]);
+
+  // Restoring a snapshot brings back structure and positions; nodes that still
+  // exist keep their current data, so form edits made since are never undone.
+  const restore = useCallback(
+    (snapshot) => {
+      const current = new Map(store.nodesRef.current.map((n) => [n.id, n]));
+      const restored = snapshot.nodes.map((n) => {
+        const now = current.get(n.id);
+        return now ? { ...now, position: n.position } : { ...n, selected: false };
+      });
+      store.commit(restored, snapshot.edges, true);
+    },
+    [store]
+  );
+
+  const undo = useCallback(() => {
+    const h = historyRef.current;
+    if (!h.past.length) return;
+    h.future.push({ nodes: store.nodesRef.current, edges: store.edgesRef.current });
+    restore(h.past.pop());
+    syncSize();
+  }, [store, restore, syncSize]);
+
+  const redo = useCallback(() => {
+    const h = historyRef.current;
+    if (!h.future.length) return;
+    h.past.push({ nodes: store.nodesRef.current, edges: store.edgesRef.current });
+    restore(h.future.pop());
+    syncSize();
+  }, [store, restore, syncSize]);
+
+  // Another workflow was loaded: its history starts empty.
+  const reset = useCallback(() => {
+    historyRef.current = { past: [], future: [] };
+    syncSize();
+  }, [syncSize]);
+
+  return { canUndo: size.past > 0, canRedo: size.future > 0, record, undo, redo, reset };
+}
