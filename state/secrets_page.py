@@ -21,7 +21,8 @@ def _explanation() -> rx.Component:
         rx.callout.text(
             "A workflow reads a secret as ",
             rx.code("{{ env.NAME }}"),
-            " (for example in an HTTP header or an LLM step's API key). Values are "
+            ", placed whole into an HTTP request's URL, headers or body (for example an "
+            "Authorization header); any other use in a workflow is refused. Values are "
             "encrypted and never shown again, not even here: replace one to change it. "
             f"Wherever a value would appear in a run record, step output or log, it is "
             f"masked as {MASK}.",

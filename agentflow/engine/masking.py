@@ -3,6 +3,12 @@
 Values reached through ``env.NAME`` may end up inside a step's resolved input,
 its output (an API echoing a header) or an error message. Before anything is
 recorded, every occurrence of a secret's value is replaced by a fixed mask.
+
+This is the second line of defence: the sandbox already refuses every use of
+a secret except placing it whole into an outbound request (see
+:mod:`agentflow.spec.sandbox.secrets`), and records that request with the
+same mask. What remains for the masker is what comes back (an API echoing a
+header) and what the sandbox cannot see.
 """
 
 from __future__ import annotations
@@ -10,7 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-MASK = "••••••"
+from agentflow.spec.expressions import SECRET_MASK
+
+MASK = SECRET_MASK
 # Very short values would mask ordinary text ("a", "1"); they are not secrets worth
 # the name and are refused when secrets are created.
 MIN_MASKED_LENGTH = 4

@@ -18,6 +18,13 @@ ExpressionError ("the object has no key 'missing'"); write
 ``nodes.x.output.missing | default(none)`` or test ``is defined`` when a key
 is optional. This catches typos instead of sending empty prompts.
 
+Secrets: ``env.NAME`` is opaque (see :mod:`agentflow.spec.sandbox.secrets`).
+It can only be *placed* whole, and only a caller rendering a field that leaves
+the system passes ``secrets="outbound"`` (the real value) or ``"masked"``
+(the same rendering for the step record, with ``••••••``); everywhere else,
+and for every filter, slice, comparison or ``~`` on it, using a secret is an
+ExpressionError naming it, so no transformed copy of a secret can be stored.
+
 Every evaluation is bounded in time and size (:class:`Limits`) and every
 failure, whatever its cause, is an :class:`ExpressionError` whose message
 contains no Python internals. Safety rules: see ``sandbox.environment`` and
@@ -36,6 +43,14 @@ from jinja2 import TemplateError, TemplateSyntaxError
 
 from agentflow.spec.errors import ExpressionError
 from agentflow.spec.sandbox.budget import DEFAULT_LIMITS, Budget, Limits, evaluation_budget
+from agentflow.spec.sandbox.secrets import (
+    MASK,
+    SecretMode,
+    SecretUseError,
+    SecretValue,
+    secret_scope,
+)
+from agentflow.spec.sandbox.secrets import secret_mode as _secret_mode
 from agentflow.spec.sandbox.syntax import (
     RESULT_NAME,
     CompiledTemplate,
@@ -54,8 +69,12 @@ __all__ = [
     "DEFAULT_LIMITS",
     "MAP_BODY_NAMES",
     "SCOPE_NAMES",
+    "SECRET_MASK",
     "ExpressionError",
     "Limits",
+    "SecretMode",
+    "SecretUseError",
+    "SecretValue",
     "build_scope",
     "check_expression",
     "check_template",
@@ -75,20 +94,35 @@ _MAX_VALUE_DEPTH = 100
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 _MAX_MESSAGE_CHARS = 500
 _NO_ITEM: Any = object()
+SECRET_MASK = MASK
+"""What a secret placed in an outbound field looks like in ``secrets="masked"``."""
 
 
 # -- evaluation -----------------------------------------------------------------
 
 
 def render_template(
-    template: str, scope: Mapping[str, Any], *, limits: Limits = DEFAULT_LIMITS
+    template: str,
+    scope: Mapping[str, Any],
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    secrets: SecretMode = "refuse",
 ) -> Any:
-    """Render a template: the native value for a lone ``{{ expr }}``, else a string."""
+    """Render a template: the native value for a lone ``{{ expr }}``, else a string.
+
+    ``secrets`` says what a secret placed whole in the result becomes:
+    ``refuse`` (an error, the default), ``outbound`` (its value: only for fields
+    sent out of the system) or ``masked`` (``••••••``, for the record of such a field).
+    """
     if not isinstance(template, str):
         raise TypeError("render_template expects a string")
     if not has_markup(template):
         return template
-    with evaluation_budget(limits) as budget, _expression_errors():
+    with (
+        evaluation_budget(limits) as budget,
+        _secret_mode(secrets),
+        _expression_errors(),
+    ):
         check_length(template, limits.max_template_chars)
         return _run(compile_template(template), scope, budget)
 
@@ -99,30 +133,41 @@ def evaluate_expression(
     """Evaluate ``input.n > 5`` or ``{{ input.n > 5 }}`` to its value."""
     if not isinstance(expression, str):
         raise TypeError("evaluate_expression expects a string")
-    with evaluation_budget(limits) as budget, _expression_errors():
+    # Expressions (conditions, switch values, map items) never leave the system.
+    with evaluation_budget(limits) as budget, _secret_mode("refuse"), _expression_errors():
         check_length(expression, limits.max_template_chars)
         return _run(compile_expression(expression), scope, budget)
 
 
-def render_value(value: Any, scope: Mapping[str, Any], *, limits: Limits = DEFAULT_LIMITS) -> Any:
+def render_value(
+    value: Any,
+    scope: Mapping[str, Any],
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    secrets: SecretMode = "refuse",
+) -> Any:
     """Render every string leaf of a JSON value as a template (object keys stay literal).
 
     Used for ``set.values``, HTTP headers/query/body and an object ``output``.
-    All leaves share one budget.
+    All leaves share one budget and ``secrets`` (see :func:`render_template`).
     """
     with evaluation_budget(limits):
-        return _render_leaves(value, scope, limits, depth=0)
+        return _render_leaves(value, scope, limits, secrets, depth=0)
 
 
-def _render_leaves(value: Any, scope: Mapping[str, Any], limits: Limits, depth: int) -> Any:
+def _render_leaves(
+    value: Any, scope: Mapping[str, Any], limits: Limits, mode: SecretMode, depth: int
+) -> Any:
     if depth > _MAX_VALUE_DEPTH:
         raise ExpressionError(f"value is nested deeper than {_MAX_VALUE_DEPTH} levels")
     if isinstance(value, str):
-        return render_template(value, scope, limits=limits)
+        return render_template(value, scope, limits=limits, secrets=mode)
     if isinstance(value, Mapping):
-        return {key: _render_leaves(item, scope, limits, depth + 1) for key, item in value.items()}
+        return {
+            key: _render_leaves(item, scope, limits, mode, depth + 1) for key, item in value.items()
+        }
     if isinstance(value, list | tuple):
-        return [_render_leaves(item, scope, limits, depth + 1) for item in value]
+        return [_render_leaves(item, scope, limits, mode, depth + 1) for item in value]
     return value
 
 
@@ -252,14 +297,15 @@ def build_scope(
     ``node_outputs`` maps node id -> output and should hold only completed
     nodes upstream of the evaluating node (the validator guarantees templates
     reference nothing else). ``item`` / ``index`` are set only inside a map body,
-    so using them elsewhere is an "undefined" error.
+    so using them elsewhere is an "undefined" error. ``secrets`` become ``env``,
+    each value wrapped as an opaque :class:`SecretValue`.
     """
     if isinstance(started_at, datetime):
         started_at = started_at.isoformat()
     scope: dict[str, Any] = {
         "input": run_input,
         "nodes": {node_id: {"output": output} for node_id, output in (node_outputs or {}).items()},
-        "env": dict(secrets or {}),
+        "env": secret_scope(secrets or {}),
         "run": {"id": run_id, "started_at": started_at},
     }
     if item is not _NO_ITEM:

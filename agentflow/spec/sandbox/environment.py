@@ -21,8 +21,11 @@ principle that user text may only read data, never reach Python objects:
   *before* computing it (``'a' * 10**9``, ``[1] * 10**9``, ``10**10**10``)
   and refuses ``%`` string formatting. ``~`` is compiled to
   :meth:`WorkflowSandbox.concat_as_text`, which does the same.
-* **Output**: every ``{{ }}`` in text passes through ``to_text``, so values
+* **Output**: every ``{{ }}`` in text passes through ``placed_text``, so values
   render as JSON rather than Python reprs and oversized values are refused.
+* **Secrets**: ``env.NAME`` is an opaque :class:`SecretValue`; attribute and
+  item access on it, ``~`` and the intercepted operators refuse it by name
+  (the other operators, filters and tests do too: see ``sandbox.secrets``).
 * **No compile-time evaluation** (``optimized=False`` and a context-bound
   finalizer), so nothing runs outside an evaluation budget.
 """
@@ -42,7 +45,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from agentflow.spec.errors import ExpressionError
 from agentflow.spec.sandbox.budget import current_budget, loop_guard
 from agentflow.spec.sandbox.filters import FILTERS, TESTS
-from agentflow.spec.sandbox.values import describe, estimate_chars, to_text
+from agentflow.spec.sandbox.secrets import SecretValue, first_secret
+from agentflow.spec.sandbox.values import describe, estimate_chars, placed_text, to_text
 
 LOOP_GUARD_FILTER = "_loop_guard"
 """Internal filter the compiler wraps around every ``{% for %}`` iterable."""
@@ -81,7 +85,7 @@ def bounded_range(*args: Any) -> range:
 @pass_context
 def _finalize_output(context: Context, value: Any) -> str:
     # Bound to the context on purpose: Jinja then never evaluates output at compile time.
-    return to_text(value)
+    return placed_text(value)
 
 
 class _BoundedCodeGenerator(CodeGenerator):
@@ -130,6 +134,8 @@ class WorkflowSandbox(ImmutableSandboxedEnvironment):
     # -- attribute and item access ----------------------------------------------
 
     def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, SecretValue):
+            obj.refuse(f"it has no attribute {attribute!r}")
         if isinstance(obj, Mapping):
             return self._key(obj, attribute)
         if isinstance(obj, LoopContext) and attribute in LOOP_ATTRIBUTES:
@@ -143,6 +149,10 @@ class WorkflowSandbox(ImmutableSandboxedEnvironment):
         )
 
     def getitem(self, obj: Any, argument: Any) -> Any:
+        if isinstance(obj, SecretValue):
+            obj.refuse("it cannot be indexed or sliced")
+        if isinstance(argument, SecretValue):
+            argument.refuse("it cannot be used as a key or index")
         if isinstance(obj, Mapping):
             return self._key(obj, argument)
         if isinstance(obj, _SEQUENCES) and isinstance(argument, int | slice):
@@ -167,6 +177,9 @@ class WorkflowSandbox(ImmutableSandboxedEnvironment):
     # -- operators -----------------------------------------------------------
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        secret = first_secret((left, right))
+        if secret is not None:
+            secret.refuse("it cannot be used in arithmetic")
         if operator == "%" and isinstance(left, str):
             raise ExpressionError("the % operator cannot format strings; join text with ~")
         if operator == "*":
@@ -178,6 +191,12 @@ class WorkflowSandbox(ImmutableSandboxedEnvironment):
         return self.binop_table[operator](left, right)
 
     def concat_as_text(self, values: tuple[Any, ...]) -> str:
+        secret = first_secret(values)
+        if secret is not None:
+            secret.refuse(
+                "it cannot be joined with ~; write the text around it instead, "
+                "e.g. Bearer {{ env." + secret.name + " }}"
+            )
         pieces = [to_text(value) for value in values]
         current_budget().text(sum(map(len, pieces)))
         return "".join(pieces)

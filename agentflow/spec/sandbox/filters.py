@@ -11,6 +11,11 @@ that turn values into text (``string``, ``lower``, ``join``...) go through
 the text is built. Extras beyond Jinja's set: ``fromjson`` (parse JSON text,
 e.g. an LLM reply) and ``split`` (method calls such as ``s.split()`` are not
 allowed, so this is the way to split strings).
+
+Every filter and test is wrapped by :func:`refusing_secrets`: a secret
+(``env.NAME``) given to one is an ExpressionError naming it, except
+``default`` (which hands it back, still opaque) and the tests ``defined``,
+``undefined`` and ``none`` (see :mod:`agentflow.spec.sandbox.secrets`).
 """
 
 from __future__ import annotations
@@ -29,6 +34,11 @@ from jinja2.runtime import Context
 
 from agentflow.spec.errors import ExpressionError
 from agentflow.spec.sandbox.budget import counted, current_budget
+from agentflow.spec.sandbox.secrets import (
+    SECRET_PASSTHROUGH_FILTERS,
+    SECRET_SAFE_TESTS,
+    refusing_secrets,
+)
 from agentflow.spec.sandbox.values import describe, raise_if_undefined, to_json, to_text
 
 _WORD = re.compile(r"\w+")
@@ -36,6 +46,10 @@ _MAX_JSON_INDENT = 8
 
 
 # -- text ------------------------------------------------------------------
+
+
+def _string(value: Any) -> str:
+    return to_text(value)
 
 
 def _lower(value: Any) -> str:
@@ -228,13 +242,13 @@ def _counted_by_environment(jinja_filter: Callable[..., Any]) -> Callable[..., A
     return bounded
 
 
-FILTERS: dict[str, Callable[..., Any]] = {
+_FILTERS: dict[str, Callable[..., Any]] = {
     # text
     "capitalize": _capitalize,
     "lower": _lower,
     "replace": _replace,
     "split": _split,
-    "string": to_text,
+    "string": _string,
     "title": _title,
     "trim": _trim,
     "truncate": _truncate,
@@ -272,6 +286,14 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "sort": _counted_by_environment(jinja_filters.do_sort),
     "sum": _sum,
     "unique": _counted_by_environment(jinja_filters.sync_do_unique),
+}
+FILTERS: dict[str, Callable[..., Any]] = {
+    name: (
+        function
+        if name in SECRET_PASSTHROUGH_FILTERS
+        else refusing_secrets("filter", name, function)
+    )
+    for name, function in _FILTERS.items()
 }
 
 
@@ -325,10 +347,14 @@ _REUSED_TESTS = frozenset(
 # Jinja annotates its table with the private type `function`; widen it for mypy.
 _JINJA_TESTS = cast(dict[str, Callable[..., Any]], jinja_tests.TESTS)
 
-TESTS: dict[str, Callable[..., Any]] = {
+_TESTS: dict[str, Callable[..., Any]] = {
     **{name: _JINJA_TESTS[name] for name in sorted(_REUSED_TESTS)},
     "lower": _is_lower,
     "upper": _is_upper,
+}
+TESTS: dict[str, Callable[..., Any]] = {
+    name: function if name in SECRET_SAFE_TESTS else refusing_secrets("test", name, function)
+    for name, function in _TESTS.items()
 }
 
 # Kept for readers wondering why these are absent: each can allocate or loop

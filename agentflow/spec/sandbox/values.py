@@ -11,6 +11,12 @@ strings as they are, ``None`` as the empty string, booleans as ``true`` /
 ``false``, numbers as JSON numbers, lists and objects as one-line JSON
 (``{"a": 1}``, not Python's ``{'a': 1}``).
 
+Secrets (:class:`SecretValue`) are opaque: :func:`to_text` and
+:func:`to_json` (used by filters and ``~``) refuse them, while
+:func:`to_data` and :func:`placed_text` (the evaluation's result and each
+``{{ }}`` in text, where a secret is *placed*) hand them to
+:func:`placed_value`, which follows the evaluation's secret mode.
+
 Sizes are estimated *before* anything large is built: a list holding the same
 1 MiB string a hundred thousand times is cheap to hold but must not be
 serialised, so every walk stops as soon as the estimate passes the limit.
@@ -27,6 +33,7 @@ from jinja2.runtime import LoopContext, Undefined
 
 from agentflow.spec.errors import ExpressionError
 from agentflow.spec.sandbox.budget import Budget, current_budget
+from agentflow.spec.sandbox.secrets import SecretValue, placed_value
 
 MAX_DEPTH = 100
 _LIST_LIKE = (list, tuple, range)
@@ -43,6 +50,8 @@ def describe(value: Any) -> str:
     """A short, Python-free description of a value's kind, for error messages."""
     if isinstance(value, LoopContext):
         return "the loop object"
+    if isinstance(value, SecretValue):
+        return f"the secret {value.name}"
     if callable(value):
         return "a function"
     if isinstance(value, Mapping):
@@ -65,10 +74,11 @@ def describe(value: Any) -> str:
 class _Converter:
     """One bounded walk: converts to JSON data while summing an estimated JSON size."""
 
-    def __init__(self, budget: Budget, indent: int) -> None:
+    def __init__(self, budget: Budget, indent: int, placed: bool) -> None:
         self.budget = budget
         self.cap = budget.limits.max_text_chars
         self.indent = indent
+        self.placed = placed  # the result of an evaluation: secrets in it are placed
         self.chars = 0
 
     def _add(self, size: int) -> None:
@@ -94,6 +104,12 @@ class _Converter:
         if isinstance(value, str):
             self._add(len(value) + 2)
             return str(value)  # also turns Markup into a plain str
+        if isinstance(value, SecretValue):
+            if not self.placed:
+                value.refuse("it cannot be turned into text or JSON")
+            text = placed_value(value)
+            self._add(len(text) + 2)
+            return text
         # Each element also costs its separator and, when pretty-printing, its indentation.
         per_element = 2 + self.indent * (depth + 1)
         if isinstance(value, Mapping):
@@ -119,6 +135,8 @@ class _Converter:
 
     def _key(self, key: Any) -> str:
         raise_if_undefined(key)
+        if isinstance(key, SecretValue):
+            key.refuse("it cannot be an object key")
         if isinstance(key, str):
             return str(key)
         if key is None or isinstance(key, bool | int | float):
@@ -132,14 +150,20 @@ def _is_list_like(value: Any) -> bool:
 
 
 def to_data(value: Any, budget: Budget | None = None) -> Any:
-    """Convert an evaluation result to JSON data, refusing oversized or non-data values."""
-    return _Converter(budget or current_budget(), indent=0).convert(value, 0)
+    """Convert an evaluation result to JSON data, refusing oversized or non-data values.
+
+    The result is where secrets are placed: each one becomes what
+    :func:`placed_value` says (refused, the value, or the mask).
+    """
+    return _Converter(budget or current_budget(), indent=0, placed=True).convert(value, 0)
 
 
-def to_json(value: Any, budget: Budget | None = None, indent: int | None = None) -> str:
+def to_json(
+    value: Any, budget: Budget | None = None, indent: int | None = None, *, placed: bool = False
+) -> str:
     """Serialise to JSON text within the limits (``tojson`` and text rendering)."""
     active = budget or current_budget()
-    data = _Converter(active, indent=indent or 0).convert(value, 0)
+    data = _Converter(active, indent=indent or 0, placed=placed).convert(value, 0)
     separators = (", ", ": ") if indent is None else (",", ": ")
     text = json.dumps(data, ensure_ascii=False, indent=indent, separators=separators)
     active.text(len(text))
@@ -147,9 +171,23 @@ def to_json(value: Any, budget: Budget | None = None, indent: int | None = None)
 
 
 def to_text(value: Any, budget: Budget | None = None) -> str:
-    """Text form of a value for ``{{ }}`` in mixed text and for ``~`` (rules in module doc)."""
-    active = budget or current_budget()
+    """Text form of a value for filters and ``~`` (rules in module doc); refuses secrets."""
+    return _text(value, budget or current_budget(), placed=False)
+
+
+def placed_text(value: Any) -> str:
+    """Text form of the value of a ``{{ }}`` in mixed text, where secrets are placed."""
+    return _text(value, current_budget(), placed=True)
+
+
+def _text(value: Any, active: Budget, *, placed: bool) -> str:
     raise_if_undefined(value)
+    if isinstance(value, SecretValue):
+        if not placed:
+            value.refuse("it cannot be turned into text")
+        text = placed_value(value)
+        active.text(len(text))
+        return text
     if isinstance(value, str):
         active.text(len(value))
         return str(value)
@@ -159,7 +197,7 @@ def to_text(value: Any, budget: Budget | None = None) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
-    return to_json(value, active)
+    return to_json(value, active, placed=placed)
 
 
 def estimate_chars(value: Any, cap: int) -> int:

@@ -99,7 +99,12 @@ async def test_secrets_never_reach_step_records_in_clear(run_workflow, local_ser
                     "headers": {"X-Api-Key": "{{ env.API_KEY }}"},
                 },
             },
-            {"id": "note", "type": "template", "config": {"template": "key={{ env.API_KEY }}"}},
+            # The API echoes the header back: what comes back is masked when stored.
+            {
+                "id": "note",
+                "type": "template",
+                "config": {"template": "key={{ nodes.fetch.output.body.headers['X-Api-Key'] }}"},
+            },
         ],
         [("start", "fetch"), ("fetch", "note")],
         output={"note": "{{ nodes.note.output }}"},
@@ -117,5 +122,54 @@ async def test_secrets_never_reach_step_records_in_clear(run_workflow, local_ser
 
     stored = json.dumps(ran.view)
     assert secret not in stored
+    assert ran.step("fetch")["input"]["headers"] == {"X-Api-Key": MASK}
     assert ran.step("note")["output"] == f"key={MASK}"
     assert ran.view["output"] == {"note": f"key={MASK}"}
+
+
+DERIVED = {
+    "sliced": "{{ env.API_KEY[1:] }}",
+    "reversed": "{{ env.API_KEY | reverse }}",
+    "upper": "{{ env.API_KEY | upper }}",
+    "spaced": "{{ env.API_KEY | list | join(' ') }}",
+    "joined": "{{ env.API_KEY ~ 'a' }}",
+}
+
+
+async def test_no_expression_can_store_a_recoverable_copy_of_a_secret(run_workflow) -> None:  # type: ignore[no-untyped-def]
+    """Masking replaces the exact value only; a derived copy must never be made at all."""
+    import json
+
+    secret = "sk-live-0123456789abcdef"
+    recoverable = [secret, secret[::-1], secret.upper(), secret[1:], " ".join(secret)]
+    document = workflow(
+        [
+            {
+                "id": name,
+                "type": "set",
+                "config": {"values": {"v": template}},
+                "on_error": "continue",
+            }
+            for name, template in DERIVED.items()
+        ],
+        [("start", name) for name in DERIVED],
+        output={name: f"{{{{ nodes.{name}.output }}}}" for name in DERIVED},
+    )
+    ran = await run_workflow(document, secrets={"API_KEY": secret})
+    assert ran.view["status"] == "succeeded"
+    for name in DERIVED:
+        error = ran.step(name)["output"]["error"]
+        assert error["type"] == "expression", name
+        assert error["message"].startswith("the secret API_KEY can only be placed whole"), name
+    stored = json.dumps(ran.view)
+    assert [leak for leak in recoverable if leak in stored] == []
+
+    # The run output is no place for a secret either, whole or derived.
+    for template in [*DERIVED.values(), "{{ env.API_KEY }}"]:
+        ran = await run_workflow(
+            workflow([], [], output={"copy": template}), secrets={"API_KEY": secret}
+        )
+        assert ran.view["status"] == "failed"
+        assert ran.view["error"]["type"] == "expression"
+        assert "the secret API_KEY" in ran.view["error"]["message"]
+        assert [leak for leak in recoverable if leak in json.dumps(ran.view)] == []

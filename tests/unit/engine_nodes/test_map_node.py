@@ -59,7 +59,7 @@ async def test_outputs_are_in_item_order_and_concurrency_is_bounded():
     scope = bodies.scopes[0]
     assert scope["input"] == {"list": items, "other": 1}  # the parent's input
     assert scope["nodes"] == {}
-    assert scope["env"] == {"TOKEN": "s3cret-value"}
+    assert scope["env"] is ctx.scope["env"]  # the run's secrets, still opaque
     assert scope["run"]["id"] == ctx.scope["run"]["id"]
     assert ctx.resolved_input == {"item_count": 12, "concurrency": 3}
 

@@ -111,7 +111,7 @@ def test_render_value_renders_string_leaves_only(scope):
 
 def test_scope_exposes_run_env_and_map_names(scope):
     assert render_template("{{ run.started_at }}", scope) == "2026-01-01T00:00:00+00:00"
-    assert render_template("{{ env.API_KEY }}", scope) == "s3cret"
+    assert render_template("{{ env.API_KEY }}", scope, secrets="outbound") == "s3cret"
     with pytest.raises(ExpressionError, match="'item' is undefined"):
         render_template("{{ item }}", scope)
     body_scope = build_scope(run_input={}, item={"x": 1}, index=0)
