@@ -11,9 +11,9 @@ import secrets
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -71,7 +71,8 @@ class Settings(BaseSettings):
     worker_poll_delay_s: float = Field(default=0.01, gt=0, le=5)
     # A run's lease: renewed every run_lease_renew_s (which is also how quickly a
     # running run notices it was cancelled); a dead worker's runs are taken over at
-    # most run_lease_ttl_s + reaper_interval_s after its last renewal.
+    # most run_lease_ttl_s + reaper_interval_s after its last renewal, ahead of all
+    # queued new runs (docs/durability.md; a unit test checks the two agree).
     run_lease_ttl_s: float = Field(default=10, ge=2, le=600)
     run_lease_renew_s: float = Field(default=1, gt=0, le=60)
     reaper_interval_s: float = Field(default=2, gt=0, le=600)
@@ -147,6 +148,30 @@ class Settings(BaseSettings):
     @property
     def instance_admin_emails(self) -> frozenset[str]:
         return frozenset(e.strip().lower() for e in self.instance_admins.split(",") if e.strip())
+
+    # Model providers (docs/nodes.md#model-providers). The litellm providers a workflow's
+    # `model` may select, comma-separated (unset: the hosted ones listed there); and the
+    # instance's own model servers, a JSON object of provider -> base URL such as
+    # {"ollama": "http://10.0.0.7:11434"}: the only private addresses model calls reach.
+    llm_providers: str | None = None
+    llm_local_servers: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("llm_providers")
+    @classmethod
+    def _guarded_llm_providers(cls, value: str | None) -> str | None:
+        from agentflow.llm.providers import PROVIDERS_SETTING, check_provider_name
+
+        for name in (value or "").split(","):
+            if name.strip():
+                check_provider_name(name, setting=PROVIDERS_SETTING)
+        return value
+
+    @field_validator("llm_local_servers", mode="before")
+    @classmethod
+    def _llm_local_servers(cls, value: Any) -> dict[str, str]:
+        from agentflow.llm.providers import parse_local_servers
+
+        return parse_local_servers(value)
 
     # Schedules (docs/schedules.md). Workers look for due ticks this often.
     schedule_poll_s: float = Field(default=5, gt=0, le=60)

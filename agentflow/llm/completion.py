@@ -5,6 +5,12 @@ fallback model while the failure is a provider-side one (see
 :mod:`agentflow.llm.errors`). Engine-level retries belong to the node's
 ``retry`` policy, so litellm's own retries are turned off (``max_retries=0``).
 Prompts are never logged here, and litellm's message logging is turned off.
+
+Before anything is sent, every model (fallbacks included) is checked against
+the instance's :class:`agentflow.llm.providers.ModelPolicy`: a refused one
+fails the call with a ``validation`` error, and each call is pinned to the
+checked provider and, for an instance's own model server, its base URL. The
+requests themselves leave through the outbound guard (:mod:`agentflow.llm.network`).
 """
 
 from __future__ import annotations
@@ -12,27 +18,37 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 from agentflow.llm.errors import LlmError, classify_provider_error
+from agentflow.llm.providers import ModelRefused, ModelRoute, instance_model_policy
 
 DEFAULT_CALL_TIMEOUT_S = 120.0
 """Limit of one model call; the node's ``timeout_s`` bounds the whole attempt."""
 
 _litellm: Any = None
+_loading = threading.Lock()
 
 
 def load_litellm() -> Any:
     """Import and configure litellm on first use (about 1.5 s of import time)."""
     global _litellm
-    if _litellm is None:
+    if _litellm is not None:
+        return _litellm
+    with _loading:
+        if _litellm is not None:
+            return _litellm
         import litellm
+
+        from agentflow.llm.network import install
 
         litellm.suppress_debug_info = True  # no "Give Feedback" banners on errors
         litellm.turn_off_message_logging = True  # callbacks never see prompt text
+        install(litellm)  # every request it sends goes through the outbound guard
         _litellm = litellm
-    return _litellm
+        return _litellm
 
 
 async def litellm_module() -> Any:
@@ -86,15 +102,18 @@ class Completion:
 async def complete(request: ChatRequest) -> Completion:
     """The first successful answer among the primary and fallback models.
 
-    Raises LlmError: at once for a failure not worth a fallback (auth, bad
-    request); otherwise, when every model failed, the last model's error with
-    each model's failure in the message.
+    Raises LlmError: ModelRefused before anything is sent when the instance
+    does not allow one of the models; at once for a failure not worth a
+    fallback (auth, bad request, blocked address); otherwise, when every model
+    failed, the last model's error with each model's failure in the message.
     """
     litellm = await litellm_module()
+    routes = [route_of(model) for model in [request.model, *request.fallback_models]]
     failures: list[LlmError] = []
-    for model in [request.model, *request.fallback_models]:
+    for route in routes:
+        model = route.model
         try:
-            response = await provider_call(**request.arguments(model))
+            response = await provider_call(**request.arguments(model), **route.arguments())
         except Exception as exc:
             error = classify_provider_error(exc, model, litellm)
             if not error.fallback:
@@ -109,6 +128,17 @@ async def complete(request: ChatRequest) -> Completion:
     raise LlmError(
         last.type, f"all {len(failures)} models failed: {summary}", retryable=last.retryable
     )
+
+
+def route_of(model: str) -> ModelRoute:
+    """The instance's route for ``model``; ModelRefused (``validation``) if there is none."""
+    route = instance_model_policy().route(model)
+    if route is None:
+        raise ModelRefused(
+            f"litellm cannot tell which provider serves model '{model}'; "
+            "write it as provider/model, e.g. openai/gpt-4o-mini"
+        )
+    return route
 
 
 def _completion(response: Any, model: str, litellm: Any) -> Completion:

@@ -5,17 +5,24 @@ yes for rate limits, timeouts, connection failures and 5xx answers (the
 provider is unavailable), no for authentication and bad requests (the next
 model would most likely refuse the same request, and it is a configuration
 problem to fix). ``retryable`` is the same split for the engine's retry policy.
+A request the outbound guard refused (the provider's address is private,
+loopback, metadata...) is ``blocked_address``, neither retried nor a reason to
+fall back: like a bad key, it is the instance's configuration to fix.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from agentflow.net import BlockedAddressError
+
 MAX_MESSAGE_CHARS = 500
 
 
 class LlmError(Exception):
-    """A completion failed. ``type`` is ``llm`` or a dotted name under it."""
+    """A completion failed. ``type`` is ``llm`` or a dotted name under it, or
+    ``blocked_address`` (the guard refused the address) or ``validation`` (the
+    instance does not allow the model)."""
 
     def __init__(
         self, type: str, message: str, *, retryable: bool = False, fallback: bool = False
@@ -32,8 +39,26 @@ def _short(text: str) -> str:
     return text if len(text) <= MAX_MESSAGE_CHARS else text[:MAX_MESSAGE_CHARS] + "..."
 
 
+def blocked_cause(exc: BaseException) -> BlockedAddressError | None:
+    """The guard's refusal behind an exception litellm raised, if that is what it is."""
+    seen: set[int] = set()
+    stack: list[BaseException] = [exc]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, BlockedAddressError):
+            return current
+        stack += [e for e in (current.__cause__, current.__context__) if e is not None]
+    return None
+
+
 def classify_provider_error(exc: BaseException, model: str, litellm: Any) -> LlmError:
     """Map an exception raised by ``litellm.acompletion`` for ``model``."""
+    blocked = blocked_cause(exc)
+    if blocked is not None:
+        return LlmError("blocked_address", f"{model}: {blocked.message}")
     status = getattr(exc, "status_code", None)
     detail = _short(str(exc) or type(exc).__name__)
     if isinstance(exc, litellm.RateLimitError):

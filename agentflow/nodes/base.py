@@ -175,6 +175,12 @@ class NodeType(Generic[ConfigT]):
             if isinstance(value, SubflowBody):
                 yield SubflowBodyRef(path, value, self.body_scope_names)
 
+    def instance_problems(self, config: ConfigT) -> Iterator[FieldProblem]:
+        """Problems that depend on this instance's configuration rather than on the
+        document alone (an ``llm`` model whose provider the instance has not enabled).
+        Reported by validation like config problems; execution checks them again."""
+        return iter(())
+
     def output_handles(self, config: ConfigT, output: Any) -> list[str]:
         """The handles a successful ``output`` makes live; branching types override it."""
         return [DEFAULT_HANDLE]

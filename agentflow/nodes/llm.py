@@ -12,11 +12,16 @@ limit, timeout, connection, 5xx). Errors: ``llm.rate_limit``,
 ``llm.auth``, ``llm.bad_request`` and ``llm.invalid_json`` (the reply is not
 JSON or breaks ``json_schema``) are not. Tokens and cost are added to the
 step even when the JSON check then fails.
+
+Providers: ``model`` and each of ``fallback_models`` may only select a provider
+the instance enabled (:mod:`agentflow.llm.providers`); another is a validation
+problem on the node, and is refused again when the step runs (``validation``,
+nothing sent). A provider address the outbound guard refuses is ``blocked_address``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
 from jsonschema import SchemaError
@@ -25,8 +30,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from agentflow.engine.context import NodeContext
 from agentflow.engine.errors import NodeError
-from agentflow.llm import ChatRequest, LlmError, complete, parse_json_reply, provider_of
-from agentflow.nodes.base import JSON, TEMPLATE, NodeConfig, NodeType
+from agentflow.llm import (
+    ChatRequest,
+    LlmError,
+    complete,
+    instance_model_policy,
+    parse_json_reply,
+    provider_of,
+)
+from agentflow.nodes.base import JSON, TEMPLATE, FieldProblem, NodeConfig, NodeType
 from agentflow.nodes.runtime import as_text
 from agentflow.spec.expressions import render_template
 
@@ -100,6 +112,15 @@ class LlmNode(NodeType[LlmConfig]):
     description = "Asks a language model and returns its reply."
     icon = "sparkles"
     config_model = LlmConfig
+
+    def instance_problems(self, config: LlmConfig) -> Iterator[FieldProblem]:
+        policy = instance_model_policy()
+        models = [("model", config.model)]
+        models += [(f"fallback_models[{i}]", m) for i, m in enumerate(config.fallback_models)]
+        for path, model in models:
+            message = policy.problem(model)
+            if message is not None:
+                yield FieldProblem(path, message)
 
     async def execute(self, config: LlmConfig, ctx: NodeContext) -> dict[str, Any]:
         messages = render_messages(config, ctx.scope)

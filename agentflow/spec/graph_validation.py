@@ -178,6 +178,8 @@ class _GraphValidator:
                 prefix = f"config.{problem.path}" if problem.path else "config"
                 self._node_problem(entry, f"{prefix}: {problem.message}")
             return
+        for problem in node_type.instance_problems(entry.config):
+            self._node_problem(entry, f"config.{problem.path}: {problem.message}")
         on_error = entry.node.on_error if entry.node else "fail"
         entry.handles = node_type.all_handles(entry.config, on_error)
 

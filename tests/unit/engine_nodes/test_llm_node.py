@@ -188,12 +188,20 @@ async def test_a_bad_request_does_not_fall_back(provider_calls):
     assert caught.value.type == "llm.bad_request"
 
 
-async def test_prompts_with_secrets_are_not_logged(caplog: pytest.LogCaptureFixture):
+async def test_prompts_cannot_carry_secrets_and_nothing_logs_them(
+    caplog: pytest.LogCaptureFixture,
+):
+    # A prompt is stored on the step and may be echoed by the model: not a place
+    # for a secret (only an http request's url, query, headers or body is).
+    from agentflow.spec.expressions import ExpressionError
+
     deps = make_deps(secrets={"API_TOKEN": "sk-very-secret-123"})
     ctx = make_ctx(deps=deps)
     config = {"model": PRICED, "prompt": "token {{ env.API_TOKEN }}", "mock_response": "ok"}
     with caplog.at_level(logging.DEBUG):
-        await run_node("llm", config, ctx)
-        with pytest.raises(NodeError):
-            await run_node("llm", {**config, "mock_response": "litellm.RateLimitError"}, ctx)
+        with pytest.raises(ExpressionError, match="the secret API_TOKEN can only be placed"):
+            await run_node("llm", config, ctx)
+        with pytest.raises(ExpressionError, match="the secret API_TOKEN"):
+            await run_node("llm", {**config, "prompt": "{{ env.API_TOKEN | reverse }}"}, ctx)
     assert "sk-very-secret-123" not in caplog.text
+    assert "sk-very-secret-123"[::-1] not in caplog.text
