@@ -22,6 +22,21 @@ from state.api_v1.deps import services
 
 router = APIRouter(tags=["webhooks"])
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+# Read by the intake itself (not by FastAPI): documented here for /api/docs.
+BODY_DOC = {
+    "requestBody": {
+        "required": False,
+        "description": 'The run input: a JSON value, form fields or text ({"body": text}); '
+        "without a body, the query parameters.",
+        "content": {
+            "application/json": {"schema": {}},
+            "application/x-www-form-urlencoded": {
+                "schema": {"type": "object", "additionalProperties": {"type": "string"}}
+            },
+            "text/plain": {"schema": {"type": "string"}},
+        },
+    }
+}
 
 
 class BodyTooLarge(Exception):
@@ -50,6 +65,7 @@ def _respond(answer: intake.HookAnswer) -> JSONResponse:
     description="202 with the run id (response: async), or 200 with the run's output when "
     "a sync webhook's run ends in time. Signed webhooks need the "
     f"{HEADER} header. See docs/webhooks.md.",
+    openapi_extra=BODY_DOC,
 )
 async def receive_hook(token: str, request: Request) -> JSONResponse:
     settings = get_settings()

@@ -16,7 +16,7 @@ import reflex as rx
 
 from agentflow.services import workflows as service
 from agentflow.services.acting import check
-from agentflow.services.permissions import Action, Actor, Forbidden
+from agentflow.services.permissions import Action, Actor, Forbidden, InvalidInput
 from components.formatting import percent, relative_time
 from state.common import database_url as _database
 from state.session import current_actor, login_redirect, perform
@@ -89,19 +89,23 @@ class WorkflowsState(rx.State):
         except Forbidden as exc:
             self.error, self.rows, self.loaded = exc.message, [], True
             return
-        summaries = await asyncio.to_thread(
-            service.list_workflows,
-            _database(),
-            org_id=actor.org_id,
-            search=self.search,
-            status=status,  # type: ignore[arg-type]
-        )
+        try:
+            summaries = await asyncio.to_thread(
+                service.list_workflows,
+                _database(),
+                org_id=actor.org_id,
+                search=self.search,
+                status=status,  # type: ignore[arg-type]
+            )
+        except InvalidInput as exc:  # e.g. a pasted NUL character in the search
+            self.error, self.rows, self.loaded = exc.message, [], True
+            return
         self.rows = [_row(summary) for summary in summaries]
         self.loaded = True
 
     @rx.event
     async def set_search(self, value: str) -> None:
-        self.search = value[:200]
+        self.search, self.error = value[:200], ""
         await self._reload()
 
     @rx.event

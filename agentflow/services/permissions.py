@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from agentflow.spec.safe_input import UnsafeInput, check_data
+
 
 class Role(StrEnum):
     OWNER = "owner"
@@ -193,7 +195,12 @@ Body = TypeVar("Body", bound=BaseModel)
 
 
 def parse_input(model: type[Body], data: Body | dict[str, Any]) -> Body:
-    """A create/update body as its model: unknown fields (id, org_id, role…) are refused."""
+    """A create/update body as its model: unknown fields (id, org_id, role…) are refused,
+    and so is text that cannot be stored (NUL, lone surrogates), naming the field."""
+    try:
+        check_data(data.model_dump() if isinstance(data, BaseModel) else data)
+    except UnsafeInput as exc:
+        raise InvalidInput(exc.describe()) from None
     if isinstance(data, model):
         return data
     try:

@@ -52,6 +52,7 @@ from agentflow.services.template_documents import (
     use_template_model,
 )
 from agentflow.settings import Settings, get_settings
+from agentflow.spec import safe_input
 from agentflow.spec.canvas import auto_layout
 
 
@@ -187,6 +188,9 @@ def list_templates(
 ) -> list[TemplateSummary]:
     """The gallery: official first, then by installs and name."""
     require(actor, Action.WORKFLOW_READ)
+    for field_name, value in (("search", search), ("category", category)):
+        if (problem := safe_input.text_problem(value)) is not None:
+            raise InvalidInput(f"{field_name}: {problem}")
     admin = is_instance_admin(database_url, actor)
     query = _candidates(actor, admin)
     if search.strip():

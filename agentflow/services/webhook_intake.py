@@ -5,7 +5,9 @@ hands over a :class:`HookRequest`; the answer is a status and a JSON body in the
 API's error shape. An unknown token, a rotated one and a workflow whose latest
 version has no webhook trigger all get the same 404, so the URL space tells
 nothing. Everything is checked before a run is stored: a refused request never
-makes one.
+makes one. A signed request's replay mark is kept only once its run is stored:
+whatever refuses or fails before that (budget, secrets, input, queue) forgets it,
+so the sender's retry of the same request is judged afresh.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import re
 import uuid
 from collections.abc import AsyncGenerator
@@ -35,6 +38,9 @@ from agentflow.services.permissions import system_actor
 from agentflow.services.rate_limit import limiter
 from agentflow.services.runs import InvalidRunRequest, describe_run
 from agentflow.settings import Settings
+from agentflow.spec import safe_input
+
+log = logging.getLogger(__name__)
 
 # ``secret: "{{ env.HOOK_SECRET }}"`` reads the organisation secret HOOK_SECRET, so the
 # shared secret need not be written in the document itself.
@@ -113,9 +119,21 @@ class UnsupportedMediaType(ValueError):
     pass
 
 
+class QueueUnavailable(Exception):
+    pass
+
+
 def run_input(request: HookRequest) -> Any:
     """The run input: the JSON body; form fields; ``{"body": text}`` for text; the query
-    parameters when the body is empty. ValueError for a body that cannot be read."""
+    parameters when the body is empty. ValueError for a body that cannot be read;
+    ``safe_input.UnsafeInput`` (a ValueError) for text that cannot be stored (NUL, lone
+    surrogates) or JSON nested too deeply."""
+    payload = _read_body(request)
+    safe_input.check_data(payload)
+    return payload
+
+
+def _read_body(request: HookRequest) -> Any:
     if not request.body.strip():
         return dict(request.query)
     media = request.content_type.split(";")[0].strip().lower()
@@ -129,7 +147,7 @@ def run_input(request: HookRequest) -> Any:
         return {"body": text}
     if media in ("", "application/json") or media.endswith("+json"):
         try:
-            return json.loads(text)
+            return safe_input.parse_json(text)
         except json.JSONDecodeError as exc:
             raise ValueError(f"the body is not valid JSON: {exc.msg}") from None
     raise UnsupportedMediaType(
@@ -148,26 +166,50 @@ def _signing_secret(database_url: str, org_id: uuid.UUID, configured: str) -> st
         return org_secrets.decrypt(org_id, row.name, row.nonce, row.ciphertext)
 
 
+@dataclass
+class ReplayMark:
+    """An accepted signature's replay mark (:func:`webhook_signature.remember`).
+
+    :meth:`release` forgets it again unless :meth:`keep` was called once the run was
+    stored: a request refused or failed before that is not a request that was acted
+    on, so the sender's retry must not be refused as its replay.
+    """
+
+    client: redis.Redis | None = None
+    scope: str = ""
+    accepted: webhook_signature.Accepted | None = None
+    kept: bool = False
+
+    def keep(self) -> None:
+        self.kept = True
+
+    async def release(self) -> None:
+        if self.kept or self.client is None or self.accepted is None:
+            return
+        try:
+            await asyncio.to_thread(
+                webhook_signature.forget, self.client, self.scope, self.accepted
+            )
+        except redis.RedisError:  # the mark expires with the signature's tolerance window
+            log.warning("could not forget a refused webhook request's signature", exc_info=True)
+
+
 async def _check_signature(
     database_url: str, redis_url: str, request: HookRequest, target: webhooks.HookTarget
-) -> tuple[HookAnswer | None, webhook_signature.Accepted | None]:
+) -> tuple[HookAnswer | None, ReplayMark]:
     assert target.trigger.secret is not None
     secret = await asyncio.to_thread(
         _signing_secret, database_url, target.org_id, target.trigger.secret
     )
     if secret is None:
-        return error(503, "misconfigured", "the webhook's signing secret is not set"), None
+        return error(503, "misconfigured", "the webhook's signing secret is not set"), ReplayMark()
+    client, scope = _redis(redis_url), webhooks.token_hash(request.token)
     try:
         accepted = webhook_signature.verify(request.signature, secret, request.body)
-        await asyncio.to_thread(
-            webhook_signature.remember,
-            _redis(redis_url),
-            webhooks.token_hash(request.token),
-            accepted,
-        )
+        await asyncio.to_thread(webhook_signature.remember, client, scope, accepted)
     except webhook_signature.SignatureRejected as exc:
-        return error(401, "invalid_signature", exc.message, {"reason": exc.reason}), None
-    return None, accepted
+        return error(401, "invalid_signature", exc.message, {"reason": exc.reason}), ReplayMark()
+    return None, ReplayMark(client, scope, accepted)
 
 
 async def _wait_for_end(
@@ -199,30 +241,47 @@ async def receive(
             f"this webhook accepts {target.trigger.method} requests",
             headers={"Allow": target.trigger.method},
         )
-    accepted = None
+    mark = ReplayMark()
     if target.trigger.secret is not None:
-        refused, accepted = await _check_signature(database_url, redis_url, request, target)
+        refused, mark = await _check_signature(database_url, redis_url, request, target)
         if refused is not None:
             return refused
     try:
+        return await _accept(database_url, redis_url, request, target, settings, mark)
+    finally:
+        await mark.release()  # a no-op once the run was stored
+
+
+async def _accept(
+    database_url: str,
+    redis_url: str,
+    request: HookRequest,
+    target: webhooks.HookTarget,
+    settings: Settings,
+    mark: ReplayMark,
+) -> HookAnswer:
+    try:
         payload = run_input(request)
-        run_id = await _start(database_url, redis_url, target, payload)
+        run_id = await _start(database_url, redis_url, target, payload, mark)
     except BudgetExceeded as exc:
         return error(402, "budget_exceeded", exc.message)
-    except (ValueError, InvalidRunRequest) as exc:
-        if accepted is not None:  # nothing ran: the same request may come again
-            await asyncio.to_thread(
-                webhook_signature.forget,
-                _redis(redis_url),
-                webhooks.token_hash(request.token),
-                accepted,
-            )
-        if isinstance(exc, InvalidRunRequest):
-            problems = [problem.to_dict() for problem in exc.problems]
-            return error(422, "invalid_input", exc.message, {"problems": problems})
-        if isinstance(exc, UnsupportedMediaType):
-            return error(415, "unsupported_media_type", str(exc))
+    except InvalidRunRequest as exc:
+        problems = [problem.to_dict() for problem in exc.problems]
+        return error(422, "invalid_input", exc.message, {"problems": problems})
+    except safe_input.UnsafeInput as exc:
+        problems = [exc.problem("input").to_dict()]
+        return error(422, "invalid_input", exc.describe("input"), {"problems": problems})
+    except UnsupportedMediaType as exc:
+        return error(415, "unsupported_media_type", str(exc))
+    except ValueError as exc:
         return error(400, "bad_request", str(exc))
+    except QueueUnavailable:
+        return error(
+            503,
+            "unavailable",
+            "runs cannot be queued right now: try again later",
+            headers={"Retry-After": "5"},
+        )
     started = {"run_id": str(run_id), "workflow_version": target.version}
     if target.trigger.response == "sync" and settings.webhook_sync_timeout_s > 0:
         run = await _wait_for_end(
@@ -236,10 +295,13 @@ async def receive(
 
 
 async def _start(
-    database_url: str, redis_url: str, target: webhooks.HookTarget, payload: Any
+    database_url: str, redis_url: str, target: webhooks.HookTarget, payload: Any, mark: ReplayMark
 ) -> uuid.UUID:
     # start_run refuses (422, naming the nodes) while a secret it reads is not defined.
-    queue = await connect(redis_url)
+    try:
+        queue = await connect(redis_url)
+    except (redis.RedisError, OSError) as exc:
+        raise QueueUnavailable() from exc
     try:
         run_id = await dispatch.start_run(
             database_url,
@@ -251,6 +313,7 @@ async def _start(
             workflow_id=target.workflow_id,
             workflow_version=target.version,
         )
+        mark.keep()  # the run is stored: this request must not be accepted again
     finally:
         await queue.aclose()
     await asyncio.to_thread(

@@ -1,7 +1,10 @@
 """Stored workflows: a draft the builder edits, and numbered published versions.
 
 Every lookup goes through :func:`_owned`, scoped by organisation: another org's
-workflow id gets the same ``WorkflowNotFound`` as a missing one.
+workflow id gets the same ``WorkflowNotFound`` as a missing one. Everything stored
+is checked first (:func:`_storable`, :func:`_clean_name`): a document within the
+size limit of imports, text without NUL characters or lone surrogates, nesting
+PostgreSQL and the engine can handle. A refusal leaves nothing changed.
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ from agentflow.db.run_store import WorkflowNotFound
 from agentflow.db.runs import Run, Workflow, WorkflowVersion
 from agentflow.db.tenancy import get_in_org
 from agentflow.services.automation_hooks import after_publish
+from agentflow.services.permissions import InvalidInput
+from agentflow.spec import safe_input
 from agentflow.spec.errors import DocumentError
 from agentflow.spec.loading import load_raw
 from agentflow.spec.models import FORMAT
 from agentflow.spec.problems import Problem
-from agentflow.spec.validation import validate_document
+from agentflow.spec.validation import document_size_problem, validate_document
 
 __all__ = ["InvalidWorkflow", "WorkflowNotFound"]
 
@@ -84,7 +89,28 @@ def _clean_name(name: str) -> str:
         raise InvalidWorkflow(
             [Problem.at_field("name", f"names are at most {MAX_NAME_LENGTH} characters")]
         )
+    _check_text("name", cleaned)
     return cleaned
+
+
+def _check_text(field: str, value: str) -> None:
+    problem = safe_input.text_problem(value)
+    if problem is not None:
+        raise InvalidWorkflow([Problem.at_field(field, problem)])
+
+
+def _storable(document: dict[str, Any]) -> dict[str, Any]:
+    """``document``, or InvalidWorkflow when it cannot be stored: over the size limit
+    of imports (``MAX_DOCUMENT_BYTES``), nested too deeply, or with text PostgreSQL
+    refuses. Its other problems are the validator's (a draft may be unfinished)."""
+    try:
+        safe_input.check_data(document)
+    except safe_input.UnsafeInput as exc:
+        raise InvalidWorkflow([exc.problem("document")]) from None
+    too_large = document_size_problem(document)
+    if too_large is not None:
+        raise InvalidWorkflow([too_large])
+    return document
 
 
 def _owned(session: Session, workflow_id: uuid.UUID, org_id: uuid.UUID) -> Workflow:
@@ -143,6 +169,9 @@ def list_workflows(
     search: str = "",
     status: Literal["draft", "published"] | None = None,
 ) -> list[WorkflowSummary]:
+    problem = safe_input.text_problem(search)
+    if problem is not None:
+        raise InvalidInput(f"search: {problem}")
     with session_scope(database_url) as session:
         query = select(Workflow).where(col(Workflow.org_id) == org_id)
         if search.strip():
@@ -166,8 +195,10 @@ def create_workflow(
     description: str = "",
     document: dict[str, Any] | None = None,
 ) -> uuid.UUID:
+    """The one way a workflow is made (blank, imported, duplicated, from a template)."""
     name = _clean_name(name)
-    draft = dict(document) if document is not None else blank_document(name)
+    _check_text("description", description)
+    draft = _storable(dict(document)) if document is not None else blank_document(name)
     draft["name"] = name
     workflow = Workflow(org_id=org_id, name=name, description=description, document=draft)
     with session_scope(database_url) as session:
@@ -178,11 +209,13 @@ def create_workflow(
 
 def parse_upload(source: str | bytes) -> dict[str, Any]:
     """A pasted or uploaded file (JSON or YAML) as a valid document, or InvalidWorkflow."""
+    if isinstance(source, str):  # bytes: strict UTF-8 has no lone surrogates
+        _check_text("source", source)
     try:
         raw = load_raw(source)
     except DocumentError as exc:
         raise InvalidWorkflow(exc.problems) from None
-    problems = validate_document(raw)
+    problems = validate_document(_storable(raw))
     if problems:
         raise InvalidWorkflow(problems)
     return raw
@@ -217,24 +250,38 @@ def save_draft(
     org_id: uuid.UUID = LOCAL_ORG_ID,
 ) -> list[Problem]:
     """Store the draft as it is (a draft may be unfinished) and return its problems."""
-    if len(json.dumps(document)) > 1024 * 1024:
-        raise InvalidWorkflow([Problem.at_field("document", "documents are limited to 1 MiB")])
-    with session_scope(database_url) as session:
-        workflow = _owned(session, workflow_id, org_id)
-        workflow.document = {**document, "name": workflow.name}
-        workflow.updated_at = utcnow()
-    return validate_document(document)
+    return update_workflow(database_url, workflow_id, document=document, org_id=org_id)
 
 
 def rename(
     database_url: str, workflow_id: uuid.UUID, name: str, *, org_id: uuid.UUID = LOCAL_ORG_ID
 ) -> None:
-    name = _clean_name(name)
+    update_workflow(database_url, workflow_id, name=name, org_id=org_id)
+
+
+def update_workflow(
+    database_url: str,
+    workflow_id: uuid.UUID,
+    *,
+    name: str | None = None,
+    document: dict[str, Any] | None = None,
+    org_id: uuid.UUID = LOCAL_ORG_ID,
+) -> list[Problem]:
+    """Rename, save the draft, or both: all or nothing. Both are checked before either
+    is written, then written in one transaction, so a refused draft (too large, say)
+    leaves the old name too. Returns the saved draft's problems (``[]`` for a rename)."""
+    if name is None and document is None:
+        raise InvalidWorkflow([Problem.at_field("document", "give a name, a document or both")])
+    cleaned = _clean_name(name) if name is not None else None
+    draft = _storable(document) if document is not None else None
     with session_scope(database_url) as session:
         workflow = _owned(session, workflow_id, org_id)
-        workflow.name = name
-        workflow.document = {**workflow.document, "name": name}
+        if cleaned is not None:
+            workflow.name = cleaned
+        kept = workflow.document if draft is None else draft
+        workflow.document = {**kept, "name": workflow.name}
         workflow.updated_at = utcnow()
+    return validate_document(document) if document is not None else []
 
 
 def duplicate(

@@ -35,6 +35,7 @@ from agentflow.spec.expressions import SCOPE_NAMES
 from agentflow.spec.graph_validation import Location, Scope, validate_graph
 from agentflow.spec.models import FORMAT, MAX_DOCUMENT_BYTES, Document
 from agentflow.spec.problems import Problem, format_location, validation_messages
+from agentflow.spec.safe_input import UnsafeInput, check_data
 
 MAX_LISTED_INPUT_ERRORS = 20
 _MAX_INPUT_ERROR_CHARS = 300
@@ -47,7 +48,7 @@ def validate_document(document: Document | Mapping[str, Any]) -> list[Problem]:
     raw: Any = document.model_dump(mode="json") if isinstance(document, Document) else document
     if not isinstance(raw, Mapping):
         return [Problem.at_field("document", "a workflow document must be a JSON object")]
-    size_problem = _size_problem(raw)
+    size_problem = document_size_problem(raw)
     if size_problem:
         return [size_problem]
     problems = _header_problems(raw)
@@ -78,7 +79,9 @@ def _scheduled_input_problems(raw: Mapping[str, Any]) -> list[Problem]:
     return problems
 
 
-def _size_problem(raw: Mapping[str, Any]) -> Problem | None:
+def document_size_problem(raw: Mapping[str, Any]) -> Problem | None:
+    """The document over ``MAX_DOCUMENT_BYTES`` (UTF-8 JSON), the limit of every way
+    a document is stored (create, import, draft save)."""
     try:
         size = len(json.dumps(raw, ensure_ascii=False, default=str).encode())
     except (RecursionError, ValueError):
@@ -123,6 +126,10 @@ def validate_run_input(document: Document | Mapping[str, Any], run_input: Any) -
     All schema errors are listed in one problem's message (at most
     ``MAX_LISTED_INPUT_ERRORS``), located at field ``input``.
     """
+    try:  # what no schema can allow: text that cannot be stored, nesting too deep
+        check_data(run_input)
+    except UnsafeInput as exc:
+        return [exc.problem("input")]
     schema = document.inputs if isinstance(document, Document) else document.get("inputs", {})
     if not isinstance(schema, Mapping):
         return [Problem.at_field("inputs", "inputs must be a JSON Schema object")]

@@ -19,7 +19,6 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request, Response
-from fastapi.routing import APIRoute
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from agentflow.services import accounts
@@ -28,6 +27,7 @@ from agentflow.services.permissions import Actor
 from agentflow.services.rate_limit import Decision, limiter
 from agentflow.settings import get_settings
 from state.api_v1.errors import ApiError, unauthorized
+from state.api_v1.input_checks import CheckedInputRoute
 
 # accounts.py documents an HttpOnly cookie but names none; this is the name the
 # login route sets (shared with any future login endpoint through this constant).
@@ -160,9 +160,9 @@ async def current_actor(
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
-class RateHeadersRoute(APIRoute):
+class RateHeadersRoute(CheckedInputRoute):
     """Puts the request's rate-limit headers on its successful response (the error
-    handlers do it for error responses)."""
+    handlers do it for error responses). Input is checked first (``input_checks``)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

@@ -136,11 +136,14 @@ async def get_workflow(actor: CurrentActor, workflow_id: uuid.UUID) -> dict[str,
 
 
 def _update(actor: Actor, workflow_id: uuid.UUID, body: WorkflowUpdate) -> dict[str, Any]:
-    db = services().database_url
-    if body.name is not None:
-        service.rename(db, workflow_id, body.name, org_id=actor.org_id)
-    if body.document is not None:
-        service.save_draft(db, workflow_id, body.document, org_id=actor.org_id)
+    # One use case: a refused draft leaves the name unchanged too.
+    service.update_workflow(
+        services().database_url,
+        workflow_id,
+        name=body.name,
+        document=body.document,
+        org_id=actor.org_id,
+    )
     _record(actor, "workflow.update", workflow_id, fields=sorted(body.model_fields_set))
     return _describe(actor, workflow_id)
 

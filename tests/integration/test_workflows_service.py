@@ -13,6 +13,7 @@ from agentflow.db.engine import session_scope
 from agentflow.db.models import Organization
 from agentflow.db.runs import Run, WorkflowVersion
 from agentflow.services import workflows as svc
+from agentflow.services.permissions import InvalidInput
 from tests.integration.conftest import workflow
 
 GOOD = workflow(
@@ -140,3 +141,58 @@ def test_another_organisation_s_workflow_is_as_missing_as_an_unknown_one(clean_d
     assert [w.name for w in svc.list_workflows(clean_db, org_id=other_org)] == ["Theirs"]
     with session_scope(clean_db) as session:
         session.query(Organization).filter(Organization.id == other_org).delete()
+
+
+def oversized() -> dict[str, object]:
+    """A valid document, apart from its size: larger than drafts and imports allow."""
+    return {**GOOD, "description": "x" * (2 * 1024 * 1024)}
+
+
+def test_a_rename_with_a_refused_draft_changes_nothing(clean_db: str) -> None:
+    workflow_id = svc.import_workflow(clean_db, json.dumps({**GOOD, "name": "Before"}))
+    for refused in (oversized(), {**GOOD, "description": "nul \x00"}):
+        with pytest.raises(svc.InvalidWorkflow) as caught:
+            svc.update_workflow(clean_db, workflow_id, name="After", document=refused)
+        assert [problem.field for problem in caught.value.problems] != []
+    with pytest.raises(svc.InvalidWorkflow):  # and a refused name keeps the draft
+        svc.update_workflow(clean_db, workflow_id, name="\x00", document=GOOD)
+    [summary] = svc.list_workflows(clean_db)
+    assert summary.name == "Before"
+    assert svc.get_draft(clean_db, workflow_id) == {**GOOD, "name": "Before"}
+    assert svc.update_workflow(clean_db, workflow_id, name="After", document=GOOD) == []
+    assert svc.get_draft(clean_db, workflow_id)["name"] == "After"
+    assert svc.list_workflows(clean_db)[0].name == "After"
+
+
+def test_what_cannot_be_stored_is_refused_naming_the_field(clean_db: str) -> None:
+    hello = {**GOOD["nodes"][1], "config": {"template": "hi \x00"}}
+    nul_in_a_node = {**GOOD, "nodes": [GOOD["nodes"][0], hello]}
+    surrogate_in_the_text = json.dumps(GOOD)[:-1] + ', "x": "\ud800"}'  # not an escape
+    refusals = {
+        "name": lambda: svc.create_workflow(clean_db, "a\x00b"),
+        "description": lambda: svc.create_workflow(clean_db, "ok", description="\ud800"),
+        "document.nodes[1].config.template": lambda: svc.create_workflow(
+            clean_db, "ok", document=nul_in_a_node
+        ),
+        "document": lambda: svc.create_workflow(clean_db, "big", document=oversized()),
+        "source": lambda: svc.import_workflow(clean_db, surrogate_in_the_text),
+        "document.description": lambda: svc.import_workflow(
+            clean_db,
+            json.dumps({**GOOD, "description": "\x00"}),  # the JSON escape \u0000
+        ),
+    }
+    for field, refused in refusals.items():
+        with pytest.raises(svc.InvalidWorkflow) as caught:
+            refused()
+        assert [problem.field for problem in caught.value.problems] == [field], field
+    deep = '{"format": "agentflow/v1", "name": "deep", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    with pytest.raises(svc.InvalidWorkflow) as nested:
+        svc.import_workflow(clean_db, deep)
+    assert "nested deeper" in nested.value.message
+    kept = svc.create_workflow(clean_db, "kept")
+    with pytest.raises(svc.InvalidWorkflow):
+        svc.save_draft(clean_db, kept, oversized())
+    with pytest.raises(InvalidInput):
+        svc.list_workflows(clean_db, search="\x00")
+    assert [w.name for w in svc.list_workflows(clean_db)] == ["kept"]  # nothing else stored
+    assert svc.get_draft(clean_db, kept) == svc.blank_document("kept")

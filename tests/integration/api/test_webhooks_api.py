@@ -429,3 +429,75 @@ async def test_a_used_up_budget_refuses_webhook_runs_with_402(
     assert refused.status_code == 402, refused.text
     assert refused.json()["error"]["type"] == "budget_exceeded"
     assert len(runs(env["database_url"])) == before  # nothing was stored
+
+
+@pytest.mark.parametrize("refusal", ["budget", "queue"])
+async def test_a_signed_request_refused_before_its_run_was_stored_may_come_again(
+    client: httpx.AsyncClient,
+    alice_headers: dict[str, str],
+    alice: Person,
+    env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    refusal: str,
+) -> None:
+    """Whatever refuses a signed request after its signature was accepted (here a used-up
+    budget, or a queue that cannot be reached) forgets the signature again, so the
+    sender's retry of the very same request is judged afresh, not refused as a replay."""
+    from agentflow.services import budgets, webhook_intake
+    from tests.integration.analytics.conftest import add_run
+
+    database_url = env["database_url"]
+    workflow_id = await create_workflow(client, alice_headers, hooked(secret=SECRET), publish=True)
+    path = await hook_path(client, alice_headers, workflow_id)
+    body = b'{"who": "Ada"}'
+    headers = {HEADER: sign(SECRET, body), "Content-Type": "application/json"}
+    if refusal == "budget":
+        budget = budgets.set_budget(database_url, alice.actor(), {"monthly_limit_usd": 1.0})
+        add_run(database_url, alice.org_id, uuid.UUID(workflow_id), cost=1.0)
+        refused = await client.post(path, content=body, headers=headers)
+        assert (refused.status_code, refused.json()["error"]["type"]) == (402, "budget_exceeded")
+        budgets.delete_budget(database_url, alice.actor(), uuid.UUID(budget))
+    else:
+
+        async def unreachable(redis_url: str) -> None:
+            raise ConnectionError("Redis is restarting")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(webhook_intake, "connect", unreachable)
+            refused = await client.post(path, content=body, headers=headers)
+        assert (refused.status_code, refused.json()["error"]["type"]) == (503, "unavailable")
+        assert refused.headers["retry-after"] == "5"
+    stored = len(runs(database_url))
+
+    retried = await client.post(path, content=body, headers=headers)
+    assert retried.status_code == 202, retried.text
+    # The run was stored this time: now the same request is a replay.
+    replayed = await client.post(path, content=body, headers=headers)
+    assert replayed.status_code == 401
+    assert replayed.json()["error"]["details"] == {"reason": "replayed"}
+    assert len(runs(database_url)) == stored + 1
+
+
+async def test_deep_json_and_text_that_cannot_be_stored_get_422_and_no_run(
+    client: httpx.AsyncClient, alice_headers: dict[str, str], env: dict[str, str]
+) -> None:
+    workflow_id = await create_workflow(client, alice_headers, hooked(), publish=True)
+    path = await hook_path(client, alice_headers, workflow_id)
+    bodies = {
+        "input": "[" * 100_000 + "]" * 100_000,  # RecursionError in json.loads before
+        "input.who": '{"who": "Ada\\u0000"}',
+        "input.note": '{"who": "Ada", "note": "\\ud800"}',
+    }
+    for field, body in bodies.items():
+        refused = await client.post(
+            path, content=body, headers={"Content-Type": "application/json"}
+        )
+        assert refused.status_code == 422, (field, refused.text)
+        error = refused.json()["error"]
+        assert error["type"] == "invalid_input"
+        assert [problem["field"] for problem in error["details"]["problems"]] == [field]
+    form = await client.post(path, content=b"who=Ada%00", headers={
+        "Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+    assert form.status_code == 422
+    assert (await client.post(f"{path}?who=%00")).status_code == 422
+    assert runs(env["database_url"]) == []

@@ -143,3 +143,45 @@ async def test_publishing_an_invalid_draft_is_refused(
     published = await client.post(f"/api/v1/workflows/{workflow_id}/publish", headers=alice_headers)
     assert published.status_code == 422
     assert published.json()["error"]["details"]["problems"]
+
+
+def stored_workflows(database_url: str) -> list[tuple[str, str]]:
+    with get_engine(database_url).connect() as connection:
+        rows = connection.execute(text("SELECT name, document->>'name' FROM workflows"))
+        return sorted((str(name), str(draft_name)) for name, draft_name in rows)
+
+
+async def test_a_rename_with_an_oversized_draft_is_all_or_nothing(
+    client: httpx.AsyncClient, alice_headers: dict[str, str], env: dict[str, str]
+) -> None:
+    workflow_id = await create_workflow(client, alice_headers)
+    oversized = {**GREETING, "description": "x" * (2 * 1024 * 1024)}
+    refused = await client.put(
+        f"/api/v1/workflows/{workflow_id}",
+        json={"name": "Renamed", "document": oversized},
+        headers=alice_headers,
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["type"] == "invalid_workflow"
+    assert refused.json()["error"]["details"]["problems"][0]["field"] == "document"
+    after = await client.get(f"/api/v1/workflows/{workflow_id}", headers=alice_headers)
+    assert after.json()["name"] == "Greeting"
+    assert after.json()["document"] == GREETING
+    assert stored_workflows(env["database_url"]) == [("Greeting", "Greeting")]
+
+
+async def test_an_oversized_document_is_not_created_with_the_import_limit(
+    client: httpx.AsyncClient, alice_headers: dict[str, str], env: dict[str, str]
+) -> None:
+    huge = {**GREETING, "description": "x" * (10 * 1024 * 1024)}
+    created = await client.post(
+        "/api/v1/workflows", json={"name": "Huge", "document": huge}, headers=alice_headers
+    )
+    assert created.status_code == 422, created.text[:300]
+    imported = await client.post("/api/v1/workflows/import", json=huge, headers=alice_headers)
+    assert imported.status_code == 422
+    # The same limit both ways: MAX_DOCUMENT_BYTES.
+    for refused in (created, imported):
+        assert refused.json()["error"]["type"] == "invalid_workflow"
+        assert "1,048,576" in refused.json()["error"]["message"]
+    assert stored_workflows(env["database_url"]) == []

@@ -279,3 +279,15 @@ def test_the_publisher_deletes_its_template_and_installed_workflows_stay(
     with pytest.raises(gallery.TemplateNotFound):
         gallery.get_template(db, ana.actor(), published.template_id)
     assert workflows.get_draft(db, installed.workflow_id, org_id=ana.org_id)["nodes"]
+
+
+def test_text_that_cannot_be_stored_is_refused_naming_the_field(db: str, ana: Person) -> None:
+    for search, category in (("\x00", ""), ("", "Finance\x00"), ("\ud800", "")):
+        with pytest.raises(InvalidInput) as caught:
+            gallery.list_templates(db, ana.actor(), search=search, category=category)
+        assert caught.value.message.startswith("search: " if search else "category: ")
+    template = template_id(db, ana.actor(), "Daily digest")
+    with pytest.raises(InvalidInput) as named:  # every service input model, as from a page
+        gallery.install_template(db, ana.actor(), template, {"name": "mine\x00"})
+    assert named.value.message == "name: must not contain NUL characters (\\u0000)"
+    assert workflows.list_workflows(db, org_id=ana.org_id) == []
