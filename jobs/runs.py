@@ -2,7 +2,8 @@
 
 The job receives only a run id. Everything else is read from PostgreSQL, so the
 same run can be enqueued twice, or resumed by another worker after a crash,
-and still execute each step at most once to success.
+and still execute each step at most once to success. A job that meets PostgreSQL or
+Redis down is tried again with backoff; the reaper is the backstop past that.
 """
 
 from __future__ import annotations
@@ -13,8 +14,14 @@ import logging
 import uuid
 from typing import Any
 
+from arq.worker import Retry
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import text
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from agentflow.backoff import backoff_delay
 from agentflow.db.engine import session_scope
 from agentflow.db.leases import Lease, LeaseLost, acquire, release, renew
 from agentflow.services.automation_hooks import after_run_settled
@@ -24,6 +31,20 @@ from agentflow.services.org_secrets import secrets_for_run
 from agentflow.services.runs import execute_run
 
 log = logging.getLogger("agentflow.worker")
+# PostgreSQL or Redis unreachable, restarting or timing out: the job is tried again
+# with capped exponential backoff, up to RUN_JOB_MAX_TRIES times (about 3 min); past
+# that, the reaper hands the run back to the pool from PostgreSQL.
+INFRA_ERRORS: tuple[type[BaseException], ...] = (
+    OperationalError,
+    InterfaceError,
+    PoolTimeoutError,
+    RedisConnectionError,
+    RedisTimeoutError,
+    OSError,
+)
+RUN_JOB_MAX_TRIES = 12
+RETRY_BASE_S = 0.5
+RETRY_CAP_S = 30.0
 
 
 async def keep_lease(
@@ -82,6 +103,19 @@ def _cancel_requested(database_url: str, run_id: uuid.UUID) -> bool:
 
 
 async def execute_run_job(ctx: dict[str, Any], run_id: str) -> str:
+    try:
+        return await _execute_run_job(ctx, run_id)
+    except INFRA_ERRORS as exc:
+        job_try = int(ctx.get("job_try") or 1)
+        delay = backoff_delay(job_try - 1, base_s=RETRY_BASE_S, cap_s=RETRY_CAP_S)
+        log.warning(
+            "run %s met %s (%s); retrying in %.1f s (try %d of %d)",
+            run_id, type(exc).__name__, exc, delay, job_try, RUN_JOB_MAX_TRIES,
+        )  # fmt: skip
+        raise Retry(defer=delay) from exc
+
+
+async def _execute_run_job(ctx: dict[str, Any], run_id: str) -> str:
     settings = ctx["settings"]
     database_url: str = ctx["database_url"]
     run_uuid = uuid.UUID(run_id)
@@ -95,7 +129,8 @@ async def execute_run_job(ctx: dict[str, Any], run_id: str) -> str:
     try:
         org_id, secrets = await asyncio.to_thread(_org_and_secrets, database_url, run_uuid)
     except Exception:
-        await asyncio.to_thread(release, database_url, lease)
+        with contextlib.suppress(Exception):  # else the lease lapses by itself
+            await asyncio.to_thread(release, database_url, lease)
         raise
 
     async def on_event(run: uuid.UUID, event_id: int) -> None:
@@ -132,20 +167,30 @@ async def execute_run_job(ctx: dict[str, Any], run_id: str) -> str:
             await keeper
         with contextlib.suppress(Exception):
             await asyncio.to_thread(release, database_url, lease)
-    if outcome.status == "waiting" and await asyncio.to_thread(
-        _cancel_requested, database_url, run_uuid
-    ):
-        # Cancelled while this worker still held the lease, after the engine's last
-        # look at the flag: nobody else will see the flag until the run wakes, so
-        # finish the cancellation now that the lease is released.
-        outcome_status = await cancel_run(database_url, run_uuid, org_id=org_id)
-        log.info("run %s was cancelled while pausing: %s", run_uuid, outcome_status)
-    elif outcome.status == "waiting":
-        wake_at = await asyncio.to_thread(_wake_at, database_url, run_uuid)
-        if wake_at is not None:
-            await enqueue(ctx["redis"], database_url, run_uuid, at=wake_at)
+    if outcome.status == "waiting":
+        try:
+            await _after_pausing(ctx, database_url, run_uuid, org_id)
+        except INFRA_ERRORS as exc:
+            # Executing the run again would only pause it again: the reaper resumes it
+            # from PostgreSQL when it is due (wake-up time, or the cancellation).
+            log.warning("run %s paused, but %s: %s", run_uuid, type(exc).__name__, exc)
     try:  # outgoing events and notifications; never fail the run's job over them
         await asyncio.to_thread(after_run_settled, database_url, run_uuid)
     except Exception:
         log.exception("could not announce the outcome of run %s", run_uuid)
     return outcome.status
+
+
+async def _after_pausing(
+    ctx: dict[str, Any], database_url: str, run_uuid: uuid.UUID, org_id: uuid.UUID
+) -> None:
+    if await asyncio.to_thread(_cancel_requested, database_url, run_uuid):
+        # Cancelled while this worker still held the lease, after the engine's last
+        # look at the flag: nobody else will see the flag until the run wakes, so
+        # finish the cancellation now that the lease is released.
+        outcome_status = await cancel_run(database_url, run_uuid, org_id=org_id)
+        log.info("run %s was cancelled while pausing: %s", run_uuid, outcome_status)
+        return
+    wake_at = await asyncio.to_thread(_wake_at, database_url, run_uuid)
+    if wake_at is not None:
+        await enqueue(ctx["redis"], database_url, run_uuid, at=wake_at)

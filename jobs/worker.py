@@ -1,4 +1,4 @@
-"""The worker: arq with a msgpack serializer, supervised against Redis restarts.
+"""The worker: arq with a msgpack serializer, supervised against Redis outages.
 
 ``agentflow worker`` runs :func:`run`. Any number of workers, on any hosts,
 share one Redis and one PostgreSQL; each also sends a heartbeat and runs a
@@ -14,9 +14,7 @@ import os
 from typing import Any, ClassVar
 
 from arq.cron import cron
-from arq.worker import Worker
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from arq.worker import func
 
 from agentflow.llm.completion import litellm_module
 from agentflow.queue import QUEUE_NAME, deserialize, serialize
@@ -25,11 +23,12 @@ from agentflow.settings import get_settings
 from jobs.analytics import analytics_tick
 from jobs.automation import deliver_event_job, outbox_loop, scheduler_loop
 from jobs.heartbeat import heartbeat_loop, new_worker_id, stop_heartbeat
+from jobs.queue_entries import JOB_TIMEOUT_S
 from jobs.reaper import reaper_loop
-from jobs.runs import execute_run_job
+from jobs.runs import RUN_JOB_MAX_TRIES, execute_run_job
+from jobs.supervised import SupervisedWorker
 
 log = logging.getLogger("agentflow.worker")
-REDIS_RETRY_S = 1.0
 
 
 async def ping(ctx: dict[str, Any]) -> dict[str, Any]:
@@ -69,22 +68,6 @@ async def on_shutdown(ctx: dict[str, Any]) -> None:
         await stop_heartbeat(ctx["heartbeat"], ctx["redis"], ctx["worker_id"])
 
 
-class SupervisedWorker(Worker):
-    """An arq worker that outlives a Redis restart.
-
-    arq lets a connection error escape its poll loop, which ends the process. Here
-    the poll is retried until Redis is back; jobs in flight keep running, since
-    they write their progress to PostgreSQL, not Redis.
-    """
-
-    async def _poll_iteration(self) -> None:
-        try:
-            await super()._poll_iteration()
-        except (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError) as exc:
-            log.warning("Redis unavailable (%s); retrying in %.0f s", exc, REDIS_RETRY_S)
-            await asyncio.sleep(REDIS_RETRY_S)
-
-
 def build_worker_settings(redis_url: str) -> type:
     """WorkerSettings for the given Redis; a function so tests can point it anywhere."""
     settings = get_settings()
@@ -92,16 +75,21 @@ def build_worker_settings(redis_url: str) -> type:
     class WorkerSettings:
         # Rollups, alert rules and budgets, once a minute on one worker of the pool.
         cron_jobs: ClassVar[list[Any]] = [cron(analytics_tick, second=0, timeout=300)]
-        functions: ClassVar[list[Any]] = [ping, execute_run_job, deliver_event_job]
+        functions: ClassVar[list[Any]] = [
+            ping,
+            # Tried again (with backoff) when it meets PostgreSQL or Redis down.
+            func(execute_run_job, max_tries=RUN_JOB_MAX_TRIES),
+            deliver_event_job,
+        ]
         queue_name = QUEUE_NAME
         redis_settings = make_redis_settings(redis_url)
         job_serializer = staticmethod(serialize)
         job_deserializer = staticmethod(deserialize)
         max_jobs = settings.worker_max_jobs
         poll_delay = settings.worker_poll_delay_s
-        # Runs are retried by the reaper from PostgreSQL, not by arq.
+        # Other jobs are not retried by arq; runs are handed back by the reaper too.
         max_tries = 1
-        job_timeout = 24 * 3600
+        job_timeout = JOB_TIMEOUT_S
         keep_result = 60
         health_check_interval = 10
 

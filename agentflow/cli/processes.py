@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import time
 from types import FrameType
 
 import click
@@ -71,14 +70,24 @@ def web() -> None:
     os.execve(sys.executable, web_argv(settings), env)  # noqa: S606 - replaces this process
 
 
+# The worker outlives Redis and PostgreSQL outages by itself; if its process dies all
+# the same (a crash, OOM, kill -9), `up` starts it again rather than stopping it all.
+RESTARTABLE = frozenset({"worker"})
+
+
+def _say(message: str) -> None:
+    click.echo(message, err=True)
+
+
 def _start_up_failure(supervisor: Supervisor) -> str | None:
-    ended = supervisor.exited()
+    ended = supervisor.tend(RESTARTABLE, _say)
     return None if ended is None else f"{ended[0]} exited with code {ended[1]} during start-up"
 
 
 @click.command(
     help="Start everything: embedded PostgreSQL and Valkey (unless DATABASE_URL/REDIS_URL "
-    "are set), migrations, one worker and the web app. Ctrl-C stops it all."
+    "are set), migrations, one worker (restarted if it dies) and the web app. Ctrl-C stops "
+    "it all."
 )
 def up() -> None:
     settings = load_settings()
@@ -108,8 +117,7 @@ def up() -> None:
             exited=lambda: _start_up_failure(supervisor),
         )
         click.secho(f"AgentFlow is running at {settings.base_url}  (Ctrl-C to stop)", bold=True)
-        while (ended := supervisor.exited()) is None:
-            time.sleep(0.5)
+        ended = supervisor.watch(RESTARTABLE, _say)
         click.echo(f"{ended[0]} exited with code {ended[1]}; stopping the rest", err=True)
         exit_code = 1
     except KeyboardInterrupt:

@@ -8,12 +8,14 @@ reaper re-enqueues from PostgreSQL, and leases make duplicates harmless.
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from arq.connections import ArqRedis
+from redis.exceptions import RedisError
 from sqlalchemy import select, text
 
 from agentflow.db.engine import session_scope
@@ -32,6 +34,7 @@ from agentflow.services.runs import (
 from agentflow.spec.graph import Graph
 
 EXECUTE_JOB = "execute_run_job"
+log = logging.getLogger("agentflow.dispatch")
 
 
 class RunNotRerunnable(Exception):
@@ -40,12 +43,38 @@ class RunNotRerunnable(Exception):
         super().__init__(message)
 
 
+# arq starts due jobs in the order of their queue score, the time they were enqueued
+# for. A priority job's score lies this far in the past: ahead of every entry still
+# due, since arq drops a job a day after its time.
+PRIORITY_HEAD_START = timedelta(days=2)
+JOB_EXPIRES = timedelta(days=1)
+
+
 async def enqueue(
-    queue: ArqRedis, database_url: str, run_id: uuid.UUID, *, at: datetime | None = None
+    queue: ArqRedis,
+    database_url: str,
+    run_id: uuid.UUID,
+    *,
+    at: datetime | None = None,
+    priority: bool = False,
 ) -> str:
-    """Put the run id on the queue (optionally deferred) and remember the job id."""
+    """Put the run id on the queue (optionally deferred) and remember the job id.
+
+    ``priority`` puts it ahead of all queued new work: for runs already under way
+    (taken over from a dead worker, resumed after a decision), so that they do not
+    wait behind runs that have not started yet.
+    """
     job_id = f"run:{run_id}:{uuid.uuid4().hex[:12]}"
-    await queue.enqueue_job(EXECUTE_JOB, str(run_id), _job_id=job_id, _defer_until=at)
+    if priority and at is None:
+        await queue.enqueue_job(
+            EXECUTE_JOB,
+            str(run_id),
+            _job_id=job_id,
+            _defer_until=datetime.now(UTC) - PRIORITY_HEAD_START,
+            _expires=JOB_EXPIRES,
+        )
+    else:
+        await queue.enqueue_job(EXECUTE_JOB, str(run_id), _job_id=job_id, _defer_until=at)
     await asyncio.to_thread(_remember_job, database_url, run_id, job_id)
     return job_id
 
@@ -85,8 +114,22 @@ async def start_run(
         workflow_id=workflow_id,
         workflow_version=workflow_version,
     )
-    await enqueue(queue, database_url, run_id)
+    await enqueue_or_leave_to_reaper(queue, database_url, run_id)
     return run_id
+
+
+async def enqueue_or_leave_to_reaper(
+    queue: ArqRedis, database_url: str, run_id: uuid.UUID, *, priority: bool = False
+) -> None:
+    """Enqueue a run that is already stored. If Redis fails now, the run stays queued in
+    PostgreSQL and the reaper enqueues it once Redis answers again (after its grace
+    period): the caller still gets the run id, so a retry never makes a second run."""
+    try:
+        await enqueue(queue, database_url, run_id, priority=priority)
+    except (RedisError, OSError) as exc:
+        log.warning(
+            "run %s is stored but not queued yet (%s); the reaper will queue it", run_id, exc
+        )
 
 
 def _cancel_in_database(database_url: str, run_id: uuid.UUID, org_id: uuid.UUID) -> str:
@@ -139,7 +182,9 @@ async def decide(
         comment=comment,
         org_id=org_id,
     )
-    await enqueue(queue, database_url, run_id)
+    # The decision is stored: if Redis fails now, the reaper resumes the run. A run
+    # already under way goes ahead of queued new runs.
+    await enqueue_or_leave_to_reaper(queue, database_url, run_id, priority=True)
 
 
 def _prepare_rerun(
@@ -217,5 +262,5 @@ async def rerun_from(
     # The same gate as every other start: budgets and the secrets the document reads.
     await asyncio.to_thread(check_can_run, database_url, org_id, workflow_id, document)
     new_run = await asyncio.to_thread(_prepare_rerun, database_url, run_id, node, new_input, org_id)
-    await enqueue(queue, database_url, new_run)
+    await enqueue_or_leave_to_reaper(queue, database_url, new_run)
     return new_run
