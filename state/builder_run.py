@@ -16,6 +16,7 @@ from typing import Any
 
 import reflex as rx
 
+from agentflow.queue import QueueUnavailable
 from agentflow.services import builder as builder_service
 from agentflow.services import dispatch
 from agentflow.services.budgets import BudgetExceeded
@@ -123,7 +124,7 @@ class BuilderRunState(rx.State):
             self.input_error = "The run was not started: fix these problems first."
             self.starting = False
             return
-        except BudgetExceeded as exc:
+        except (BudgetExceeded, QueueUnavailable) as exc:
             self.input_error = f"The run was not started: {exc.message}."
             self.starting = False
             return
@@ -203,7 +204,7 @@ class BuilderRunState(rx.State):
             return None
         try:
             await run_actions.decide(*await self._acting(), node, approved=approved)
-        except (StepNotWaiting, RunNotFound, Forbidden) as exc:
+        except (StepNotWaiting, RunNotFound, Forbidden, QueueUnavailable) as exc:
             return rx.toast.error(exc.message)
         return [
             rx.toast.success(f"{'Approved' if approved else 'Rejected'} {node}"),
@@ -216,7 +217,14 @@ class BuilderRunState(rx.State):
             return None
         try:
             new_run = await run_actions.rerun(*await self._acting(), node)
-        except (dispatch.RunNotRerunnable, RunNotFound, InvalidRunRequest, Forbidden) as exc:
+        except (
+            dispatch.RunNotRerunnable,
+            RunNotFound,
+            InvalidRunRequest,
+            Forbidden,
+            BudgetExceeded,
+            QueueUnavailable,
+        ) as exc:
             return rx.toast.error(exc.message)
         self._begin(str(new_run), list(self._node_keys))
         return BuilderRunState.follow

@@ -9,7 +9,7 @@ from typing import Any
 
 import reflex as rx
 
-from agentflow.queue import connect
+from agentflow.queue import QueueUnavailable, require_queue
 from agentflow.services.failed_runs import MAX_BULK, FailedFilter, bulk_rerun, list_failed
 from agentflow.services.permissions import Forbidden, InvalidInput
 from components.formatting import timestamp
@@ -122,11 +122,11 @@ class FailedRunsState(RunListState, rx.State):
         if actor is None:
             self.rerunning = False
             return
-        queue = await connect(_redis())
         try:
+            queue = await require_queue(_redis())
             ids = [uuid.UUID(run_id) for run_id in self.selected]
             result = await bulk_rerun(_database(), queue, actor, ids)
-        except (Forbidden, InvalidInput) as exc:
+        except (Forbidden, InvalidInput, QueueUnavailable) as exc:
             self.error = exc.message
         else:
             self.message = f"Started {len(result.started)} rerun(s)."
@@ -134,7 +134,6 @@ class FailedRunsState(RunListState, rx.State):
                 self.error = "; ".join(f"{str(r)[:8]}: {why}" for r, why in result.refused[:5])
             self.selected = []
         finally:
-            await queue.aclose()
             self.rerunning = False
         await self._requery()
 

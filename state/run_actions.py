@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
-from agentflow.queue import connect
+from agentflow.queue import require_queue
 from agentflow.services import dispatch
 from agentflow.services.acting import act_async
 from agentflow.services.permissions import Action, Actor
@@ -20,11 +20,8 @@ T = TypeVar("T")
 
 
 async def _with_queue(work: Callable[[Any], Awaitable[T]]) -> T:
-    queue = await connect(redis_url())
-    try:
-        return await work(queue)
-    finally:
-        await queue.aclose()
+    """Work on the process's shared queue client (QueueUnavailable while Redis is down)."""
+    return await work(await require_queue(redis_url()))
 
 
 async def start(

@@ -11,6 +11,7 @@ from typing import Any
 import reflex as rx
 
 from agentflow.engine.ports import TERMINAL_RUN_STATUSES
+from agentflow.queue import QueueUnavailable
 from agentflow.services import dispatch
 from agentflow.services.acting import check
 from agentflow.services.budgets import BudgetExceeded
@@ -193,7 +194,7 @@ class RunDetailState(rx.State):
             return
         try:
             await run_actions.decide(*acting, node, approved=approved)
-        except (StepNotWaiting, Forbidden, RunNotFound) as exc:
+        except (StepNotWaiting, Forbidden, RunNotFound, InvalidRunRequest, QueueUnavailable) as exc:
             self.notice = exc.message
             return
         self.notice = f"{'Approved' if approved else 'Rejected'} {node}."
@@ -212,6 +213,7 @@ class RunDetailState(rx.State):
             Forbidden,
             BudgetExceeded,
             InvalidRunRequest,
+            QueueUnavailable,
         ) as exc:
             self.notice = exc.message
             return None

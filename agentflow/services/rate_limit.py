@@ -70,5 +70,6 @@ class RateLimiter:
 
 @lru_cache(maxsize=8)
 def limiter(redis_url: str) -> RateLimiter:
-    """One limiter (and one connection pool) per Redis URL per process."""
-    return RateLimiter(redis.Redis.from_url(redis_url))
+    """One limiter (and one connection pool) per Redis URL per process. Short timeouts:
+    while Redis is down a check fails within about a second instead of stalling."""
+    return RateLimiter(redis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=3))

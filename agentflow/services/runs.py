@@ -29,6 +29,7 @@ from agentflow.db.tenancy import get_in_org
 from agentflow.engine.masking import SecretMasker
 from agentflow.engine.ports import EngineDeps, RunRecorder, StepError, StepRecord
 from agentflow.engine.run import RunExecution, RunOutcome
+from agentflow.spec import safe_input
 from agentflow.spec.models import Document
 from agentflow.spec.problems import Problem
 from agentflow.spec.validation import validate_document, validate_run_input
@@ -236,6 +237,10 @@ def decide_approval(
     org_id: uuid.UUID = LOCAL_ORG_ID,
 ) -> None:
     """Record a decision on a waiting approval step; the caller then resumes the run."""
+    for field, text in (("comment", comment), ("by", by)):
+        problem = safe_input.text_problem(text) if text else None
+        if problem:
+            raise InvalidRunRequest([Problem.at_field(field, f"{field} {problem}")])
     try:
         with session_scope(database_url) as session:
             # The run row lock makes concurrent decisions on one run take turns, so the

@@ -30,7 +30,7 @@ from agentflow.db.accounts import OrgSecret
 from agentflow.db.engine import session_scope
 from agentflow.db.tenancy import get_owned
 from agentflow.engine.ports import TERMINAL_RUN_STATUSES
-from agentflow.queue import connect
+from agentflow.queue import QueueUnavailable, require_queue
 from agentflow.services import audit, dispatch, org_secrets, webhook_signature, webhooks
 from agentflow.services.budgets import BudgetExceeded
 from agentflow.services.events import follow
@@ -83,7 +83,16 @@ NOT_FOUND = error(404, "not_found", "not found")
 @lru_cache(maxsize=8)
 def _redis(redis_url: str) -> redis.Redis:
     """One client (and connection pool) per Redis URL per process."""
-    return redis.Redis.from_url(redis_url)
+    return redis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=3)
+
+
+def unavailable() -> HookAnswer:
+    return error(
+        503,
+        "unavailable",
+        "runs cannot be queued right now: try again later",
+        headers={"Retry-After": "5"},
+    )
 
 
 def too_large(settings: Settings) -> HookAnswer:
@@ -116,10 +125,6 @@ def check_rate(redis_url: str, token: str, client_ip: str, settings: Settings) -
 
 
 class UnsupportedMediaType(ValueError):
-    pass
-
-
-class QueueUnavailable(Exception):
     pass
 
 
@@ -209,6 +214,8 @@ async def _check_signature(
         await asyncio.to_thread(webhook_signature.remember, client, scope, accepted)
     except webhook_signature.SignatureRejected as exc:
         return error(401, "invalid_signature", exc.message, {"reason": exc.reason}), ReplayMark()
+    except (redis.RedisError, OSError):  # replays cannot be checked: refuse, the sender retries
+        return unavailable(), ReplayMark()
     return None, ReplayMark(client, scope, accepted)
 
 
@@ -276,12 +283,7 @@ async def _accept(
     except ValueError as exc:
         return error(400, "bad_request", str(exc))
     except QueueUnavailable:
-        return error(
-            503,
-            "unavailable",
-            "runs cannot be queued right now: try again later",
-            headers={"Retry-After": "5"},
-        )
+        return unavailable()
     started = {"run_id": str(run_id), "workflow_version": target.version}
     if target.trigger.response == "sync" and settings.webhook_sync_timeout_s > 0:
         run = await _wait_for_end(
@@ -298,24 +300,18 @@ async def _start(
     database_url: str, redis_url: str, target: webhooks.HookTarget, payload: Any, mark: ReplayMark
 ) -> uuid.UUID:
     # start_run refuses (422, naming the nodes) while a secret it reads is not defined.
-    try:
-        queue = await connect(redis_url)
-    except (redis.RedisError, OSError) as exc:
-        raise QueueUnavailable() from exc
-    try:
-        run_id = await dispatch.start_run(
-            database_url,
-            queue,
-            target.document,
-            payload,
-            org_id=target.org_id,
-            trigger="webhook",
-            workflow_id=target.workflow_id,
-            workflow_version=target.version,
-        )
-        mark.keep()  # the run is stored: this request must not be accepted again
-    finally:
-        await queue.aclose()
+    queue = await require_queue(redis_url)  # QueueUnavailable (503) before anything is stored
+    run_id = await dispatch.start_run(
+        database_url,
+        queue,
+        target.document,
+        payload,
+        org_id=target.org_id,
+        trigger="webhook",
+        workflow_id=target.workflow_id,
+        workflow_version=target.version,
+    )
+    mark.keep()  # the run is stored: this request must not be accepted again
     await asyncio.to_thread(
         audit.record,
         database_url,

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, Request, Response
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from redis.exceptions import RedisError
 
 from agentflow.services import accounts
 from agentflow.services.api_keys import InvalidApiKey, verify_api_key
@@ -28,6 +30,8 @@ from agentflow.services.rate_limit import Decision, limiter
 from agentflow.settings import get_settings
 from state.api_v1.errors import ApiError, unauthorized
 from state.api_v1.input_checks import CheckedInputRoute
+
+log = logging.getLogger("agentflow.api")
 
 # accounts.py documents an HttpOnly cookie but names none; this is the name the
 # login route sets (shared with any future login endpoint through this constant).
@@ -144,7 +148,13 @@ async def current_actor(
     _cookie: Annotated[str | None, Depends(_COOKIE_DOC)] = None,
 ) -> Actor:
     actor = await authenticate(request)
-    allowed, headers = await asyncio.to_thread(rate_limit, services().redis_url, actor)
+    try:
+        allowed, headers = await asyncio.to_thread(rate_limit, services().redis_url, actor)
+    except (RedisError, OSError) as exc:
+        # Redis is down: API rate limits fail open, so reads (from PostgreSQL) keep
+        # working; what needs the queue answers 503 by itself, and health says why.
+        log.warning("API rate limits are not applied while Redis is unreachable: %s", exc)
+        allowed, headers = True, {}
     request.state.rate_headers = headers
     if not allowed:
         retry = max(1, int(headers["X-RateLimit-Reset"]))

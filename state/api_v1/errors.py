@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agentflow.db.run_store import WorkflowNotFound, WorkflowNotPublished
+from agentflow.queue import QueueUnavailable
 from agentflow.services.budgets import BudgetExceeded
 from agentflow.services.dispatch import RunNotRerunnable
 from agentflow.services.permissions import Forbidden, InvalidInput, NotFound
@@ -99,6 +100,8 @@ def _map(request: Request, exc: Exception) -> JSONResponse:
         return error_response(request, 402, "budget_exceeded", exc.message, details)
     if isinstance(exc, StepNotWaiting | RunNotRerunnable | WorkflowNotPublished):
         return error_response(request, 409, "conflict", exc.message)
+    if isinstance(exc, QueueUnavailable):
+        return error_response(request, 503, exc.type, exc.message, headers={"Retry-After": "5"})
     raise exc
 
 
@@ -146,6 +149,7 @@ DOMAIN_ERRORS: tuple[type[Exception], ...] = (
     RunNotRerunnable,
     WorkflowNotPublished,
     BudgetExceeded,
+    QueueUnavailable,
 )
 
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Response, status
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentflow.queue import connect
+from agentflow.queue import require_queue
 from agentflow.services import audit, dispatch, versions
 from agentflow.services import workflows as workflow_service
 from agentflow.services.permissions import Action, Actor, require
@@ -87,20 +87,17 @@ async def start_run(
     runnable = await asyncio.to_thread(_document, actor, workflow_id, body)
     urls = services()
     # dispatch.start_run refuses (422, naming the nodes) while a secret is not defined.
-    queue = await connect(urls.redis_url)
-    try:
-        run_id = await dispatch.start_run(
-            urls.database_url,
-            queue,
-            runnable.document,
-            body.input,
-            org_id=actor.org_id,
-            trigger="api",
-            workflow_id=workflow_id,
-            workflow_version=runnable.version,
-        )
-    finally:
-        await queue.aclose()
+    queue = await require_queue(urls.redis_url)
+    run_id = await dispatch.start_run(
+        urls.database_url,
+        queue,
+        runnable.document,
+        body.input,
+        org_id=actor.org_id,
+        trigger="api",
+        workflow_id=workflow_id,
+        workflow_version=runnable.version,
+    )
     source = "draft" if runnable.version is None else runnable.version
     await asyncio.to_thread(_record, actor, "run.start", run_id, workflow=workflow_id, of=source)
     return {**_accepted(response, run_id), "workflow_version": runnable.version}
@@ -161,20 +158,17 @@ async def _decide(
     require(actor, Action.RUN_APPROVE)
     urls = services()
     comment = body.comment if body else None
-    queue = await connect(urls.redis_url)
-    try:
-        await dispatch.decide(
-            urls.database_url,
-            queue,
-            run_id,
-            node,
-            approved=approved,
-            by=actor.label,
-            comment=comment,
-            org_id=actor.org_id,
-        )
-    finally:
-        await queue.aclose()
+    queue = await require_queue(urls.redis_url)
+    await dispatch.decide(
+        urls.database_url,
+        queue,
+        run_id,
+        node,
+        approved=approved,
+        by=actor.label,
+        comment=comment,
+        org_id=actor.org_id,
+    )
     action = "run.approve" if approved else "run.reject"
     await asyncio.to_thread(_record, actor, action, run_id, node=node)
     return {"run_id": str(run_id), "node": node, "approved": approved}
@@ -205,18 +199,15 @@ async def rerun(
     require(actor, Action.RUN_START)
     urls = services()
     new_input = body.input if "input" in body.model_fields_set else None
-    queue = await connect(urls.redis_url)
-    try:
-        new_run = await dispatch.rerun_from(
-            urls.database_url,
-            queue,
-            run_id,
-            body.from_node,
-            new_input=new_input,
-            org_id=actor.org_id,
-        )
-    finally:
-        await queue.aclose()
+    queue = await require_queue(urls.redis_url)
+    new_run = await dispatch.rerun_from(
+        urls.database_url,
+        queue,
+        run_id,
+        body.from_node,
+        new_input=new_input,
+        org_id=actor.org_id,
+    )
     await asyncio.to_thread(
         _record, actor, "run.rerun", new_run, rerun_of=run_id, from_node=body.from_node
     )

@@ -443,6 +443,7 @@ async def test_a_signed_request_refused_before_its_run_was_stored_may_come_again
     """Whatever refuses a signed request after its signature was accepted (here a used-up
     budget, or a queue that cannot be reached) forgets the signature again, so the
     sender's retry of the very same request is judged afresh, not refused as a replay."""
+    from agentflow.queue import QueueUnavailable
     from agentflow.services import budgets, webhook_intake
     from tests.integration.analytics.conftest import add_run
 
@@ -460,10 +461,10 @@ async def test_a_signed_request_refused_before_its_run_was_stored_may_come_again
     else:
 
         async def unreachable(redis_url: str) -> None:
-            raise ConnectionError("Redis is restarting")
+            raise QueueUnavailable(ConnectionError("Redis is restarting"))
 
         with monkeypatch.context() as patch:
-            patch.setattr(webhook_intake, "connect", unreachable)
+            patch.setattr(webhook_intake, "require_queue", unreachable)
             refused = await client.post(path, content=body, headers=headers)
         assert (refused.status_code, refused.json()["error"]["type"]) == (503, "unavailable")
         assert refused.headers["retry-after"] == "5"
