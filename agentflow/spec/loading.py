@@ -1,7 +1,10 @@
 """Reading a workflow document from JSON or YAML text.
 
 * The size limit (1 MiB) is checked on the raw bytes *before* parsing.
-* YAML is read with ``yaml.safe_load`` only. A streaming event scan runs
+* YAML is read with ``yaml.SafeLoader`` only (``yaml_reader.DocumentLoader``,
+  which reads a plain key such as ``on:`` as the text written and refuses a
+  plain value such as ``yes`` or ``0123`` that YAML 1.1 and 1.2 read
+  differently, naming its line). A streaming event scan runs
   first and refuses anchors and aliases (with merge keys they let a small
   file expand exponentially while loading: "billion laughs") and nesting
   deeper than ``MAX_NESTING`` (PyYAML scans deep nesting in quadratic time).
@@ -12,7 +15,7 @@
 * ``syntax="auto"`` reads text starting with ``{`` as JSON (better error
   messages; YAML is tried when that fails, and the JSON error is reported if
   both fail), anything else as YAML.
-* Cost: JSON loads in milliseconds. ``yaml.safe_load`` is pure Python: a
+* Cost: JSON loads in milliseconds. The YAML loader is pure Python: a
   typical 1,000-node document takes ~0.15 s, but a pathological 1 MiB one
   (hundreds of thousands of tiny values) several seconds of CPU, so callers
   taking YAML from the network should run this in a worker thread.
@@ -37,6 +40,7 @@ from agentflow.spec.errors import DocumentError
 from agentflow.spec.models import MAX_DOCUMENT_BYTES, Document
 from agentflow.spec.problems import Problem, format_location, validation_messages
 from agentflow.spec.validation import validate_document
+from agentflow.spec.yaml_reader import DocumentLoader
 
 Syntax = Literal["auto", "json", "yaml"]
 MAX_NESTING = 100
@@ -98,7 +102,7 @@ def _scan_yaml_events(text: str) -> None:
 def _parse_yaml(text: str) -> Any:
     try:
         _scan_yaml_events(text)
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=DocumentLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""

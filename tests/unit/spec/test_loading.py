@@ -112,3 +112,81 @@ def test_deeply_nested_yaml_is_refused_quickly():
     """PyYAML scans nesting in quadratic time; the streaming check stops at the limit."""
     with pytest.raises(DocumentError, match="nested deeper"):
         load_raw("[" * 400_000)
+
+
+_YAML_11_DOCUMENT = """\
+format: agentflow/v1
+name: YAML 1.1 words
+nodes:
+  - id: start
+    type: trigger
+    config: {kind: manual}
+  - id: %(node_id)s
+    type: template
+    config: {template: hi}
+edges:
+  - source: start
+    target: %(target)s
+    source_handle: %(handle)s
+"""
+
+
+@pytest.mark.parametrize(
+    ("node_id", "handle", "line", "value", "reading"),
+    [
+        ("yes", "out", 7, "yes", "the boolean true"),
+        ("on", "out", 7, "on", "the boolean true"),
+        ("0123", "out", 7, "0123", "the number 83"),
+        ("reply", "no", 13, "no", "the boolean false"),
+    ],
+)
+def test_yaml_11_only_scalars_are_refused_naming_line_and_value(
+    node_id, handle, line, value, reading
+):
+    source = _YAML_11_DOCUMENT % {"node_id": node_id, "target": node_id, "handle": handle}
+    document, problems = parse_document(source)
+    assert document is None
+    assert len(problems) == 1, problems
+    message = problems[0].message
+    assert f"line {line} " in message
+    assert f"{value} is read as {reading} by YAML 1.1" in message
+    assert f"quote it ('{value}')" in message
+
+
+def test_quoted_yaml_11_words_are_the_text_written():
+    source = _YAML_11_DOCUMENT % {"node_id": "'yes'", "target": '"yes"', "handle": "out"}
+    document, problems = parse_document(source)
+    assert problems == [] and document is not None
+    assert [node.id for node in document.nodes] == ["start", "yes"]
+
+
+def test_yaml_11_boolean_keys_are_read_as_the_text_written():
+    assert load_raw("on: 1\nyes: 2\nOff: [3]\n") == {"on": 1, "yes": 2, "Off": [3]}
+    assert load_raw("a: {no: x, 0123: y}") == {"a": {"no": "x", "0123": "y"}}
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("true: x", "reads the key true as a boolean; quote it ('true')"),
+        ("a:\n  12: x", "line 2 column 3: object keys must be strings"),
+    ],
+)
+def test_other_non_text_keys_are_refused_naming_line_and_key(source, message):
+    with pytest.raises(DocumentError) as caught:
+        load_raw(source)
+    assert message in caught.value.problems[0].message
+
+
+def test_scalars_yaml_11_and_12_agree_on_keep_their_meaning():
+    source = "a: true\nb: False\nc: 42\nd: 0x1F\ne: 1.5\nf: null\ng: '0123'\nh: !!bool yes\n"
+    assert load_raw(source) == {
+        "a": True,
+        "b": False,
+        "c": 42,
+        "d": 31,
+        "e": 1.5,
+        "f": None,
+        "g": "0123",
+        "h": True,
+    }
