@@ -6,13 +6,16 @@ framework-free core to the UI. Everything it shows comes from agentflow.services
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import reflex as rx
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from agentflow import __version__
+from agentflow.queue import close_shared_queues
 from state import api_v1, auth_routes, hooks, system
 from state.analytics import AnalyticsState
 from state.analytics_governance import GovernanceState
@@ -24,6 +27,7 @@ from state.audit_log import AuditLogState
 from state.audit_page import audit_page
 from state.auth_pages import (
     AuthFormState,
+    finish_signup_page,
     forgot_password_page,
     login_page,
     reset_password_page,
@@ -50,6 +54,7 @@ from state.schedules import SchedulesState
 from state.schedules_page import schedules_page
 from state.secrets import SecretsState
 from state.secrets_page import secrets_page
+from state.security_headers import FramingRule, SecurityHeaders
 from state.session import SessionState
 from state.template_detail import TemplateDetailState
 from state.template_detail_page import template_detail_page
@@ -80,7 +85,29 @@ def create_api() -> FastAPI:
     return api
 
 
-app = rx.App(api_transformer=create_api())
+# Pages that other sites may frame, each with who may (the hosted chat page will be
+# the one: its workflow names the origins). Every other response says DENY.
+FRAMING_RULES: list[FramingRule] = []
+
+
+def with_security_headers(asgi_app: ASGIApp) -> SecurityHeaders:
+    """The outermost layer of our app: every page, API answer and error gets the headers."""
+    return SecurityHeaders(asgi_app, framing=FRAMING_RULES)
+
+
+# The API is mounted first (it mounts Reflex's own app, with the compiled frontend, under
+# itself), then everything is wrapped in the security headers.
+app = rx.App(api_transformer=[create_api(), with_security_headers])
+
+
+@contextlib.asynccontextmanager
+async def shared_clients() -> AsyncIterator[None]:
+    """The web process's shared queue client lives as long as the app (agentflow.queue)."""
+    yield
+    await close_shared_queues()
+
+
+app.register_lifespan_task(shared_clients)
 
 
 def _page_component(page: EmptyPage) -> Callable[[], rx.Component]:
@@ -146,6 +173,7 @@ for view, route, title, loads in SIGNED_IN_PAGES:
 PUBLIC_PAGES: list[tuple[Callable[[], rx.Component], str, str, Any]] = [
     (login_page, "/login", "Log in", AuthFormState.load),
     (signup_page, "/signup", "Sign up", AuthFormState.load),
+    (finish_signup_page, "/signup/finish", "Finish signing up", AuthFormState.load),
     (forgot_password_page, "/forgot-password", "Reset your password", AuthFormState.load),
     (reset_password_page, "/reset-password", "Choose a new password", AuthFormState.load),
     (invite_page, "/invite", "Invitation", InviteState.load),
