@@ -1,4 +1,4 @@
-"""The /login and /signup pages: plain HTML forms posted to ``state.auth_routes``.
+"""The /login, /signup and password pages: plain HTML forms posted to ``state.auth_routes``.
 
 The browser posts the form itself (no websocket event), so the response's
 HttpOnly session cookie lands in the browser. A failed attempt comes back with a
@@ -19,7 +19,7 @@ from state.session import safe_next
 ERRORS = {
     "invalid_credentials": "The email or the password is incorrect.",
     "locked": "Too many failed attempts. Wait a few minutes and try again.",
-    "email_taken": "An account with this email already exists. Log in instead.",
+    "invalid_link": "This sign-up link is invalid, already used or expired. Sign up again.",
     "invalid": "Enter a valid email address and a password of 8 to 256 characters.",
     "invalid_token": "This reset link is invalid, already used or expired. Ask for a new one.",
     "weak_password": "Choose a password of 8 to 256 characters.",
@@ -28,6 +28,10 @@ NOTICES = {
     "sent": "If an account exists for that address, a reset link is on its way. "
     "It works once, for a limited time.",
     "reset": "Your password was changed and every session was signed out. Log in again.",
+    # The same after every valid sign-up, new address or not (services.registration).
+    "check_email": "Check your e-mail: we sent a message to the address you entered. "
+    "To finish creating your account, open the link in it within 24 hours.",
+    "account_exists": "This address already has an account. Log in.",
 }
 
 
@@ -38,7 +42,7 @@ SWITCH_TARGETS = ("/login", "/signup")
 class AuthFormState(rx.State):
     error: str = ""
     notice: str = ""
-    # A password reset token from the emailed link, posted back with the new password.
+    # The token of an e-mailed link (password reset, finishing a sign-up), posted back.
     reset_token: str = ""
     ready: bool = False
     # Where to go after signing in: the page that asked for it, same-site only.
@@ -225,3 +229,16 @@ def reset_password_page() -> rx.Component:
         "Link expired? ", rx.link("Ask for a new one", href="/forgot-password"), size="2"
     )
     return _card("Choose a new password", form, footer)
+
+
+def finish_signup_page() -> rx.Component:
+    """Where the e-mailed sign-up link leads: a button, so that a mail scanner opening
+    the link does not use it up."""
+    form = _form(
+        "/auth/finish-signup",
+        hidden("token", AuthFormState.reset_token),
+        rx.text("One last step: create the account and sign in.", size="2"),
+        _submit("Create my account", "finish-signup-submit"),
+    )
+    footer = rx.text("Link expired? ", rx.link("Sign up again", href="/signup"), size="2")
+    return _card("Finish creating your account", form, footer)

@@ -5,7 +5,8 @@ Each route checks the request's ``Origin`` (CSRF, the API's own check), calls
 :mod:`agentflow.services.accounts`, sets or clears the HttpOnly session cookie the
 API reads (:data:`state.api_v1.deps.SESSION_COOKIE`) and answers with a 303
 redirect. Errors go back to the form as a short ``?error=<code>``; the password is
-never echoed and a failed login never says whether the account exists.
+never echoed, and neither a failed login, a password reset nor a sign-up says
+whether an account exists (sign-up finishes through an e-mailed link).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from agentflow.services import accounts, organizations, rate_limit
+from agentflow.services import accounts, organizations, rate_limit, registration
 from agentflow.services.permissions import InvalidInput, NotFound
 from agentflow.settings import get_settings
 from state.api_v1.deps import SESSION_COOKIE, check_csrf, services
@@ -78,30 +79,61 @@ async def _fields(request: Request, *names: str) -> dict[str, object] | None:
 
 @router.post("/signup")
 async def signup(request: Request) -> RedirectResponse:
+    """Always "check your e-mail" for a valid form, so it cannot tell who has an
+    account: a new address is mailed a link to finish, an existing one a notice
+    (:mod:`agentflow.services.registration`). Nobody is signed in here."""
     check_csrf(request)
     urls = services()
-    ip, user_agent = _client(request)
     data = await _fields(request, "email", "password", "name", "org_name", "next")
     if data is None:
         return _redirect(f"{SIGNUP_PAGE}?error=invalid")
     next_path = safe_next(str(data.pop("next")))
     try:
-        user_id, org_id = await asyncio.to_thread(
-            accounts.sign_up, urls.database_url, data, ip=ip, user_agent=user_agent
+        form = accounts.parse_sign_up(data)
+    except InvalidInput:
+        return _back(SIGNUP_PAGE, "invalid", next_path)
+    if await asyncio.to_thread(_may_mail, request, "signup", form.email):
+        await asyncio.to_thread(
+            registration.request_sign_up,
+            urls.database_url,
+            urls.redis_url,
+            form,
+            next_path=next_path,
+        )
+    return _redirect(f"{SIGNUP_PAGE}?notice=check_email")
+
+
+@router.post("/finish-signup")
+async def finish_signup(request: Request) -> RedirectResponse:
+    """Create the account of an e-mailed sign-up link, sign in, and go where the
+    person was going when they signed up."""
+    check_csrf(request)
+    urls = services()
+    ip, user_agent = _client(request)
+    data = await _fields(request, "token")
+    token = str(data["token"]) if data is not None else ""
+    try:
+        finished = await asyncio.to_thread(
+            registration.finish_sign_up,
+            urls.database_url,
+            urls.redis_url,
+            token,
+            ip=ip,
+            user_agent=user_agent,
         )
         new = await asyncio.to_thread(
             accounts.create_session,
             urls.database_url,
-            user_id,
-            org_id=org_id,
+            finished.user_id,
+            org_id=finished.org_id,
             ip=ip,
             user_agent=user_agent,
         )
-    except accounts.EmailTaken:
-        return _back(SIGNUP_PAGE, "email_taken", next_path)
-    except InvalidInput:
-        return _back(SIGNUP_PAGE, "invalid", next_path)
-    response = _redirect(_after_sign_in(next_path))
+    except accounts.InvalidToken:
+        return _redirect(f"{SIGNUP_PAGE}?error=invalid_link")
+    except accounts.EmailTaken:  # only the address's owner has the link: telling is fine
+        return _redirect(f"{LOGIN_PAGE}?notice=account_exists")
+    response = _redirect(_after_sign_in(safe_next(finished.next_path)))
     _set_session(response, new)
     return response
 
@@ -176,19 +208,19 @@ async def forgot_password(request: Request) -> RedirectResponse:
         email = accounts.normalize_email(str(data["email"])) if data else ""
     except InvalidInput:
         email = ""
-    allowed: bool = bool(email) and await asyncio.to_thread(_may_send_reset, request, email)
+    allowed: bool = bool(email) and await asyncio.to_thread(_may_mail, request, "reset", email)
     if allowed:
         await asyncio.to_thread(accounts.request_password_reset, services().database_url, email)
     return _redirect(f"{FORGOT_PAGE}?notice=sent")
 
 
-def _may_send_reset(request: Request, email: str) -> bool:
-    """At most a few reset mails per address and per client an hour: the form must
-    not become a way to flood someone's inbox."""
+def _may_mail(request: Request, kind: str, email: str) -> bool:
+    """At most a few mails of a kind (``reset``, ``signup``) per address and per
+    client an hour: the forms must not become a way to flood someone's inbox."""
     limits = rate_limit.limiter(services().redis_url)
     ip, _ = _client(request)
-    per_email = limits.allow(f"reset:email:{accounts.hash_token(email)}", 3, 3600)
-    per_ip = limits.allow(f"reset:ip:{ip}", 20, 3600)
+    per_email = limits.allow(f"{kind}:email:{accounts.hash_token(email)}", 3, 3600)
+    per_ip = limits.allow(f"{kind}:ip:{ip}", 20, 3600)
     return per_email.allowed and per_ip.allowed
 
 

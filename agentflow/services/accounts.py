@@ -128,12 +128,51 @@ def sign_up(
     database_url: str, data: SignUp | dict[str, object], *, ip: str = "", user_agent: str = ""
 ) -> tuple[uuid.UUID, uuid.UUID]:
     """Create the user, their organisation and the owner membership: (user_id, org_id)."""
+    form = parse_sign_up(data)
+    return create_account(
+        database_url,
+        email=form.email,
+        name=form.name,
+        org_name=form.org_name,
+        password_hash=hash_password(form.password),
+        ip=ip,
+        user_agent=user_agent,
+    )
+
+
+def parse_sign_up(data: SignUp | dict[str, object]) -> SignUp:
+    """The sign-up form, checked: a valid address (normalised) and password length."""
     form = parse_input(SignUp, data)
     email = normalize_email(form.email)
     _check_password(form.password)
-    name = " ".join(form.name.split())
-    org_name = " ".join(form.org_name.split()) or f"{name or email.split('@')[0]}'s workspace"
-    user = User(email=email, name=name, password_hash=_hasher.hash(form.password))
+    return form.model_copy(update={"email": email})
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def account_exists(database_url: str, email: str) -> bool:
+    with session_scope(database_url) as session:
+        found = session.execute(select(col(User.id)).where(col(User.email) == email)).first()
+    return found is not None
+
+
+def create_account(
+    database_url: str,
+    *,
+    email: str,
+    name: str,
+    org_name: str,
+    password_hash: str,
+    ip: str = "",
+    user_agent: str = "",
+) -> tuple[uuid.UUID, uuid.UUID]:
+    """The user (``email`` already normalised, the password already hashed), their
+    organisation and the owner membership: (user_id, org_id). EmailTaken if it exists."""
+    name = " ".join(name.split())
+    org_name = " ".join(org_name.split()) or f"{name or email.split('@')[0]}'s workspace"
+    user = User(email=email, name=name, password_hash=password_hash)
     org = Organization(name=org_name[:200], slug=org_slug(org_name))
     user_id, org_id = user.id, org.id
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -26,6 +27,9 @@ from state.api_v1.deps import SESSION_COOKIE
 from tests.conftest import PROJECT_ROOT, free_port, service_env
 
 START_TIMEOUT_S = 900
+# Each running app's log (stdout and stderr of `agentflow up`), by address: without SMTP
+# the app writes the messages it sends there, links included.
+APP_LOGS: dict[str, Path] = {}
 # One local port the app may send outgoing events to (the webhooks test listens on it):
 # the guard otherwise refuses loopback, as it should.
 WEBHOOK_RECEIVER_PORT = free_port()
@@ -66,6 +70,7 @@ def app_url(
         }
     )
     log_path = data_dir / "up.log"
+    APP_LOGS[f"http://127.0.0.1:{port}"] = log_path
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "agentflow.cli", "up"],
@@ -127,7 +132,7 @@ def browser() -> Iterator[Browser]:
 
 @dataclass(frozen=True)
 class Account:
-    """A user signed up through the real /auth/signup route, owner of a fresh organisation."""
+    """A signed-up user (see :func:`sign_up`) with a session, owner of a fresh organisation."""
 
     email: str
     password: str
@@ -141,19 +146,31 @@ class Account:
 
 
 def sign_up(app_url: str, database_url: str, email: str, org_name: str = "Test org") -> Account:
+    """Through the services: the sign-up form and its e-mailed link are driven in the
+    browser by test_api_keys_flow and test_settings_members (the form limits how many
+    mails one client may ask for, and every test needs an account)."""
     password = "correct horse battery staple"
-    response = httpx.post(
-        f"{app_url}/auth/signup",
-        data={"email": email, "password": password, "name": "", "org_name": org_name, "next": "/"},
-        headers={"Origin": app_url},
-        follow_redirects=False,
-        timeout=30,
-    )
-    assert response.status_code == 303, response.text
-    token = response.cookies[SESSION_COOKIE]
+    form = accounts.SignUp(email=email, password=password, org_name=org_name)
+    user_id, org_id = accounts.sign_up(database_url, form)
+    token = accounts.create_session(database_url, user_id, org_id=org_id).token
     user = accounts.session_user(database_url, token)
     assert user is not None and user.org_id is not None
     return Account(email, password, token, user.user_id, user.org_id, database_url)
+
+
+def mailed_link(app_url: str, to: str, path: str, timeout_s: float = 15) -> str:
+    """The newest link to ``path`` (with its query) in a message the app sent to ``to``."""
+    link = re.compile(rf"{re.escape(path)}\?[^\s]+")
+    deadline = time.monotonic() + timeout_s
+    while True:
+        # mail.LogSender: "no SMTP configured; message for <to>: <subject>\n<body>"
+        messages = APP_LOGS[app_url].read_text(errors="replace").split("message for ")[1:]
+        found = [link.findall(m) for m in messages if m.startswith(f"{to}: ")]
+        if found and found[-1]:
+            return str(found[-1][0])
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no message to {to} with a link to {path} in the app's log")
+        time.sleep(0.2)
 
 
 @pytest.fixture

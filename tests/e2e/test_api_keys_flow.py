@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from agentflow.services import accounts
 from state.api_v1.deps import SESSION_COOKIE
+from tests.e2e.conftest import mailed_link
 
 PASSWORD = "correct horse battery"
 
@@ -28,6 +29,11 @@ def test_sign_up_create_use_and_revoke_an_api_key(anonymous_page: Page, app_url:
     page.get_by_label("Email").fill("ada@example.com")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_test_id("signup-submit").click()
+    # No account yet, whoever asks: the address is mailed a link to finish.
+    expect(page.get_by_test_id("auth-notice")).to_contain_text("Check your e-mail")
+    assert SESSION_COOKIE not in {c["name"] for c in page.context.cookies()}
+    page.goto(mailed_link(app_url, "ada@example.com", "/signup/finish"))
+    page.get_by_test_id("finish-signup-submit").click()
     expect(page).to_have_url(re.compile(r"/settings/api-keys/?$"))
     cookies = {c["name"]: c for c in page.context.cookies()}
     assert cookies[SESSION_COOKIE]["httpOnly"] is True

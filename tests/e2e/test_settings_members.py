@@ -9,7 +9,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from agentflow.services import organizations
 from agentflow.services.permissions import Role
-from tests.e2e.conftest import Account, sign_up, signed_in_context
+from tests.e2e.conftest import Account, mailed_link, sign_up, signed_in_context
 
 
 def _roles(account: Account) -> dict[str, str]:
@@ -146,6 +146,9 @@ def test_a_signed_out_invitee_signs_up_and_comes_back_to_accept(
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill("correct horse battery staple")
     page.get_by_test_id("signup-submit").click()
+    expect(page.get_by_test_id("auth-notice")).to_contain_text("Check your e-mail")
+    page.goto(mailed_link(app_url, email, "/signup/finish"))
+    page.get_by_test_id("finish-signup-submit").click()
     expect(page).to_have_url(re.compile(rf"/invite/?\?token={re.escape(token)}$"))
     expect(page.get_by_test_id("invite-offer")).to_contain_text("Test org")
     page.get_by_test_id("accept-invite").click()
