@@ -14,6 +14,8 @@ from typing import NamedTuple
 
 import redis
 
+from agentflow.queue import SHARED_CONNECT_TIMEOUT_S, SHARED_SOCKET_TIMEOUT_S
+
 KEY_PREFIX = "agentflow:rl:"
 
 _ALLOW = """
@@ -72,4 +74,10 @@ class RateLimiter:
 def limiter(redis_url: str) -> RateLimiter:
     """One limiter (and one connection pool) per Redis URL per process. Short timeouts:
     while Redis is down a check fails within about a second instead of stalling."""
-    return RateLimiter(redis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=3))
+    return RateLimiter(
+        redis.Redis.from_url(
+            redis_url,
+            socket_connect_timeout=SHARED_CONNECT_TIMEOUT_S,
+            socket_timeout=SHARED_SOCKET_TIMEOUT_S,
+        )
+    )

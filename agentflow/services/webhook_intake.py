@@ -30,7 +30,12 @@ from agentflow.db.accounts import OrgSecret
 from agentflow.db.engine import session_scope
 from agentflow.db.tenancy import get_owned
 from agentflow.engine.ports import TERMINAL_RUN_STATUSES
-from agentflow.queue import QueueUnavailable, require_queue
+from agentflow.queue import (
+    SHARED_CONNECT_TIMEOUT_S,
+    SHARED_SOCKET_TIMEOUT_S,
+    QueueUnavailable,
+    require_queue,
+)
 from agentflow.services import audit, dispatch, org_secrets, webhook_signature, webhooks
 from agentflow.services.budgets import BudgetExceeded
 from agentflow.services.events import follow
@@ -83,7 +88,11 @@ NOT_FOUND = error(404, "not_found", "not found")
 @lru_cache(maxsize=8)
 def _redis(redis_url: str) -> redis.Redis:
     """One client (and connection pool) per Redis URL per process."""
-    return redis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=3)
+    return redis.Redis.from_url(
+        redis_url,
+        socket_connect_timeout=SHARED_CONNECT_TIMEOUT_S,
+        socket_timeout=SHARED_SOCKET_TIMEOUT_S,
+    )
 
 
 def unavailable() -> HookAnswer:
