@@ -65,6 +65,11 @@ class WorkerPool:
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
 
+    def stop(self, process: subprocess.Popen[bytes]) -> None:
+        """Shut one worker down the way a deploy does (SIGTERM) and wait until it exits."""
+        process.terminate()
+        process.wait(timeout=30)
+
     def stop_all(self) -> None:
         for process in self.processes:
             if process.poll() is None:

@@ -6,7 +6,6 @@ workers are released, so the pool's capacity after faults equals its capacity be
 from __future__ import annotations
 
 import asyncio
-import signal
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -75,22 +74,27 @@ async def test_a_resume_job_that_meets_a_database_outage_is_retried_until_the_ru
     queue = await connect(clean_redis)
     try:
         upgrade(database_url)
-        worker = pool_factory(database_url, clean_redis).start()
+        pool = pool_factory(database_url, clean_redis)
+        first = pool.start()
         run_id = await start_run(database_url, queue, GATE, {})
         await wait_for_status(database_url, run_id, {"waiting"})
-        worker.send_signal(signal.SIGSTOP)  # paused: it must not pick the job up too soon
-        try:
-            await decide(database_url, queue, run_id, "review", approved=True, by="qa")
-            postgres.stop()
-        finally:
-            worker.send_signal(signal.SIGCONT)
-        await asyncio.sleep(3)  # the resume job meets PostgreSQL down
+        # No worker may pick the resume job up before PostgreSQL goes down. Stopped, not
+        # frozen: a frozen worker could hold the run's row lock that the decision waits for.
+        await asyncio.to_thread(pool.stop, first)
+        await decide(database_url, queue, run_id, "review", approved=True, by="qa")
+        postgres.stop()
+        worker = pool.start()
+        log = tmp_path / "worker-1.log"
+
+        def met_the_outage() -> bool:
+            text = log.read_text()
+            return "OperationalError" in text and "retrying" in text
+
+        await asyncio.to_thread(wait_for, met_the_outage, 60)
         postgres.start()
         view = await wait_for_status(database_url, run_id, TERMINAL, timeout_s=60)
         assert view["status"] == "succeeded"
         assert worker.poll() is None
-        log = (tmp_path / "worker-0.log").read_text()
-        assert "OperationalError" in log and "retrying" in log
     finally:
         await queue.aclose()
         postgres.stop()
@@ -151,12 +155,12 @@ async def test_the_reaper_resumes_a_decided_approval_whose_queue_entry_was_delet
     worker = workers.start()
     run_id = await start_run(clean_db, queue, GATE, {})
     await wait_for_status(clean_db, run_id, {"waiting"})
-    worker.send_signal(signal.SIGSTOP)
-    try:
-        await decide(clean_db, queue, run_id, "review", approved=True, by="qa")
-        redis.Redis.from_url(clean_redis).flushdb()  # Valkey restored from an old snapshot
-    finally:
-        worker.send_signal(signal.SIGCONT)
+    # No worker may pick the resume job up before Valkey loses it. Stopped, not frozen:
+    # a frozen worker could hold the run's row lock that the decision waits for.
+    await asyncio.to_thread(workers.stop, worker)
+    await decide(clean_db, queue, run_id, "review", approved=True, by="qa")
+    redis.Redis.from_url(clean_redis).flushdb()  # Valkey restored from an old snapshot
+    workers.start()
     view = await wait_for_status(clean_db, run_id, TERMINAL, timeout_s=30)
     assert view["status"] == "succeeded"
 
