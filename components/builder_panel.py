@@ -11,7 +11,7 @@ from typing import Any
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from agentflow.services.node_forms import UNSET
+from agentflow.services.workflows.node_forms import UNSET
 from components.canvas import template_field
 from state.builder import BuilderState
 from state.builder_form import NodeFormState

@@ -1,4 +1,4 @@
-"""A read-only workflow graph as SVG (layout: agentflow.services.template_preview).
+"""A read-only workflow graph as SVG (layout: agentflow.services.templates.preview).
 
 Node labels are SVG text elements filled with data, so a name such as
 ``<script>`` shows as those characters and is never interpreted.
@@ -11,7 +11,7 @@ from typing import Any
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from agentflow.services.template_preview import BOX_HEIGHT, BOX_WIDTH
+from agentflow.services.templates.preview import BOX_HEIGHT, BOX_WIDTH
 
 svg = rx.el.svg
 

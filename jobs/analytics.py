@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from agentflow.analytics.rollup import roll_up
-from agentflow.services.alert_evaluation import evaluate_budgets, evaluate_rules
+from agentflow.services.governance.alert_evaluation import evaluate_budgets, evaluate_rules
 
 log = logging.getLogger("agentflow.worker")
 T = TypeVar("T")

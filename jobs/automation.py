@@ -11,9 +11,9 @@ import logging
 import uuid
 from typing import Any
 
-from agentflow.services import scheduler
-from agentflow.services.dispatch import enqueue
-from agentflow.services.outgoing_delivery import claim_due, deliver
+from agentflow.services.delivery.outgoing_delivery import claim_due, deliver
+from agentflow.services.runs.dispatch import enqueue
+from agentflow.services.triggers import scheduler
 
 log = logging.getLogger("agentflow.automation")
 DELIVER_JOB = "deliver_event_job"

@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import text
 
 from agentflow.db.engine import session_scope
-from agentflow.services.dispatch import enqueue
+from agentflow.services.runs.dispatch import enqueue
 from jobs.queue_entries import (
     due_run_jobs,
     marked_in_progress,

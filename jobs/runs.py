@@ -24,11 +24,11 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from agentflow.backoff import backoff_delay
 from agentflow.db.engine import session_scope
 from agentflow.db.leases import Lease, LeaseLost, acquire, release, renew
-from agentflow.services.automation_hooks import after_run_settled
-from agentflow.services.dispatch import cancel_run, enqueue
-from agentflow.services.events import publish_event
-from agentflow.services.org_secrets import secrets_for_run
-from agentflow.services.runs import execute_run
+from agentflow.services.delivery.automation_hooks import after_run_settled
+from agentflow.services.runs.dispatch import cancel_run, enqueue
+from agentflow.services.runs.events import publish_event
+from agentflow.services.runs.lifecycle import execute_run
+from agentflow.services.tenancy.secrets import secrets_for_run
 
 log = logging.getLogger("agentflow.worker")
 # PostgreSQL or Redis unreachable, restarting or timing out: the job is tried again

@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 import plotly.graph_objects as go
 import reflex as rx
 
-from agentflow.services import analytics as service
-from agentflow.services.permissions import Forbidden, InvalidInput
+from agentflow.services.governance import analytics as service
+from agentflow.services.tenancy.permissions import Forbidden, InvalidInput
 from components import analytics_charts as charts
 from components.formatting import duration, money, percent
 from state.analytics_period import PeriodState, cards, describe, period_from

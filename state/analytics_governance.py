@@ -8,9 +8,9 @@ from typing import Any
 
 import reflex as rx
 
-from agentflow.services import alerts, budgets
-from agentflow.services.permissions import Action, Actor, Forbidden, InvalidInput, NotFound
-from agentflow.services.workflows import list_workflows
+from agentflow.services.governance import alerts, budgets
+from agentflow.services.tenancy.permissions import Action, Actor, Forbidden, InvalidInput, NotFound
+from agentflow.services.workflows.management import list_workflows
 from components.formatting import money, timestamp
 from state.common import database_url
 from state.session import current_actor

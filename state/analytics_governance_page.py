@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from agentflow.services.alerts import METRICS
+from agentflow.services.governance.alerts import METRICS
 from components.dialogs import confirm_dialog, dialog_footer
 from state.analytics_governance import ORG
 from state.analytics_governance import GovernanceState as G

@@ -9,7 +9,7 @@ from typing import Any
 import reflex as rx
 
 from agentflow.analytics.periods import PRESETS, Period, zone
-from agentflow.services import analytics as service
+from agentflow.services.governance import analytics as service
 from components.formatting import duration, money, percent
 
 ZONES = (

@@ -12,8 +12,8 @@ import uuid
 
 import reflex as rx
 
-from agentflow.services import api_keys
-from agentflow.services.permissions import Actor, Forbidden, InvalidInput, NotFound
+from agentflow.services.tenancy import api_keys
+from agentflow.services.tenancy.permissions import Actor, Forbidden, InvalidInput, NotFound
 from components.formatting import relative_time
 from state.common import database_url as _database
 from state.common import toggled

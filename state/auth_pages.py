@@ -28,7 +28,7 @@ NOTICES = {
     "sent": "If an account exists for that address, a reset link is on its way. "
     "It works once, for a limited time.",
     "reset": "Your password was changed and every session was signed out. Log in again.",
-    # The same after every valid sign-up, new address or not (services.registration).
+    # The same after every valid sign-up, new address or not (services.tenancy.registration).
     "check_email": "Check your e-mail: we sent a message to the address you entered. "
     "To finish creating your account, open the link in it within 24 hours.",
     "account_exists": "This address already has an account. Log in.",

@@ -2,7 +2,7 @@
 plain HTML form posts: ``POST /auth/*``.
 
 Each route checks the request's ``Origin`` (CSRF, the API's own check), calls
-:mod:`agentflow.services.accounts`, sets or clears the HttpOnly session cookie the
+:mod:`agentflow.services.tenancy.accounts`, sets or clears the HttpOnly session cookie the
 API reads (:data:`state.api_v1.deps.SESSION_COOKIE`) and answers with a 303
 redirect. Errors go back to the form as a short ``?error=<code>``; the password is
 never echoed, and neither a failed login, a password reset nor a sign-up says
@@ -18,8 +18,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from agentflow.services import accounts, organizations, rate_limit, registration
-from agentflow.services.permissions import InvalidInput, NotFound
+from agentflow.services.tenancy import accounts, organizations, rate_limit, registration
+from agentflow.services.tenancy.permissions import InvalidInput, NotFound
 from agentflow.settings import get_settings
 from state.api_v1.deps import SESSION_COOKIE, check_csrf, services
 from state.session import safe_next
@@ -81,7 +81,7 @@ async def _fields(request: Request, *names: str) -> dict[str, object] | None:
 async def signup(request: Request) -> RedirectResponse:
     """Always "check your e-mail" for a valid form, so it cannot tell who has an
     account: a new address is mailed a link to finish, an existing one a notice
-    (:mod:`agentflow.services.registration`). Nobody is signed in here."""
+    (:mod:`agentflow.services.tenancy.registration`). Nobody is signed in here."""
     check_csrf(request)
     urls = services()
     data = await _fields(request, "email", "password", "name", "org_name", "next")

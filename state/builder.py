@@ -17,10 +17,11 @@ from typing import Any
 
 import reflex as rx
 
-from agentflow.services import builder as builder_service
-from agentflow.services import versions, workflows
-from agentflow.services.acting import act, check
-from agentflow.services.permissions import Action, Actor, Forbidden
+from agentflow.services.tenancy.acting import act, check
+from agentflow.services.tenancy.permissions import Action, Actor, Forbidden
+from agentflow.services.workflows import builder as builder_service
+from agentflow.services.workflows import management as workflows
+from agentflow.services.workflows import versions
 from agentflow.spec.canvas import auto_layout, from_canvas, to_canvas
 from agentflow.spec.problems import Problem
 from agentflow.spec.validation import validate_document
@@ -318,7 +319,7 @@ class BuilderState(rx.State):
 
     async def publish_version(self, message: str = "") -> int:
         """Save what is unsaved, then publish the draft as the next version (with its
-        webhook URL, see services.versions). Problems open the problems dialog and
+        webhook URL, see services.workflows.versions). Problems open the problems dialog and
         are raised again as InvalidWorkflow; DraftNotSaved and Forbidden are raised."""
         if self._saved_seq < self._change_seq and not await self._save_now():
             raise DraftNotSaved()

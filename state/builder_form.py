@@ -1,6 +1,6 @@
 """The builder's right-hand panel: the selected node's form, or the workflow's own.
 
-Fields come from agentflow.services.node_forms (generated from each node type's
+Fields come from agentflow.services.workflows.node_forms (generated from each node type's
 config schema). Text that does not parse yet (half-typed JSON) is kept as a
 draft next to its error and never overwritten, so nothing typed is lost.
 """
@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 
 from agentflow.nodes.registry import get_node_type
-from agentflow.services import builder as builder_service
-from agentflow.services import node_forms, schedules
-from agentflow.services.suggestions import suggestions
+from agentflow.services.triggers import schedules
+from agentflow.services.workflows import builder as builder_service
+from agentflow.services.workflows import node_forms
+from agentflow.services.workflows.suggestions import suggestions
 from state.builder import BuilderState
 
 MAX_SUGGESTIONS = 1000

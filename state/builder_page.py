@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from agentflow.services.builder import catalog_order, node_catalog
+from agentflow.services.workflows.builder import catalog_order, node_catalog
 from components.builder_panel import right_panel
 from components.builder_shell import compact_sidebar
 from components.builder_versions import rollback_confirm, versions_dialog

@@ -1,7 +1,7 @@
 """Test runs from the builder: the input dialog, live node states, step details,
 approvals from the canvas and "rerun from this node".
 
-A run executes on the worker pool like any other (services.dispatch); this
+A run executes on the worker pool like any other (services.runs.dispatch); this
 state follows it by polling ``describe_run`` every 300 ms until it ends.
 """
 
@@ -17,12 +17,17 @@ from typing import Any
 import reflex as rx
 
 from agentflow.queue import QueueUnavailable
-from agentflow.services import builder as builder_service
-from agentflow.services import dispatch
-from agentflow.services.budgets import BudgetExceeded
-from agentflow.services.permissions import Actor, Forbidden
-from agentflow.services.runs import InvalidRunRequest, RunNotFound, StepNotWaiting, describe_run
-from agentflow.services.workflows import InvalidWorkflow
+from agentflow.services.governance.budgets import BudgetExceeded
+from agentflow.services.runs import dispatch
+from agentflow.services.runs.lifecycle import (
+    InvalidRunRequest,
+    RunNotFound,
+    StepNotWaiting,
+    describe_run,
+)
+from agentflow.services.tenancy.permissions import Actor, Forbidden
+from agentflow.services.workflows import builder as builder_service
+from agentflow.services.workflows.management import InvalidWorkflow
 from state import run_actions
 from state.builder import BuilderState
 from state.common import database_url

@@ -2,9 +2,9 @@
 any two versions (as text, and as highlights on a read-only canvas), rollback, and
 the webhook URL with copy and rotate.
 
-Thin: every action goes through ``services.versions`` / ``services.webhooks`` with
-the signed-in actor, which check permissions, scope by organisation and record
-the audit trail.
+Thin: every action goes through ``services.workflows.versions`` /
+``services.triggers.webhooks`` with the signed-in actor, which check permissions,
+scope by organisation and record the audit trail.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from typing import Any
 import reflex as rx
 
 from agentflow.db.run_store import WorkflowNotFound
-from agentflow.services import versions, webhooks
-from agentflow.services.permissions import Action, Actor, Forbidden, NotFound
-from agentflow.services.workflows import InvalidWorkflow
+from agentflow.services.tenancy.permissions import Action, Actor, Forbidden, NotFound
+from agentflow.services.triggers import webhooks
+from agentflow.services.workflows import versions
+from agentflow.services.workflows.management import InvalidWorkflow
 from agentflow.spec.diff import DocumentDiff
 from components.formatting import relative_time, timestamp
 from state.builder import BuilderState, DraftNotSaved

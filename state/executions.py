@@ -7,9 +7,9 @@ from typing import Any
 
 import reflex as rx
 
-from agentflow.services.acting import check
-from agentflow.services.permissions import Action, Forbidden
-from agentflow.services.run_queries import RUN_STATUSES, RunFilter, query_runs
+from agentflow.services.runs.queries import RUN_STATUSES, RunFilter, query_runs
+from agentflow.services.tenancy.acting import check
+from agentflow.services.tenancy.permissions import Action, Forbidden
 from components.formatting import duration, money, timestamp
 from state.common import database_url as _database
 from state.run_list import ALL, RunListState, parse_day

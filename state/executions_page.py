@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from agentflow.services.run_queries import RUN_STATUSES
+from agentflow.services.runs.queries import RUN_STATUSES
 from components.empty_state import empty_state
 from components.list_table import rows_table
 from components.run_filters import date_range, pager, workflow_select

@@ -10,8 +10,8 @@ from typing import Any
 import reflex as rx
 
 from agentflow.queue import QueueUnavailable, require_queue
-from agentflow.services.failed_runs import MAX_BULK, FailedFilter, bulk_rerun, list_failed
-from agentflow.services.permissions import Forbidden, InvalidInput
+from agentflow.services.runs.failed_runs import MAX_BULK, FailedFilter, bulk_rerun, list_failed
+from agentflow.services.tenancy.permissions import Forbidden, InvalidInput
 from components.formatting import timestamp
 from state.common import database_url as _database
 from state.common import redis_url as _redis

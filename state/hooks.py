@@ -4,7 +4,7 @@ In order: a declared ``Content-Length`` over the limit gets 413 before anything
 else; the request is counted against the per-IP and per-URL rate limits; the
 body is read in chunks and abandoned with 413 as soon as it passes the limit
 (so a chunked upload cannot make the server hold more than the limit); then
-``services.webhook_intake`` checks the token, method and signature and starts
+``services.triggers.intake`` checks the token, method and signature and starts
 the run. See docs/webhooks.md.
 """
 
@@ -15,8 +15,8 @@ import asyncio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from agentflow.services import webhook_intake as intake
-from agentflow.services.webhook_signature import HEADER
+from agentflow.services.triggers import intake
+from agentflow.services.triggers.signatures import HEADER
 from agentflow.settings import get_settings
 from state.api_v1.deps import services
 

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import reflex as rx
 
-from agentflow.services.invitation_preview import preview_invitation
+from agentflow.services.tenancy.invitations import preview_invitation
 from state.common import database_url as _database
 from state.session import safe_next, signed_in_user
 

@@ -8,8 +8,8 @@ from typing import Any
 import reflex as rx
 from reflex.event import EventSpec
 
-from agentflow.services import organizations
-from agentflow.services.permissions import Forbidden, InvalidInput, NotFound
+from agentflow.services.tenancy import organizations
+from agentflow.services.tenancy.permissions import Forbidden, InvalidInput, NotFound
 from state.common import database_url
 from state.session import SessionState, current_actor, signed_in_user
 

@@ -11,9 +11,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from agentflow.queue import require_queue
-from agentflow.services import dispatch
-from agentflow.services.acting import act_async
-from agentflow.services.permissions import Action, Actor
+from agentflow.services.runs import dispatch
+from agentflow.services.tenancy.acting import act_async
+from agentflow.services.tenancy.permissions import Action, Actor
 from state.common import database_url, redis_url
 
 T = TypeVar("T")

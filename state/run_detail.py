@@ -12,17 +12,17 @@ import reflex as rx
 
 from agentflow.engine.ports import TERMINAL_RUN_STATUSES
 from agentflow.queue import QueueUnavailable
-from agentflow.services import dispatch
-from agentflow.services.acting import check
-from agentflow.services.budgets import BudgetExceeded
-from agentflow.services.events import events_after
-from agentflow.services.permissions import Action, Actor, Forbidden
-from agentflow.services.runs import (
+from agentflow.services.governance.budgets import BudgetExceeded
+from agentflow.services.runs import dispatch
+from agentflow.services.runs.events import events_after
+from agentflow.services.runs.lifecycle import (
     InvalidRunRequest,
     RunNotFound,
     StepNotWaiting,
     describe_run,
 )
+from agentflow.services.tenancy.acting import check
+from agentflow.services.tenancy.permissions import Action, Actor, Forbidden
 from components.formatting import duration, money, timestamp
 from state import run_actions
 from state.common import database_url

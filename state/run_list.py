@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import reflex as rx
 
-from agentflow.services.permissions import Actor
-from agentflow.services.workflows import list_workflows
+from agentflow.services.tenancy.permissions import Actor
+from agentflow.services.workflows.management import list_workflows
 from state.common import database_url as _database
 
 ALL = "all"

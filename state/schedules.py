@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from agentflow.services import schedules
-from agentflow.services.permissions import Forbidden, NotFound
-from agentflow.services.schedules import ScheduleInfo
+from agentflow.services.tenancy.permissions import Forbidden, NotFound
+from agentflow.services.triggers import schedules
+from agentflow.services.triggers.schedules import ScheduleInfo
 from components.formatting import relative_time, timestamp
 from state.common import database_url as _database
 from state.session import current_actor

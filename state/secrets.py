@@ -1,6 +1,6 @@
 """Settings → Secrets: the organisation's secret names, never their values.
 
-A value travels once, from the form to :mod:`agentflow.services.org_secrets`,
+A value travels once, from the form to :mod:`agentflow.services.tenancy.secrets`,
 which encrypts it. It is never a state var: the forms hand it to the event that
 stores it and are reset, so it is not kept in the state, sent back to the
 browser or rendered in the page afterwards.
@@ -13,9 +13,9 @@ from typing import Any
 
 import reflex as rx
 
-from agentflow.services import org_secrets
-from agentflow.services.audit_lookups import SecretAuthors, secret_authors
-from agentflow.services.permissions import Action, Actor, Forbidden, InvalidInput, NotFound
+from agentflow.services.tenancy import secrets as org_secrets
+from agentflow.services.tenancy.audit_lookups import SecretAuthors, secret_authors
+from agentflow.services.tenancy.permissions import Action, Actor, Forbidden, InvalidInput, NotFound
 from components.formatting import relative_time
 from state.common import database_url as _database
 from state.session import current_actor, login_redirect

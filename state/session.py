@@ -18,9 +18,9 @@ from urllib.parse import quote
 import reflex as rx
 from reflex.event import EventSpec
 
-from agentflow.services import accounts, organizations
-from agentflow.services.acting import act
-from agentflow.services.permissions import Action, Actor, Forbidden
+from agentflow.services.tenancy import accounts, organizations
+from agentflow.services.tenancy.acting import act
+from agentflow.services.tenancy.permissions import Action, Actor, Forbidden
 from state.api_v1.deps import SESSION_COOKIE
 from state.common import database_url
 
@@ -124,5 +124,5 @@ def _with_database(fn: Callable[Concatenate[str, P], T]) -> Callable[P, Awaitabl
     return run
 
 
-# agentflow.services.acting.act for page events: same arguments but the database URL.
+# agentflow.services.tenancy.acting.act for page events: same arguments but the database URL.
 perform = _with_database(act)

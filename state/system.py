@@ -9,7 +9,7 @@ import reflex as rx
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from agentflow.services.health import Health, check_health
+from agentflow.services.system.health import Health, check_health
 from agentflow.settings import get_settings
 
 router = APIRouter()

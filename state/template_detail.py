@@ -9,12 +9,11 @@ from typing import Any
 
 import reflex as rx
 
-from agentflow.services import org_secrets
-from agentflow.services import template_publishing as publishing
-from agentflow.services import templates as gallery
-from agentflow.services.permissions import Action, Actor, Forbidden, InvalidInput
-from agentflow.services.template_documents import input_fields
-from agentflow.services.template_preview import preview
+from agentflow.services.templates import gallery, publishing
+from agentflow.services.templates.documents import input_fields
+from agentflow.services.templates.preview import preview
+from agentflow.services.tenancy import secrets as org_secrets
+from agentflow.services.tenancy.permissions import Action, Actor, Forbidden, InvalidInput
 from components.formatting import relative_time
 from state.common import database_url
 from state.session import current_actor, login_redirect

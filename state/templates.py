@@ -9,10 +9,9 @@ from typing import Any
 
 import reflex as rx
 
-from agentflow.services import template_publishing as publishing
-from agentflow.services import templates as gallery
-from agentflow.services import workflows as workflow_service
-from agentflow.services.permissions import Action, Actor, Forbidden, InvalidInput
+from agentflow.services.templates import gallery, publishing
+from agentflow.services.tenancy.permissions import Action, Actor, Forbidden, InvalidInput
+from agentflow.services.workflows import management as workflow_service
 from state.common import database_url
 from state.session import current_actor, login_redirect
 

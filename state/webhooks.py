@@ -13,10 +13,10 @@ from typing import Any
 
 import reflex as rx
 
-from agentflow.services import outgoing, outgoing_log
-from agentflow.services.outgoing import EVENTS, DeliveryInfo, SubscriptionInfo
-from agentflow.services.outgoing_log import STATUSES
-from agentflow.services.permissions import Actor, Forbidden, InvalidInput, NotFound
+from agentflow.services.delivery import outgoing, outgoing_log
+from agentflow.services.delivery.outgoing import EVENTS, DeliveryInfo, SubscriptionInfo
+from agentflow.services.delivery.outgoing_log import STATUSES
+from agentflow.services.tenancy.permissions import Actor, Forbidden, InvalidInput, NotFound
 from components.formatting import relative_time
 from state.common import database_url as _database
 from state.common import toggled

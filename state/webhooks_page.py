@@ -5,8 +5,8 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import ObjectVar
 
-from agentflow.services.outgoing import EVENTS
-from agentflow.services.outgoing_log import STATUSES
+from agentflow.services.delivery.outgoing import EVENTS
+from agentflow.services.delivery.outgoing_log import STATUSES
 from components.callouts import shown_once_callout
 from components.choice_boxes import choice_boxes
 from components.dialogs import confirm_dialog

@@ -11,8 +11,8 @@ import plotly.graph_objects as go
 import reflex as rx
 
 from agentflow.analytics.periods import PRESETS, InvalidPeriod, zone
-from agentflow.services import analytics as service
-from agentflow.services.permissions import Forbidden, InvalidInput, NotFound
+from agentflow.services.governance import analytics as service
+from agentflow.services.tenancy.permissions import Forbidden, InvalidInput, NotFound
 from components import analytics_charts as charts
 from components.formatting import duration, money
 from state.analytics_period import PeriodState, cards, describe, period_from

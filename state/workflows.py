@@ -14,9 +14,9 @@ from typing import Any
 
 import reflex as rx
 
-from agentflow.services import workflows as service
-from agentflow.services.acting import check
-from agentflow.services.permissions import Action, Actor, Forbidden, InvalidInput
+from agentflow.services.tenancy.acting import check
+from agentflow.services.tenancy.permissions import Action, Actor, Forbidden, InvalidInput
+from agentflow.services.workflows import management as service
 from components.formatting import percent, relative_time
 from state.common import database_url as _database
 from state.session import current_actor, login_redirect, perform

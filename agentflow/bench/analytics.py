@@ -28,8 +28,8 @@ from agentflow.bench.engine import machine
 from agentflow.bench.harness import BenchHarness, Progress
 from agentflow.bench.stats import median, rounded
 from agentflow.db.engine import get_engine, session_scope
-from agentflow.services.budgets import check_can_start, set_budget
-from agentflow.services.permissions import Actor, Role
+from agentflow.services.governance.budgets import check_can_start, set_budget
+from agentflow.services.tenancy.permissions import Actor, Role
 
 TARGET_MS = 200.0
 PRESETS = ("24h", "7d", "30d", "90d")

@@ -20,8 +20,8 @@ from agentflow.bench.stats import linear_slope, percentile, rate
 from agentflow.db.engine import session_scope
 from agentflow.engine.ports import TERMINAL_RUN_STATUSES
 from agentflow.queue import QUEUE_NAME, deserialize
-from agentflow.services.dispatch import enqueue
-from agentflow.services.runs import create_run
+from agentflow.services.runs.dispatch import enqueue
+from agentflow.services.runs.lifecycle import create_run
 
 # trigger + 9 set nodes: the "ten-node run" of the throughput figures.
 TEN_NODE_CHAIN = chain_document(9, name="bench ten-node chain")

@@ -251,7 +251,7 @@ def run_ui_benchmark(
 
     from agentflow.cli.common import load_settings, service_urls
     from agentflow.devservices.resolve import stop_started
-    from agentflow.services import workflows
+    from agentflow.services.workflows import management as workflows
 
     settings = load_settings()
     urls = service_urls(settings) if database_url is None or redis_url is None else None

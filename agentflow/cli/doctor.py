@@ -66,7 +66,7 @@ def _service_urls(settings: Settings) -> tuple[str | None, str | None, str]:
 
 def check_services(settings: Settings) -> list[Check]:
     from agentflow.db.migrate import pending_revisions
-    from agentflow.services.health import check_health
+    from agentflow.services.system.health import check_health
 
     database_url, redis_url, hint = _service_urls(settings)
     health = asyncio.run(

@@ -36,7 +36,7 @@ def web_argv(settings: Settings) -> list[str]:
 def prepare_database(database_url: str) -> None:
     """Migrations, then the official templates (both idempotent)."""
     from agentflow.db.migrate import upgrade
-    from agentflow.services.official_templates import load_official_templates
+    from agentflow.services.templates.official import load_official_templates
 
     upgrade(database_url)
     click.echo("database is up to date")

@@ -79,7 +79,12 @@ def parse_input(text: str | None, as_json: bool) -> Any:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead.")
 def run_command(file: Path, input_text: str | None, as_json: bool) -> None:
     from agentflow.db.migrate import upgrade
-    from agentflow.services.runs import InvalidRunRequest, create_run, describe_run, execute_run
+    from agentflow.services.runs.lifecycle import (
+        InvalidRunRequest,
+        create_run,
+        describe_run,
+        execute_run,
+    )
 
     raw = read_document(file, as_json)
     run_input = parse_input(input_text, as_json)

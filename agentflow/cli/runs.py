@@ -55,7 +55,7 @@ def _org_id(urls: ServiceUrls, slug: str | None) -> uuid.UUID:
     """The organisation to act in. The CLI talks to the database directly, so it has
     an operator's reach (like psql): no role applies."""
     from agentflow.db.models import LOCAL_ORG_ID
-    from agentflow.services.organizations import org_id_by_slug
+    from agentflow.services.tenancy.organizations import org_id_by_slug
 
     if not slug:
         return LOCAL_ORG_ID
@@ -91,8 +91,8 @@ def _audit(
     """
     import getpass
 
-    from agentflow.services import audit
-    from agentflow.services.permissions import system_actor
+    from agentflow.services.tenancy import audit
+    from agentflow.services.tenancy.permissions import system_actor
 
     try:
         who = getpass.getuser()
@@ -104,8 +104,8 @@ def _audit(
 
 
 def _known_errors() -> tuple[type[Exception], ...]:
-    from agentflow.services.dispatch import RunNotRerunnable
-    from agentflow.services.runs import RunNotFound, StepNotWaiting
+    from agentflow.services.runs.dispatch import RunNotRerunnable
+    from agentflow.services.runs.lifecycle import RunNotFound, StepNotWaiting
 
     return (RunNotFound, StepNotWaiting, RunNotRerunnable)
 
@@ -118,9 +118,9 @@ def _known_errors() -> tuple[type[Exception], ...]:
 @click.option("--input", "input_text", metavar="JSON", help="The run input, as JSON.")
 @org_option
 def submit(file: Path, input_text: str | None, org_slug: str | None) -> None:
-    from agentflow.services.budgets import BudgetExceeded
-    from agentflow.services.dispatch import start_run
-    from agentflow.services.runs import InvalidRunRequest
+    from agentflow.services.governance.budgets import BudgetExceeded
+    from agentflow.services.runs.dispatch import start_run
+    from agentflow.services.runs.lifecycle import InvalidRunRequest
 
     raw = read_document(file, as_json=False)
     run_input = parse_input(input_text, as_json=False)
@@ -153,7 +153,7 @@ def runs(ctx: click.Context, org_slug: str | None) -> None:
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 500))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def list_command(status: str | None, limit: int, as_json: bool) -> None:
-    from agentflow.services.run_queries import RunFilter, query_runs
+    from agentflow.services.runs.queries import RunFilter, query_runs
 
     try:
         filters = RunFilter(status=status, page_size=limit)
@@ -180,8 +180,8 @@ def list_command(status: str | None, limit: int, as_json: bool) -> None:
 @click.option("--follow", is_flag=True, help="Print events live until the run ends.")
 @click.option("--after", default=0, type=int, help="With --follow: resume after this event id.")
 def show(run_id: str, as_json: bool, follow: bool, after: int) -> None:
-    from agentflow.services.events import follow as follow_events
-    from agentflow.services.runs import describe_run
+    from agentflow.services.runs.events import follow as follow_events
+    from agentflow.services.runs.lifecycle import describe_run
 
     urls = _urls()
     run_uuid = _run_id(run_id)
@@ -220,7 +220,7 @@ def show(run_id: str, as_json: bool, follow: bool, after: int) -> None:
 @runs.command(help="Cancel a queued, running or waiting run.")
 @click.argument("run_id")
 def cancel(run_id: str) -> None:
-    from agentflow.services.dispatch import cancel_run
+    from agentflow.services.runs.dispatch import cancel_run
 
     urls = _urls()
     org_id = _group_org(urls)
@@ -233,7 +233,7 @@ def cancel(run_id: str) -> None:
 
 
 def _decide(run_id: str, node: str, approved: bool, comment: str | None, by: str) -> None:
-    from agentflow.services.dispatch import decide
+    from agentflow.services.runs.dispatch import decide
 
     urls = _urls()
     org_id = _group_org(urls)
@@ -277,9 +277,9 @@ def reject(run_id: str, node: str, comment: str | None, by: str) -> None:
 @click.option("--from", "node", required=True, help="The node to run again from.")
 @click.option("--input", "input_text", metavar="JSON", help="A changed run input, as JSON.")
 def rerun(run_id: str, node: str, input_text: str | None) -> None:
-    from agentflow.services.budgets import BudgetExceeded
-    from agentflow.services.dispatch import rerun_from
-    from agentflow.services.runs import InvalidRunRequest
+    from agentflow.services.governance.budgets import BudgetExceeded
+    from agentflow.services.runs.dispatch import rerun_from
+    from agentflow.services.runs.lifecycle import InvalidRunRequest
 
     new_input = parse_input(input_text, as_json=False) if input_text is not None else None
     urls = _urls()

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Query, Response, status
 from fastapi.encoders import jsonable_encoder
 
 from agentflow.analytics.periods import PRESETS, Period
-from agentflow.services import alerts, budgets
-from agentflow.services import analytics as service
+from agentflow.services.governance import alerts, budgets
+from agentflow.services.governance import analytics as service
 from state.api_v1.deps import CurrentActor, RateHeadersRoute, services
 
 router = APIRouter(prefix="/api/v1", tags=["analytics"], route_class=RateHeadersRoute)

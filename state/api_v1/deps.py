@@ -23,10 +23,10 @@ from fastapi import Depends, Request, Response
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from redis.exceptions import RedisError
 
-from agentflow.services import accounts
-from agentflow.services.api_keys import InvalidApiKey, verify_api_key
-from agentflow.services.permissions import Actor
-from agentflow.services.rate_limit import Decision, limiter
+from agentflow.services.tenancy import accounts
+from agentflow.services.tenancy.api_keys import InvalidApiKey, verify_api_key
+from agentflow.services.tenancy.permissions import Actor
+from agentflow.services.tenancy.rate_limit import Decision, limiter
 from agentflow.settings import get_settings
 from state.api_v1.errors import ApiError, unauthorized
 from state.api_v1.input_checks import CheckedInputRoute

@@ -20,11 +20,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agentflow.db.run_store import WorkflowNotFound, WorkflowNotPublished
 from agentflow.queue import QueueUnavailable
-from agentflow.services.budgets import BudgetExceeded
-from agentflow.services.dispatch import RunNotRerunnable
-from agentflow.services.permissions import Forbidden, InvalidInput, NotFound
-from agentflow.services.runs import InvalidRunRequest, RunNotFound, StepNotWaiting
-from agentflow.services.workflows import InvalidWorkflow
+from agentflow.services.governance.budgets import BudgetExceeded
+from agentflow.services.runs.dispatch import RunNotRerunnable
+from agentflow.services.runs.lifecycle import InvalidRunRequest, RunNotFound, StepNotWaiting
+from agentflow.services.tenancy.permissions import Forbidden, InvalidInput, NotFound
+from agentflow.services.workflows.management import InvalidWorkflow
 from agentflow.spec.problems import format_location
 
 PREFIX = "/api/v1"

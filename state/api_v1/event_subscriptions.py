@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 from fastapi.encoders import jsonable_encoder
 
-from agentflow.services import outgoing, outgoing_log
+from agentflow.services.delivery import outgoing, outgoing_log
 from state.api_v1.deps import CurrentActor, RateHeadersRoute, services
 
 router = APIRouter(prefix="/api/v1", tags=["outgoing events"], route_class=RateHeadersRoute)

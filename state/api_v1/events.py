@@ -3,10 +3,10 @@
 Each event is ``id: <event id>``, ``event: step|run``, ``data: <json>``. A client
 resumes with ``Last-Event-ID`` (or ``?after=``). The stream ends with the run's
 final event, or at once when the run has already ended and nothing is left to
-send. Stored events are read with ``services.events.events_after`` and new ones
+send. Stored events are read with ``services.runs.events.events_after`` and new ones
 are announced on the run's Redis channel (polled as a fallback).
 
-``services.events.follow`` is not used as is: it waits for a final *event*, and a
+``services.runs.events.follow`` is not used as is: it waits for a final *event*, and a
 run cancelled before any worker took it ends without one, so it would never stop.
 """
 
@@ -24,9 +24,9 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
 
 from agentflow.engine.ports import TERMINAL_RUN_STATUSES
-from agentflow.services.events import channel, events_after
-from agentflow.services.permissions import Action, require
-from agentflow.services.runs import describe_run
+from agentflow.services.runs.events import channel, events_after
+from agentflow.services.runs.lifecycle import describe_run
+from agentflow.services.tenancy.permissions import Action, require
 from state.api_v1.deps import CurrentActor, RateHeadersRoute, services
 from state.api_v1.errors import ApiError
 

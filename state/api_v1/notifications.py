@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentflow.services import notifications
+from agentflow.services.delivery import notifications
 from state.api_v1.deps import CurrentActor, RateHeadersRoute, services
 
 router = APIRouter(

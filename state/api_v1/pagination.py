@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from agentflow.services.run_queries import MAX_PAGE_SIZE, RunFilter, query_runs
+from agentflow.services.runs.queries import MAX_PAGE_SIZE, RunFilter, query_runs
 from state.api_v1.errors import ApiError
 
 _TICK = timedelta(microseconds=1)

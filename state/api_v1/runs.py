@@ -12,12 +12,14 @@ from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentflow.queue import require_queue
-from agentflow.services import audit, dispatch, versions
-from agentflow.services import workflows as workflow_service
-from agentflow.services.permissions import Action, Actor, require
-from agentflow.services.run_queries import MAX_PAGE_SIZE, RUN_STATUSES, RunFilter
-from agentflow.services.runs import describe_run
-from agentflow.services.versions import Runnable
+from agentflow.services.runs import dispatch
+from agentflow.services.runs.lifecycle import describe_run
+from agentflow.services.runs.queries import MAX_PAGE_SIZE, RUN_STATUSES, RunFilter
+from agentflow.services.tenancy import audit
+from agentflow.services.tenancy.permissions import Action, Actor, require
+from agentflow.services.workflows import management as workflow_service
+from agentflow.services.workflows import versions
+from agentflow.services.workflows.versions import Runnable
 from state.api_v1.deps import CurrentActor, RateHeadersRoute, services
 from state.api_v1.errors import ApiError
 from state.api_v1.pagination import aware, runs_page

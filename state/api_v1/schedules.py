@@ -2,7 +2,7 @@
 
 Schedules come from the ``schedule`` triggers of each workflow's latest published
 version (publishing creates, changes and removes them), so there is no create or
-delete here. ``services.schedules`` checks permissions, scopes by organisation and
+delete here. ``services.triggers.schedules`` checks permissions, scopes by organisation and
 records pauses and resumes in the audit trail.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.encoders import jsonable_encoder
 
-from agentflow.services import schedules
+from agentflow.services.triggers import schedules
 from state.api_v1.deps import CurrentActor, RateHeadersRoute, services
 
 router = APIRouter(prefix="/api/v1/schedules", tags=["schedules"], route_class=RateHeadersRoute)

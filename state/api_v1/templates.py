@@ -14,8 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Response, status
 from fastapi.encoders import jsonable_encoder
 
-from agentflow.services import template_publishing as publishing
-from agentflow.services import templates as gallery
+from agentflow.services.templates import gallery, publishing
 from state.api_v1.deps import CurrentActor, RateHeadersRoute, services
 
 router = APIRouter(prefix="/api/v1/templates", tags=["templates"], route_class=RateHeadersRoute)

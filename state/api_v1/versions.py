@@ -1,6 +1,6 @@
 """/api/v1 workflow versions and webhook URLs: list, read, diff, roll back; show, rotate.
 
-Thin: each handler calls ``services.versions`` or ``services.webhooks`` with the
+Thin: each handler calls ``services.workflows.versions`` or ``services.triggers.webhooks`` with the
 actor, which check permissions, scope by organisation and record the audit trail.
 Starting a given version is ``POST /api/v1/workflows/{id}/runs`` with ``version``.
 """
@@ -16,8 +16,9 @@ from fastapi import APIRouter, Query
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentflow.services import versions, webhooks
-from agentflow.services.versions import DRAFT, VersionRef
+from agentflow.services.triggers import webhooks
+from agentflow.services.workflows import versions
+from agentflow.services.workflows.versions import DRAFT, VersionRef
 from state.api_v1.deps import CurrentActor, RateHeadersRoute, services
 from state.api_v1.errors import ApiError
 

@@ -1,6 +1,6 @@
 """/api/v1/workflows: list, create, import, read, save, delete, duplicate, publish, export.
 
-Thin: each handler checks the actor's permission, calls ``services.workflows`` with
+Thin: each handler checks the actor's permission, calls ``services.workflows.management`` with
 the actor's organisation and records the mutation in the audit trail.
 """
 
@@ -16,9 +16,10 @@ from fastapi import APIRouter, Body, Query, Response, status
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentflow.services import audit, versions
-from agentflow.services import workflows as service
-from agentflow.services.permissions import Action, Actor, require
+from agentflow.services.tenancy import audit
+from agentflow.services.tenancy.permissions import Action, Actor, require
+from agentflow.services.workflows import management as service
+from agentflow.services.workflows import versions
 from agentflow.spec.validation import validate_document
 from state.api_v1.deps import CurrentActor, RateHeadersRoute, services
 from state.api_v1.errors import ApiError, not_found

@@ -21,8 +21,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from agentflow.devservices.common import port_is_free
-from agentflow.services import accounts
-from agentflow.services.permissions import Actor, Role
+from agentflow.services.tenancy import accounts
+from agentflow.services.tenancy.permissions import Actor, Role
 from state.api_v1.deps import SESSION_COOKIE
 from tests.conftest import PROJECT_ROOT, free_port, service_env
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from agentflow.services import organizations
-from agentflow.services.permissions import Role
+from agentflow.services.tenancy import organizations
+from agentflow.services.tenancy.permissions import Role
 from tests.e2e.conftest import Account, sign_up
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from agentflow.services.workflows import create_workflow
+from agentflow.services.workflows.management import create_workflow
 from tests.e2e.conftest import Account
 from tests.integration.analytics.conftest import add_run
 from tests.integration.conftest import workflow

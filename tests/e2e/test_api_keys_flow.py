@@ -7,7 +7,7 @@ import re
 import httpx
 from playwright.sync_api import Page, expect
 
-from agentflow.services import accounts
+from agentflow.services.tenancy import accounts
 from state.api_v1.deps import SESSION_COOKIE
 from tests.e2e.conftest import mailed_link
 

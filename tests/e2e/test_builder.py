@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from agentflow.services import workflows
+from agentflow.services.workflows import management as workflows
 from agentflow.spec.canvas import auto_layout
 from tests.conftest import PROJECT_ROOT, wait_for
 from tests.e2e.conftest import Account, signed_in_context
@@ -483,7 +483,7 @@ def test_a_failed_run_offers_rerun_from_a_node(wide_page: Page, account: Account
     expect(page.get_by_test_id("step-error")).to_contain_text("llm.")
     expect(page.get_by_test_id("step-panel")).to_contain_text("Attempts")
 
-    from agentflow.services.run_queries import RunFilter, query_runs
+    from agentflow.services.runs.queries import RunFilter, query_runs
 
     def latest_runs() -> list[dict[str, Any]]:
         return query_runs(

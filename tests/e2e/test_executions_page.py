@@ -10,9 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 from playwright.sync_api import Page, expect
 
 from agentflow.queue import connect
-from agentflow.services.dispatch import start_run
-from agentflow.services.runs import describe_run
-from agentflow.services.workflows import create_workflow
+from agentflow.services.runs.dispatch import start_run
+from agentflow.services.runs.lifecycle import describe_run
+from agentflow.services.workflows.management import create_workflow
 from tests.conftest import wait_for
 from tests.e2e.conftest import Account
 from tests.integration.conftest import workflow

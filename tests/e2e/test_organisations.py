@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from agentflow.services import workflows
+from agentflow.services.workflows import management as workflows
 from tests.e2e.conftest import Account
 
 

@@ -6,7 +6,8 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from agentflow.services import notifications, workflows
+from agentflow.services.delivery import notifications
+from agentflow.services.workflows import management as workflows
 from tests.e2e.conftest import Account
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Response, expect
 
-from agentflow.services.workflows import create_workflow
+from agentflow.services.workflows.management import create_workflow
 from tests.e2e.conftest import Account
 from tests.integration.analytics.conftest import add_run
 from tests.integration.conftest import workflow

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
-from agentflow.services import api_keys
-from agentflow.services.permissions import Role
+from agentflow.services.tenancy import api_keys
+from agentflow.services.tenancy.permissions import Role
 from tests.e2e.conftest import Account, signed_in_context
 from tests.e2e.invited import invited
 

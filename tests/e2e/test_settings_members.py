@@ -7,8 +7,8 @@ import uuid
 
 from playwright.sync_api import Browser, Page, expect
 
-from agentflow.services import organizations
-from agentflow.services.permissions import Role
+from agentflow.services.tenancy import organizations
+from agentflow.services.tenancy.permissions import Role
 from tests.e2e.conftest import Account, mailed_link, sign_up, signed_in_context
 
 

@@ -6,8 +6,8 @@ import uuid
 
 from playwright.sync_api import Browser, Page, expect
 
-from agentflow.services import org_secrets
-from agentflow.services.permissions import Role
+from agentflow.services.tenancy import secrets as org_secrets
+from agentflow.services.tenancy.permissions import Role
 from agentflow.settings import Settings
 from tests.e2e.conftest import Account, signed_in_context
 from tests.e2e.invited import invited

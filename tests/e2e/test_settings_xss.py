@@ -6,8 +6,8 @@ import uuid
 
 from playwright.sync_api import Browser, Page, expect
 
-from agentflow.services import accounts, api_keys, organizations
-from agentflow.services.permissions import Role
+from agentflow.services.tenancy import accounts, api_keys, organizations
+from agentflow.services.tenancy.permissions import Role
 from tests.e2e.conftest import Account, sign_up, signed_in_context
 
 PAYLOAD = '<img src=x onerror="window.pwned=1">'

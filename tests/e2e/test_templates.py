@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 
 from agentflow.db.engine import session_scope
 from agentflow.db.runs import Run
-from agentflow.services import workflows
-from agentflow.services.official_templates import load_official_templates
-from agentflow.services.template_publishing import publish
+from agentflow.services.templates.official import load_official_templates
+from agentflow.services.templates.publishing import publish
+from agentflow.services.workflows import management as workflows
 from tests.conftest import PROJECT_ROOT
 from tests.e2e.conftest import Account, signed_in_context
 from tests.e2e.test_builder import fill, select_node, wait_saved

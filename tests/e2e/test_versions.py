@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 from playwright.sync_api import Page, expect
 
-from agentflow.services import versions, workflows
+from agentflow.services.workflows import management as workflows
+from agentflow.services.workflows import versions
 from tests.e2e.conftest import Account
 from tests.e2e.test_builder import (
     SCREENSHOTS,

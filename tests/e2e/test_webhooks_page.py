@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import Page, expect
 
-from agentflow.services import workflows
-from agentflow.services.outgoing_delivery import verify
+from agentflow.services.delivery.outgoing_delivery import verify
+from agentflow.services.workflows import management as workflows
 from tests.conftest import wait_for
 from tests.e2e.conftest import WEBHOOK_RECEIVER_PORT, Account
 

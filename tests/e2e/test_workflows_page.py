@@ -8,7 +8,7 @@ import re
 import yaml
 from playwright.sync_api import Page, expect
 
-from agentflow.services import workflows as svc
+from agentflow.services.workflows import management as svc
 from tests.e2e.conftest import Account
 from tests.integration.conftest import workflow
 

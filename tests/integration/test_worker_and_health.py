@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from agentflow.devservices.common import port_is_free
 from agentflow.queue import WORKER_HEARTBEATS_KEY, connect
-from agentflow.services.health import check_health
+from agentflow.services.system.health import check_health
 from agentflow.settings import get_settings
 from tests.conftest import free_port, service_env, wait_for
 

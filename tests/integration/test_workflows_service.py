@@ -12,8 +12,8 @@ import yaml
 from agentflow.db.engine import session_scope
 from agentflow.db.models import Organization
 from agentflow.db.runs import Run, WorkflowVersion
-from agentflow.services import workflows as svc
-from agentflow.services.permissions import InvalidInput
+from agentflow.services.tenancy.permissions import InvalidInput
+from agentflow.services.workflows import management as svc
 from tests.integration.conftest import workflow
 
 GOOD = workflow(

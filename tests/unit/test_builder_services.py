@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from agentflow.nodes.registry import NODE_TYPES
-from agentflow.services import builder
+from agentflow.services.workflows import builder
 from agentflow.spec.canvas import to_canvas
 from agentflow.spec.problems import Problem
 from agentflow.spec.validation import validate_document

@@ -45,7 +45,7 @@ def test_the_checker_sees_a_reflex_import(tmp_path: Path) -> None:
 
 def test_worker_cli_and_services_load_without_reflex() -> None:
     code = (
-        "import sys, agentflow.cli, agentflow.services.health, agentflow.devservices, "
+        "import sys, agentflow.cli, agentflow.services.system.health, agentflow.devservices, "
         "agentflow.db.migrate, jobs.worker; "
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in "
         "{'reflex', 'reflex_base'}); print(loaded); sys.exit(1 if loaded else 0)"

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from agentflow.nodes.registry import NODE_TYPES
-from agentflow.services import node_forms
-from agentflow.services.node_forms import UNSET, FieldError, edit, edit_flag
-from agentflow.services.suggestions import env_names, suggestions
+from agentflow.services.workflows import node_forms
+from agentflow.services.workflows.node_forms import UNSET, FieldError, edit, edit_flag
+from agentflow.services.workflows.suggestions import env_names, suggestions
 from tests.unit.spec.conftest import make_document
 
 

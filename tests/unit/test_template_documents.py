@@ -8,12 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from agentflow.services.official_templates import (
-    TemplateFileError,
-    read_official_templates,
-    read_template_file,
-)
-from agentflow.services.template_documents import (
+from agentflow.services.templates.documents import (
     input_fields,
     missing_secrets,
     node_types,
@@ -23,7 +18,12 @@ from agentflow.services.template_documents import (
     use_template_model,
     without_webhook_secrets,
 )
-from agentflow.services.template_preview import BOX_WIDTH, preview
+from agentflow.services.templates.official import (
+    TemplateFileError,
+    read_official_templates,
+    read_template_file,
+)
+from agentflow.services.templates.preview import BOX_WIDTH, preview
 from agentflow.spec.validation import validate_document
 from agentflow.templates import OFFICIAL_DIR
 

@@ -7,8 +7,8 @@ import hmac
 
 import pytest
 
-from agentflow.services import webhook_signature as sig
-from agentflow.services.webhook_signature import SignatureRejected
+from agentflow.services.triggers import signatures as sig
+from agentflow.services.triggers.signatures import SignatureRejected
 
 SECRET = "whsec-test-secret"
 BODY = b'{"ticket": "printer on fire"}'

@@ -14,8 +14,8 @@ from sqlalchemy import text
 
 from agentflow.db.engine import get_engine
 from agentflow.db.models import LOCAL_ORG_ID
-from agentflow.services import accounts
-from agentflow.services.permissions import Actor, Role
+from agentflow.services.tenancy import accounts
+from agentflow.services.tenancy.permissions import Actor, Role
 from agentflow.settings import Settings
 
 PASSWORD = "correct horse battery"
@@ -106,7 +106,7 @@ def bob(clean_db: str) -> Person:
 
 def join(database_url: str, owner: Person, member: Person, role: Role, settings: Settings) -> Actor:
     """``member`` joins ``owner``'s organisation with ``role`` through a real invitation."""
-    from agentflow.services import organizations
+    from agentflow.services.tenancy import organizations
 
     invitation = organizations.invite(
         database_url, owner.actor(), {"role": role}, settings=settings

@@ -10,14 +10,14 @@ import pytest
 from sqlalchemy import text
 
 from agentflow.db.engine import get_engine
-from agentflow.services import accounts
-from agentflow.services.accounts import (
+from agentflow.services.tenancy import accounts
+from agentflow.services.tenancy.accounts import (
     EmailTaken,
     InvalidCredentials,
     InvalidToken,
     LoginLocked,
 )
-from agentflow.services.permissions import InvalidInput, Role
+from agentflow.services.tenancy.permissions import InvalidInput, Role
 from agentflow.settings import Settings
 
 from .conftest import PASSWORD, Outbox, Person

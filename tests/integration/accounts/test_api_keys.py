@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import text
 
 from agentflow.db.engine import get_engine
-from agentflow.services import api_keys, org_secrets
-from agentflow.services.api_keys import InvalidApiKey
-from agentflow.services.permissions import Action, Forbidden, InvalidInput, Scope
+from agentflow.services.tenancy import api_keys
+from agentflow.services.tenancy import secrets as org_secrets
+from agentflow.services.tenancy.api_keys import InvalidApiKey
+from agentflow.services.tenancy.permissions import Action, Forbidden, InvalidInput, Scope
 
 from .conftest import Person
 

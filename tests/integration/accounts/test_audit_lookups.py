@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from agentflow.services import api_keys, org_secrets, organizations
-from agentflow.services.audit_lookups import SecretAuthors, audit_facets, secret_authors
-from agentflow.services.permissions import Actor, Forbidden, Role
+from agentflow.services.tenancy import api_keys, organizations
+from agentflow.services.tenancy import secrets as org_secrets
+from agentflow.services.tenancy.audit_lookups import SecretAuthors, audit_facets, secret_authors
+from agentflow.services.tenancy.permissions import Actor, Forbidden, Role
 from agentflow.settings import Settings
 
 from .conftest import Person, join, sign_up

@@ -7,8 +7,9 @@ from collections.abc import Callable
 
 import pytest
 
-from agentflow.services import accounts, api_keys, audit, org_secrets, organizations
-from agentflow.services.permissions import InvalidInput, NotFound, Role
+from agentflow.services.tenancy import accounts, api_keys, audit, organizations
+from agentflow.services.tenancy import secrets as org_secrets
+from agentflow.services.tenancy.permissions import InvalidInput, NotFound, Role
 from agentflow.settings import Settings
 
 from .conftest import PASSWORD, Person, join, sign_up
@@ -147,7 +148,7 @@ def test_the_org_scoped_lookup_by_id_answers_only_the_owning_org(
     from agentflow.db.engine import session_scope
     from agentflow.db.runs import Workflow
     from agentflow.db.tenancy import get_in_org
-    from agentflow.services import workflows
+    from agentflow.services.workflows import management as workflows
 
     workflow_id = workflows.create_workflow(clean_db, "Bob's", org_id=bob.org_id)
     with session_scope(clean_db) as session:

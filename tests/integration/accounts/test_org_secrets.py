@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import text
 
 from agentflow.db.engine import get_engine
-from agentflow.services import org_secrets
-from agentflow.services.org_secrets import SecretExists, SecretInfo, SecretUnreadable
-from agentflow.services.permissions import InvalidInput
+from agentflow.services.tenancy import secrets as org_secrets
+from agentflow.services.tenancy.permissions import InvalidInput
+from agentflow.services.tenancy.secrets import SecretExists, SecretInfo, SecretUnreadable
 from agentflow.settings import Settings
 
 from .conftest import Person

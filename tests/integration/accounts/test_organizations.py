@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import text
 
 from agentflow.db.engine import get_engine
-from agentflow.services import accounts, organizations
-from agentflow.services.accounts import InvalidToken, OrgNotFound
-from agentflow.services.organizations import AlreadyMember, LastOwner, MemberNotFound
-from agentflow.services.permissions import Forbidden, Role
+from agentflow.services.tenancy import accounts, organizations
+from agentflow.services.tenancy.accounts import InvalidToken, OrgNotFound
+from agentflow.services.tenancy.organizations import AlreadyMember, LastOwner, MemberNotFound
+from agentflow.services.tenancy.permissions import Forbidden, Role
 from agentflow.settings import Settings
 
 from .conftest import Outbox, Person, join, sign_up

@@ -6,8 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
-from agentflow.services import api_keys, audit, org_secrets, organizations, webhooks, workflows
-from agentflow.services.permissions import (
+from agentflow.services.tenancy import api_keys, audit, organizations
+from agentflow.services.tenancy import secrets as org_secrets
+from agentflow.services.tenancy.permissions import (
     ROLE_ACTIONS,
     Action,
     Actor,
@@ -15,6 +16,8 @@ from agentflow.services.permissions import (
     Role,
     require,
 )
+from agentflow.services.triggers import webhooks
+from agentflow.services.workflows import management as workflows
 from agentflow.settings import Settings
 
 from .conftest import Person, join, sign_up

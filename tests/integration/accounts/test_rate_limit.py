@@ -6,7 +6,7 @@ import time
 
 import redis
 
-from agentflow.services.rate_limit import KEY_PREFIX, RateLimiter, limiter
+from agentflow.services.tenancy.rate_limit import KEY_PREFIX, RateLimiter, limiter
 
 
 def test_allows_up_to_the_limit_then_refuses_with_a_reset_time(clean_redis: str) -> None:

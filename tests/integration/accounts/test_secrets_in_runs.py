@@ -18,11 +18,11 @@ import pytest
 
 from agentflow.engine.masking import MASK
 from agentflow.queue import connect
-from agentflow.services import org_secrets
-from agentflow.services.dispatch import start_run
-from agentflow.services.run_gate import MissingSecrets
-from agentflow.services.run_queries import RunFilter, query_runs
-from agentflow.services.runs import describe_run
+from agentflow.services.runs.dispatch import start_run
+from agentflow.services.runs.gate import MissingSecrets
+from agentflow.services.runs.lifecycle import describe_run
+from agentflow.services.runs.queries import RunFilter, query_runs
+from agentflow.services.tenancy import secrets as org_secrets
 from agentflow.settings import Settings
 from tests.conftest import PROJECT_ROOT, service_env, wait_for
 from tests.integration.accounts.conftest import Person

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from agentflow.db.engine import get_engine
 from agentflow.db.models import LOCAL_ORG_ID
-from agentflow.services.permissions import Actor, Role
+from agentflow.services.tenancy.permissions import Actor, Role
 
 
 def make_org(database_url: str, name: str = "Analytics") -> uuid.UUID:

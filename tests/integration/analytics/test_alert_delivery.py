@@ -10,8 +10,9 @@ from sqlmodel import col
 
 from agentflow.db.automation import EventDelivery
 from agentflow.db.engine import session_scope
-from agentflow.services import alerts, budgets, notifications, outgoing
-from agentflow.services.alert_evaluation import evaluate_budgets, evaluate_rules
+from agentflow.services.delivery import notifications, outgoing
+from agentflow.services.governance import alerts, budgets
+from agentflow.services.governance.alert_evaluation import evaluate_budgets, evaluate_rules
 from tests.integration.analytics.conftest import actor, add_run, add_workflow
 
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from agentflow.services import alerts
-from agentflow.services.alert_evaluation import evaluate_rules
-from agentflow.services.permissions import Forbidden, InvalidInput, Role
+from agentflow.services.governance import alerts
+from agentflow.services.governance.alert_evaluation import evaluate_rules
+from agentflow.services.tenancy.permissions import Forbidden, InvalidInput, Role
 from tests.integration.analytics.conftest import actor, add_run, add_workflow, make_org
 
 

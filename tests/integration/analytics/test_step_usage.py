@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import text
 
 from agentflow.db.engine import get_engine
-from agentflow.services.runs import create_run, execute_run
+from agentflow.services.runs.lifecycle import create_run, execute_run
 
 DOC = {
     "format": "agentflow/v1",

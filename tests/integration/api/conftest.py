@@ -15,8 +15,8 @@ from sqlalchemy import text
 
 from agentflow.db.engine import get_engine
 from agentflow.db.models import LOCAL_ORG_ID
-from agentflow.services import accounts, api_keys
-from agentflow.services.permissions import Actor, Role
+from agentflow.services.tenancy import accounts, api_keys
+from agentflow.services.tenancy.permissions import Actor, Role
 from agentflow.settings import get_settings
 from state import api_v1
 from state.api_v1.deps import SESSION_COOKIE

@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from agentflow.db.engine import get_engine
-from agentflow.services import accounts, organizations
-from agentflow.services.permissions import Role
+from agentflow.services.tenancy import accounts, organizations
+from agentflow.services.tenancy.permissions import Role
 from state import api_v1, auth_routes
 from state.api_v1.deps import SESSION_COOKIE
 from tests.integration.api.conftest import BASE_URL, Person
@@ -142,7 +142,7 @@ async def test_members_are_told_they_already_belong(
 async def test_the_preview_matches_what_accepting_allows(
     env: dict[str, str], alice: Person, bob: Person
 ) -> None:
-    from agentflow.services.invitation_preview import preview_invitation
+    from agentflow.services.tenancy.invitations import preview_invitation
 
     database_url = env["database_url"]
     token = _invite(database_url, alice, Role.ADMIN)

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from agentflow.services import accounts, organizations
+from agentflow.services.tenancy import accounts, organizations
 from state import api_v1, auth_routes
 from state.api_v1.deps import SESSION_COOKIE
 from tests.integration.api.conftest import BASE_URL, PASSWORD, Person

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import httpx
 
-from agentflow.services import audit, notifications, outgoing
+from agentflow.services.delivery import notifications, outgoing
+from agentflow.services.tenancy import audit
 from tests.integration.api.conftest import BASE_URL, Person, bearer, create_workflow, new_key
 from tests.integration.automation.conftest import schedule_document
 

@@ -20,8 +20,10 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from agentflow.db.engine import get_engine
-from agentflow.services import alerts, budgets, outgoing, outgoing_log, schedules
-from agentflow.services.runs import execute_run
+from agentflow.services.delivery import outgoing, outgoing_log
+from agentflow.services.governance import alerts, budgets
+from agentflow.services.runs.lifecycle import execute_run
+from agentflow.services.triggers import schedules
 from agentflow.settings import get_settings
 from tests.integration.api.conftest import BASE_URL, GREETING, Person, create_workflow
 from tests.integration.api.test_runs_api import APPROVAL

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from agentflow.db.engine import session_scope
 from agentflow.db.runs import Run
-from agentflow.services import org_secrets
-from agentflow.services.runs import execute_run
+from agentflow.services.runs.lifecycle import execute_run
+from agentflow.services.tenancy import secrets as org_secrets
 from tests.integration.api.conftest import Person, create_workflow
 from tests.integration.api.test_runs_api import APPROVAL, start
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from agentflow.services.runs import execute_run
+from agentflow.services.runs.lifecycle import execute_run
 from tests.integration.api.conftest import Person, create_workflow
 
 APPROVAL: dict[str, Any] = {

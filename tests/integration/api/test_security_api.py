@@ -12,8 +12,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from agentflow.services import alerts, budgets, outgoing, outgoing_log, schedules
-from agentflow.services.runs import execute_run
+from agentflow.services.delivery import outgoing, outgoing_log
+from agentflow.services.governance import alerts, budgets
+from agentflow.services.runs.lifecycle import execute_run
+from agentflow.services.triggers import schedules
 from agentflow.settings import get_settings
 from tests.integration.api.conftest import (
     BASE_URL,

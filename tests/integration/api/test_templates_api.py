@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from agentflow.services.official_templates import load_official_templates
+from agentflow.services.templates.official import load_official_templates
 from tests.integration.api.conftest import Person, bearer, create_workflow, new_key
 
 

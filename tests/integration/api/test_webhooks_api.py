@@ -18,9 +18,9 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from agentflow.db.engine import get_engine
-from agentflow.services import org_secrets
-from agentflow.services.runs import execute_run
-from agentflow.services.webhook_signature import HEADER, sign
+from agentflow.services.runs.lifecycle import execute_run
+from agentflow.services.tenancy import secrets as org_secrets
+from agentflow.services.triggers.signatures import HEADER, sign
 from agentflow.settings import get_settings
 from state import api_v1, hooks
 from tests.integration.api.conftest import (
@@ -416,7 +416,7 @@ async def test_a_url_made_under_another_server_key_still_works_and_can_be_rotate
 async def test_a_used_up_budget_refuses_webhook_runs_with_402(
     client: httpx.AsyncClient, alice_headers: dict[str, str], alice: Person, env: dict[str, str]
 ) -> None:
-    from agentflow.services import budgets
+    from agentflow.services.governance import budgets
     from tests.integration.analytics.conftest import add_run
 
     workflow_id = await create_workflow(client, alice_headers, hooked())
@@ -444,7 +444,8 @@ async def test_a_signed_request_refused_before_its_run_was_stored_may_come_again
     budget, or a queue that cannot be reached) forgets the signature again, so the
     sender's retry of the very same request is judged afresh, not refused as a replay."""
     from agentflow.queue import QueueUnavailable
-    from agentflow.services import budgets, webhook_intake
+    from agentflow.services.governance import budgets
+    from agentflow.services.triggers import intake as webhook_intake
     from tests.integration.analytics.conftest import add_run
 
     database_url = env["database_url"]

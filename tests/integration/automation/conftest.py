@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from agentflow.db.engine import get_engine, session_scope
 from agentflow.db.models import LOCAL_ORG_ID, Organization
-from agentflow.services.permissions import Actor, Role
+from agentflow.services.tenancy.permissions import Actor, Role
 from tests.integration.durable.conftest import WorkerPool
 
 TEST_SECRET_KEY = "automation-tests-secret-key-" + "k" * 40
@@ -83,7 +83,7 @@ def schedule_document(
 def published_workflow(
     database_url: str, org_id: uuid.UUID, document: dict[str, object]
 ) -> uuid.UUID:
-    from agentflow.services import workflows
+    from agentflow.services.workflows import management as workflows
 
     workflow_id = workflows.create_workflow(
         database_url, str(document["name"]), org_id=org_id, document=document

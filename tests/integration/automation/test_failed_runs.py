@@ -15,10 +15,10 @@ from sqlmodel import col
 from agentflow.db.engine import session_scope
 from agentflow.db.runs import Run, Step
 from agentflow.queue import connect
-from agentflow.services import audit
-from agentflow.services.failed_runs import FailedFilter, bulk_rerun, list_failed
-from agentflow.services.permissions import Actor, Forbidden, InvalidInput, Role
-from agentflow.services.runs import create_run
+from agentflow.services.runs.failed_runs import FailedFilter, bulk_rerun, list_failed
+from agentflow.services.runs.lifecycle import create_run
+from agentflow.services.tenancy import audit
+from agentflow.services.tenancy.permissions import Actor, Forbidden, InvalidInput, Role
 
 DOCUMENT = {
     "format": "agentflow/v1",

@@ -15,10 +15,13 @@ from sqlmodel import col
 from agentflow.db.automation import Schedule, ScheduleTick
 from agentflow.db.engine import session_scope
 from agentflow.db.runs import Run
-from agentflow.services import audit, notifications, schedules, workflows
-from agentflow.services.automation_hooks import after_run_settled
-from agentflow.services.permissions import Actor, Forbidden, NotFound, Role
-from agentflow.services.scheduler import claim_due
+from agentflow.services.delivery import notifications
+from agentflow.services.delivery.automation_hooks import after_run_settled
+from agentflow.services.tenancy import audit
+from agentflow.services.tenancy.permissions import Actor, Forbidden, NotFound, Role
+from agentflow.services.triggers import schedules
+from agentflow.services.triggers.scheduler import claim_due
+from agentflow.services.workflows import management as workflows
 from agentflow.settings import get_settings
 
 from .conftest import published_workflow, schedule_document
@@ -255,7 +258,7 @@ def test_pause_and_resume_are_audited_and_scoped_to_the_org(
         schedules.set_enabled(
             clean_db, dataclasses.replace(alice, role=Role.VIEWER), info.id, False
         )
-    from agentflow.services import audit
+    from agentflow.services.tenancy import audit
 
     actions = [entry.action for entry in audit.query(clean_db, alice, target_type="schedule")]
     assert actions == ["schedule.resume", "schedule.pause"]

@@ -17,10 +17,10 @@ from sqlmodel import col
 from agentflow.db.automation import Schedule, ScheduleTick
 from agentflow.db.engine import session_scope
 from agentflow.db.runs import Run
-from agentflow.services import notifications, outgoing, outgoing_log
-from agentflow.services.dispatch import decide, start_run
-from agentflow.services.outgoing_delivery import verify
-from agentflow.services.permissions import Actor
+from agentflow.services.delivery import notifications, outgoing, outgoing_log
+from agentflow.services.delivery.outgoing_delivery import verify
+from agentflow.services.runs.dispatch import decide, start_run
+from agentflow.services.tenancy.permissions import Actor
 from tests.conftest import wait_for
 
 from .conftest import Receiver, published_workflow, schedule_document

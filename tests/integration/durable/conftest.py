@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from agentflow.queue import connect
-from agentflow.services.runs import describe_run
+from agentflow.services.runs.lifecycle import describe_run
 from tests.conftest import PROJECT_ROOT, wait_for
 
 FAST_TIMINGS = {

@@ -143,9 +143,9 @@ def test_reject_cancel_and_clear_errors(
 def test_org_acts_in_a_signed_up_organisation_and_nowhere_else(
     tmp_path: Path, clean_db: str, clean_redis: str
 ) -> None:
-    from agentflow.services import accounts, audit, organizations
-    from agentflow.services.permissions import Actor, Role
-    from agentflow.services.runs import RunNotFound, describe_run
+    from agentflow.services.runs.lifecycle import RunNotFound, describe_run
+    from agentflow.services.tenancy import accounts, audit, organizations
+    from agentflow.services.tenancy.permissions import Actor, Role
 
     user_id, org_id = accounts.sign_up(
         clean_db,

@@ -20,9 +20,9 @@ from agentflow.db.engine import get_engine
 from agentflow.db.migrate import upgrade
 from agentflow.devservices import EmbeddedPostgres, EmbeddedValkey
 from agentflow.queue import connect
-from agentflow.services.dispatch import enqueue, start_run
-from agentflow.services.events import events_after
-from agentflow.services.runs import describe_run
+from agentflow.services.runs.dispatch import enqueue, start_run
+from agentflow.services.runs.events import events_after
+from agentflow.services.runs.lifecycle import describe_run
 from tests.integration.conftest import LocalServer, workflow
 from tests.integration.durable.conftest import wait_for, wait_for_status, wait_for_step
 

@@ -15,8 +15,8 @@ from agentflow.db.models import LOCAL_ORG_ID
 from agentflow.db.run_store import PostgresRecorder
 from agentflow.db.runs import Run
 from agentflow.engine.masking import SecretMasker
-from agentflow.services.dispatch import cancel_run, decide, rerun_from, start_run
-from agentflow.services.events import events_after, follow
+from agentflow.services.runs.dispatch import cancel_run, decide, rerun_from, start_run
+from agentflow.services.runs.events import events_after, follow
 from tests.integration.conftest import LocalServer, workflow
 from tests.integration.durable.conftest import WorkerPool, wait_for_status, wait_for_step
 
@@ -195,7 +195,7 @@ async def test_events_are_ordered_and_a_follower_resumes_after_its_last_id(
 async def test_an_unknown_run_is_not_found(clean_db: str) -> None:
     import pytest
 
-    from agentflow.services.runs import RunNotFound
+    from agentflow.services.runs.lifecycle import RunNotFound
 
     with pytest.raises(RunNotFound):
         await cancel_run(clean_db, uuid.uuid4())

@@ -19,8 +19,8 @@ from agentflow.db.engine import get_engine
 from agentflow.db.migrate import upgrade
 from agentflow.devservices import EmbeddedPostgres, EmbeddedValkey
 from agentflow.queue import QUEUE_NAME, connect
-from agentflow.services.dispatch import EXECUTE_JOB, decide, start_run
-from agentflow.services.runs import create_run, decide_approval
+from agentflow.services.runs.dispatch import EXECUTE_JOB, decide, start_run
+from agentflow.services.runs.lifecycle import create_run, decide_approval
 from tests.integration.conftest import LocalServer, workflow
 from tests.integration.durable.conftest import (
     TERMINAL,

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from agentflow.db.engine import get_engine
 from agentflow.db.leases import acquire
 from agentflow.queue import QUEUE_NAME
-from agentflow.services.dispatch import start_run
+from agentflow.services.runs.dispatch import start_run
 from jobs.reaper import reap_once
 from tests.integration.conftest import workflow
 from tests.integration.durable.conftest import TERMINAL, WorkerPool, wait_for_status

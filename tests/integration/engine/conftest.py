@@ -1,4 +1,4 @@
-"""Scenario fixtures: stored runs executed through services.runs on real PostgreSQL."""
+"""Scenario fixtures: stored runs executed through services.runs.lifecycle on real PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from agentflow.engine.run import RunOutcome
-from agentflow.services.runs import create_run, describe_run, execute_run
+from agentflow.services.runs.lifecycle import create_run, describe_run, execute_run
 
 
 @dataclass

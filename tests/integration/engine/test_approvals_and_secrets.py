@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from agentflow.engine.masking import MASK
-from agentflow.services.runs import decide_approval
+from agentflow.services.runs.lifecycle import decide_approval
 from tests.integration.conftest import LocalServer, workflow
 
 
@@ -79,7 +79,7 @@ async def test_deciding_a_step_that_is_not_waiting_is_refused(
 ) -> None:  # type: ignore[no-untyped-def]
     import pytest
 
-    from agentflow.services.runs import StepNotWaiting
+    from agentflow.services.runs.lifecycle import StepNotWaiting
 
     allow = (f"127.0.0.1:{local_server.port}",)
     first = await run_workflow(gated(local_server), {"what": "v5"}, allow_hosts=allow)

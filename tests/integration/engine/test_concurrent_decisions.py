@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from agentflow.services.runs import StepAlreadyDecided, decide_approval
+from agentflow.services.runs.lifecycle import StepAlreadyDecided, decide_approval
 from tests.integration.conftest import workflow
 
 GATE = workflow(

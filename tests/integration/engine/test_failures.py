@@ -136,7 +136,7 @@ async def test_on_error_fail_fails_the_run(run_workflow, local_server):  # type:
 
 
 async def test_cancellation_interrupts_running_steps(run_workflow, clean_db):  # type: ignore[no-untyped-def]
-    from agentflow.services.runs import create_run
+    from agentflow.services.runs.lifecycle import create_run
 
     document = workflow(
         [{"id": "slow", "type": "delay", "config": {"seconds": 30}}], [("start", "slow")]

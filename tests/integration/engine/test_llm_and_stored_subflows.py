@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agentflow.services.workflows import create_workflow, publish
+from agentflow.services.workflows.management import create_workflow, publish
 from tests.integration.conftest import workflow
 
 

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from agentflow.llm import ModelPolicy, use_model_policy
-from agentflow.services.runs import InvalidRunRequest, create_run
-from agentflow.services.workflows import InvalidWorkflow, create_workflow, publish
+from agentflow.services.runs.lifecycle import InvalidRunRequest, create_run
+from agentflow.services.workflows.management import InvalidWorkflow, create_workflow, publish
 from tests.integration.conftest import workflow
 
 REFUSAL = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from agentflow.db.engine import session_scope
-from agentflow.services.runs import decide_approval
+from agentflow.services.runs.lifecycle import decide_approval
 from tests.integration.conftest import age_run, workflow
 
 

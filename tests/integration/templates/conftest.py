@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentflow.services.official_templates import load_official_templates
+from agentflow.services.templates.official import load_official_templates
 from tests.integration.accounts.conftest import (  # noqa: F401 - fixtures shared with accounts
     Person,
     clean_db,

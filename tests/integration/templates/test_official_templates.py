@@ -17,11 +17,12 @@ from sqlalchemy import func, select
 
 from agentflow.db.engine import session_scope
 from agentflow.db.templates import Template, TemplateVersion
-from agentflow.services import run_gate, workflows
-from agentflow.services import templates as gallery
-from agentflow.services.official_templates import load_official_templates, read_official_templates
-from agentflow.services.org_secrets import secrets_for_run
-from agentflow.services.runs import create_run, decide_approval, describe_run, execute_run
+from agentflow.services.runs import gate as run_gate
+from agentflow.services.runs.lifecycle import create_run, decide_approval, describe_run, execute_run
+from agentflow.services.templates import gallery
+from agentflow.services.templates.official import load_official_templates, read_official_templates
+from agentflow.services.tenancy.secrets import secrets_for_run
+from agentflow.services.workflows import management as workflows
 from agentflow.settings import Settings
 from agentflow.templates import OFFICIAL_DIR
 from tests.integration.accounts.conftest import Person

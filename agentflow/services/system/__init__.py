@@ -1,0 +1,4 @@
+"""The platform itself.
+
+- ``health``: health of the database, Redis and the worker pool
+"""

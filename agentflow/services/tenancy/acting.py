@@ -1,0 +1,76 @@
+"""One way for a person or key to change something: check, do, record.
+
+The REST API and the pages both act through :func:`act`, so the permission
+matrix and the audit trail hold whichever door a change comes through.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from agentflow.services.tenancy import audit
+from agentflow.services.tenancy.permissions import Action, Actor, require
+
+T = TypeVar("T")
+
+
+def act(
+    database_url: str,
+    actor: Actor,
+    action: Action,
+    audit_action: str,
+    work: Callable[[], T],
+    *,
+    target_type: str,
+    target_id: object | None = None,
+    details: dict[str, Any] | None = None,
+) -> T:
+    """Refuse unless ``actor`` may ``action``; run ``work``; append the audit event.
+
+    Without ``target_id`` the result of ``work`` (e.g. a new workflow's id) is
+    the target. Nothing is recorded when the work fails.
+    """
+    require(actor, action)
+    result = work()
+    audit.record(
+        database_url,
+        actor,
+        audit_action,
+        target_type=target_type,
+        target_id=result if target_id is None else target_id,
+        details=details,
+    )
+    return result
+
+
+def check(actor: Actor, action: Action) -> None:
+    """For reads: the same matrix, nothing to record."""
+    require(actor, action)
+
+
+async def act_async(
+    database_url: str,
+    actor: Actor,
+    action: Action,
+    audit_action: str,
+    work: Callable[[], Awaitable[T]],
+    *,
+    target_type: str,
+    target_id: object | None = None,
+    details: dict[str, Any] | None = None,
+) -> T:
+    """:func:`act` for work that is itself a coroutine (queueing, cancelling)."""
+    require(actor, action)
+    result = await work()
+    await asyncio.to_thread(
+        audit.record,
+        database_url,
+        actor,
+        audit_action,
+        target_type=target_type,
+        target_id=result if target_id is None else target_id,
+        details=details,
+    )
+    return result
