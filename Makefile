@@ -47,6 +47,7 @@ chromium:
 lint: install lint-js
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # ESLint (with the React and React Hooks plugins) on the canvas JavaScript: the
 # versions pinned in tools/eslint/package-lock.json, installed from the npm registry

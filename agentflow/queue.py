@@ -16,6 +16,8 @@ from arq.connections import ArqRedis, RedisSettings, create_pool
 from redis.asyncio import ConnectionPool
 from redis.exceptions import RedisError
 
+from agentflow.errors import Unavailable
+
 QUEUE_NAME = "agentflow:queue"
 WORKER_HEARTBEATS_KEY = "agentflow:workers"
 
@@ -45,15 +47,14 @@ async def connect(redis_url: str) -> ArqRedis:
     )
 
 
-class QueueUnavailable(Exception):
+class QueueUnavailable(Unavailable):
     """Redis does not answer, so no run can be queued now (the API answers 503)."""
 
     type = "queue_unavailable"
 
     def __init__(self, cause: BaseException | None = None) -> None:
         reason = f" ({type(cause).__name__})" if cause is not None else ""
-        self.message = f"runs cannot be queued right now: Redis is unreachable{reason}"
-        super().__init__(self.message)
+        super().__init__(f"runs cannot be queued right now: Redis is unreachable{reason}")
 
 
 # Fail fast: a web request must not stall while Redis is down (it answers 503 at once,

@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 import plotly.graph_objects as go
 import reflex as rx
 
+from agentflow.errors import AgentFlowError, Forbidden
 from agentflow.services.governance import analytics as service
-from agentflow.services.tenancy.permissions import Forbidden, InvalidInput
 from components import analytics_charts as charts
 from components.formatting import duration, money, percent
 from state.analytics_period import PeriodState, cards, describe, period_from
@@ -70,7 +70,7 @@ class AnalyticsState(PeriodState, rx.State):
                 raise Forbidden("your session has ended: log in again")
             period = period_from(self.preset, self.tz, self.since, self.until)
             data = await asyncio.to_thread(service.overview, database_url(), actor, period)
-        except (InvalidInput, Forbidden) as exc:
+        except AgentFlowError as exc:
             self.error, self.loading = exc.message, False
             return
         self._show(data, describe(period))
@@ -100,7 +100,7 @@ class AnalyticsState(PeriodState, rx.State):
             filename, _, body = await asyncio.to_thread(
                 service.export, database_url(), actor, period, dataset, fmt
             )
-        except (InvalidInput, Forbidden) as exc:
+        except AgentFlowError as exc:
             self.error = exc.message
             return None
         return rx.download(data=body, filename=filename)

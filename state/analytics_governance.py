@@ -8,8 +8,9 @@ from typing import Any
 
 import reflex as rx
 
+from agentflow.errors import AgentFlowError, Forbidden, InvalidInput, NotFound
 from agentflow.services.governance import alerts, budgets
-from agentflow.services.tenancy.permissions import Action, Actor, Forbidden, InvalidInput, NotFound
+from agentflow.services.tenancy.permissions import Action, Actor
 from agentflow.services.workflows.management import list_workflows
 from components.formatting import money, timestamp
 from state.common import database_url
@@ -143,7 +144,7 @@ class GovernanceState(rx.State):
                 "hard_stop": self.budget_hard,
             }
             await asyncio.to_thread(budgets.set_budget, database_url(), actor, data)
-        except (InvalidInput, Forbidden) as exc:
+        except AgentFlowError as exc:
             self.budget_error = exc.message
             return
         self.budget_error, self.budget_limit = "", ""
@@ -174,7 +175,7 @@ class GovernanceState(rx.State):
                 "notify_webhook": self.rule_webhook,
             }
             await asyncio.to_thread(alerts.create_rule, database_url(), actor, data)
-        except (InvalidInput, Forbidden) as exc:
+        except AgentFlowError as exc:
             self.rule_error = exc.message
             return
         self.rule_open, self.rule_error, self.rule_name, self.rule_threshold = False, "", "", ""

@@ -12,8 +12,9 @@ import uuid
 
 import reflex as rx
 
+from agentflow.errors import AgentFlowError, Forbidden, NotFound
 from agentflow.services.tenancy import api_keys
-from agentflow.services.tenancy.permissions import Actor, Forbidden, InvalidInput, NotFound
+from agentflow.services.tenancy.permissions import Actor
 from components.formatting import relative_time
 from state.common import database_url as _database
 from state.common import toggled
@@ -90,7 +91,7 @@ class ApiKeysState(rx.State):
         data: dict[str, object] = {"name": self.new_name.strip(), "scopes": self.new_scopes}
         try:
             new = await asyncio.to_thread(api_keys.create_api_key, _database(), actor, data)
-        except (InvalidInput, Forbidden) as exc:
+        except AgentFlowError as exc:
             self.create_error = exc.message
             return
         self.new_secret = new.key

@@ -14,9 +14,10 @@ from typing import Any
 
 import reflex as rx
 
+from agentflow.errors import Forbidden
 from agentflow.services.tenancy import audit
 from agentflow.services.tenancy.audit_lookups import audit_facets
-from agentflow.services.tenancy.permissions import Actor, Forbidden
+from agentflow.services.tenancy.permissions import Actor
 from components.formatting import timestamp
 from state.common import database_url as _database
 from state.session import current_actor, login_redirect

@@ -18,8 +18,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
+from agentflow.errors import AgentFlowError, InvalidInput, NotFound
 from agentflow.services.tenancy import accounts, organizations, rate_limit, registration
-from agentflow.services.tenancy.permissions import InvalidInput, NotFound
 from agentflow.settings import get_settings
 from state.api_v1.deps import SESSION_COOKIE, check_csrf, services
 from state.session import safe_next
@@ -281,6 +281,6 @@ async def accept_invite(request: Request) -> RedirectResponse:
         await asyncio.to_thread(organizations.switch_org, urls.database_url, session_token, org_id)
     except organizations.AlreadyMember:
         return _redirect(_invite_page(token, "already_member"))
-    except (accounts.InvalidToken, NotFound):
+    except AgentFlowError:
         return _redirect(_invite_page(token, "invalid"))
     return _redirect(AFTER_SIGN_IN)

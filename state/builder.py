@@ -17,8 +17,9 @@ from typing import Any
 
 import reflex as rx
 
+from agentflow.errors import AgentFlowError, Forbidden
 from agentflow.services.tenancy.acting import act, check
-from agentflow.services.tenancy.permissions import Action, Actor, Forbidden
+from agentflow.services.tenancy.permissions import Action, Actor
 from agentflow.services.workflows import builder as builder_service
 from agentflow.services.workflows import management as workflows
 from agentflow.services.workflows import versions
@@ -293,7 +294,7 @@ class BuilderState(rx.State):
             try:
                 actor = await self._actor()
                 problems = await asyncio.to_thread(self._save, actor, workflow_id, document)
-            except (workflows.InvalidWorkflow, Forbidden) as exc:  # retrying cannot help
+            except AgentFlowError as exc:  # retrying cannot help
                 async with self:
                     self.save_status, self.save_error = FAILED, exc.message
                 return

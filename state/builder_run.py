@@ -16,16 +16,9 @@ from typing import Any
 
 import reflex as rx
 
-from agentflow.queue import QueueUnavailable
-from agentflow.services.governance.budgets import BudgetExceeded
-from agentflow.services.runs import dispatch
-from agentflow.services.runs.lifecycle import (
-    InvalidRunRequest,
-    RunNotFound,
-    StepNotWaiting,
-    describe_run,
-)
-from agentflow.services.tenancy.permissions import Actor, Forbidden
+from agentflow.errors import AgentFlowError, Forbidden
+from agentflow.services.runs.lifecycle import InvalidRunRequest, RunNotFound, describe_run
+from agentflow.services.tenancy.permissions import Actor
 from agentflow.services.workflows import builder as builder_service
 from agentflow.services.workflows.management import InvalidWorkflow
 from state import run_actions
@@ -129,7 +122,7 @@ class BuilderRunState(rx.State):
             self.input_error = "The run was not started: fix these problems first."
             self.starting = False
             return
-        except (BudgetExceeded, QueueUnavailable) as exc:
+        except AgentFlowError as exc:
             self.input_error = f"The run was not started: {exc.message}."
             self.starting = False
             return
@@ -209,7 +202,7 @@ class BuilderRunState(rx.State):
             return None
         try:
             await run_actions.decide(*await self._acting(), node, approved=approved)
-        except (StepNotWaiting, RunNotFound, Forbidden, QueueUnavailable) as exc:
+        except AgentFlowError as exc:
             return rx.toast.error(exc.message)
         return [
             rx.toast.success(f"{'Approved' if approved else 'Rejected'} {node}"),
@@ -222,14 +215,7 @@ class BuilderRunState(rx.State):
             return None
         try:
             new_run = await run_actions.rerun(*await self._acting(), node)
-        except (
-            dispatch.RunNotRerunnable,
-            RunNotFound,
-            InvalidRunRequest,
-            Forbidden,
-            BudgetExceeded,
-            QueueUnavailable,
-        ) as exc:
+        except AgentFlowError as exc:
             return rx.toast.error(exc.message)
         self._begin(str(new_run), list(self._node_keys))
         return BuilderRunState.follow
@@ -240,7 +226,7 @@ class BuilderRunState(rx.State):
             return None
         try:
             await run_actions.cancel(*await self._acting())
-        except (RunNotFound, Forbidden) as exc:
+        except AgentFlowError as exc:
             return rx.toast.error(exc.message)
         return None
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import reflex as rx
 
-from agentflow.db.run_store import WorkflowNotFound
-from agentflow.services.tenancy.permissions import Action, Actor, Forbidden, NotFound
+from agentflow.errors import AgentFlowError, Forbidden, WorkflowNotFound
+from agentflow.services.tenancy.permissions import Action, Actor
 from agentflow.services.triggers import webhooks
 from agentflow.services.workflows import versions
 from agentflow.services.workflows.management import InvalidWorkflow
@@ -28,7 +28,6 @@ from state.common import database_url
 from state.session import current_actor
 
 LINE_KINDS = {"+": "added", "-": "removed", "~": "changed"}
-FAILURES = (Forbidden, NotFound, WorkflowNotFound, InvalidWorkflow)
 
 
 def _ref(value: str) -> versions.VersionRef:
@@ -133,7 +132,7 @@ class BuilderVersionsState(rx.State):
         yield
         try:
             await self._refresh()
-        except FAILURES as exc:
+        except AgentFlowError as exc:
             self.error = exc.message
         finally:
             self.loading = False
@@ -162,7 +161,7 @@ class BuilderVersionsState(rx.State):
         except InvalidWorkflow:
             self.open = False  # the builder's problems dialog says what to fix
             return
-        except (DraftNotSaved, *FAILURES) as exc:
+        except (DraftNotSaved, AgentFlowError) as exc:
             yield rx.toast.error(exc.message)
             return
         finally:
@@ -171,7 +170,7 @@ class BuilderVersionsState(rx.State):
         yield rx.toast.success(f"Published version {version}")
         try:
             await self._refresh()
-        except FAILURES as exc:
+        except AgentFlowError as exc:
             self.error = exc.message
 
     @rx.event
@@ -196,7 +195,7 @@ class BuilderVersionsState(rx.State):
             draft = await asyncio.to_thread(
                 versions.get_document, db, actor, workflow_id, versions.DRAFT
             )
-        except FAILURES as exc:
+        except AgentFlowError as exc:
             yield rx.toast.error(exc.message)
             return
         builder = await self.get_state(BuilderState)
@@ -205,7 +204,7 @@ class BuilderVersionsState(rx.State):
         yield rx.toast.success(f"Version {target} is live again as version {version}")
         try:
             await self._refresh()
-        except FAILURES as exc:
+        except AgentFlowError as exc:
             self.error = exc.message
 
     # -- comparing -------------------------------------------------------------------------
@@ -234,7 +233,7 @@ class BuilderVersionsState(rx.State):
                 _ref(self.compare_from),
                 _ref(self.compare_to),
             )
-        except FAILURES as exc:
+        except AgentFlowError as exc:
             yield rx.toast.error(exc.message)
             return
         self.diff_title = f"{_label(self.compare_from)} → {_label(self.compare_to)}".capitalize()
@@ -276,7 +275,7 @@ class BuilderVersionsState(rx.State):
         try:
             actor, workflow_id = await self._context()
             info = await asyncio.to_thread(webhooks.rotate, database_url(), actor, workflow_id)
-        except FAILURES as exc:
+        except AgentFlowError as exc:
             return rx.toast.error(exc.message)
         self.webhook = _webhook_row(info)
         return rx.toast.success("New webhook URL made: the old one no longer works")

@@ -7,9 +7,10 @@ from typing import Any
 
 import reflex as rx
 
+from agentflow.errors import Forbidden
 from agentflow.services.runs.queries import RUN_STATUSES, RunFilter, query_runs
 from agentflow.services.tenancy.acting import check
-from agentflow.services.tenancy.permissions import Action, Forbidden
+from agentflow.services.tenancy.permissions import Action
 from components.formatting import duration, money, timestamp
 from state.common import database_url as _database
 from state.run_list import ALL, RunListState, parse_day

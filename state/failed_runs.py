@@ -9,9 +9,9 @@ from typing import Any
 
 import reflex as rx
 
-from agentflow.queue import QueueUnavailable, require_queue
+from agentflow.errors import AgentFlowError
+from agentflow.queue import require_queue
 from agentflow.services.runs.failed_runs import MAX_BULK, FailedFilter, bulk_rerun, list_failed
-from agentflow.services.tenancy.permissions import Forbidden, InvalidInput
 from components.formatting import timestamp
 from state.common import database_url as _database
 from state.common import redis_url as _redis
@@ -73,7 +73,7 @@ class FailedRunsState(RunListState, rx.State):
             if self.page > page.pages:
                 self.page = page.pages
                 page = await asyncio.to_thread(list_failed, _database(), actor, self._filters())
-        except (Forbidden, InvalidInput) as exc:
+        except AgentFlowError as exc:
             self.error, self.rows, self.loaded = exc.message, [], True
             return
         self.rows = [_row(row) for row in page.rows]
@@ -126,7 +126,7 @@ class FailedRunsState(RunListState, rx.State):
             queue = await require_queue(_redis())
             ids = [uuid.UUID(run_id) for run_id in self.selected]
             result = await bulk_rerun(_database(), queue, actor, ids)
-        except (Forbidden, InvalidInput, QueueUnavailable) as exc:
+        except AgentFlowError as exc:
             self.error = exc.message
         else:
             self.message = f"Started {len(result.started)} rerun(s)."

@@ -14,15 +14,9 @@ from typing import Any
 
 import reflex as rx
 
+from agentflow.errors import Forbidden, InvalidInput, NotFound
 from agentflow.services.tenancy import organizations as orgs
-from agentflow.services.tenancy.permissions import (
-    Action,
-    Actor,
-    Forbidden,
-    InvalidInput,
-    NotFound,
-    Role,
-)
+from agentflow.services.tenancy.permissions import Action, Actor, Role
 from components.formatting import relative_time, timestamp
 from state.common import database_url as _database
 from state.session import SessionState, current_actor, login_redirect

@@ -7,9 +7,9 @@ from typing import Any
 
 import reflex as rx
 
+from agentflow.errors import Forbidden
 from agentflow.services.delivery import notifications
 from agentflow.services.delivery.notifications import KINDS, NotificationInfo
-from agentflow.services.tenancy.permissions import Forbidden
 from components.formatting import relative_time
 from state.common import database_url as _database
 from state.session import current_actor

@@ -8,8 +8,8 @@ from typing import Any
 import reflex as rx
 from reflex.event import EventSpec
 
+from agentflow.errors import AgentFlowError, InvalidInput
 from agentflow.services.tenancy import organizations
-from agentflow.services.tenancy.permissions import Forbidden, InvalidInput, NotFound
 from state.common import database_url
 from state.session import SessionState, current_actor, signed_in_user
 
@@ -48,7 +48,7 @@ class OrgSettingsState(rx.State):
             await asyncio.to_thread(
                 organizations.update_org, database_url(), actor, {"name": self.name_draft}
             )
-        except (InvalidInput, Forbidden, NotFound) as exc:
+        except AgentFlowError as exc:
             self.name_error = getattr(exc, "message", "") or "the organisation was not found"
             return None
         self.org_name = " ".join(self.name_draft.split())

@@ -11,18 +11,14 @@ from typing import Any
 import reflex as rx
 
 from agentflow.engine.ports import TERMINAL_RUN_STATUSES
-from agentflow.queue import QueueUnavailable
-from agentflow.services.governance.budgets import BudgetExceeded
-from agentflow.services.runs import dispatch
+from agentflow.errors import AgentFlowError
 from agentflow.services.runs.events import events_after
 from agentflow.services.runs.lifecycle import (
-    InvalidRunRequest,
     RunNotFound,
-    StepNotWaiting,
     describe_run,
 )
 from agentflow.services.tenancy.acting import check
-from agentflow.services.tenancy.permissions import Action, Actor, Forbidden
+from agentflow.services.tenancy.permissions import Action, Actor
 from components.formatting import duration, money, timestamp
 from state import run_actions
 from state.common import database_url
@@ -120,7 +116,7 @@ class RunDetailState(rx.State):
             new_events = await asyncio.to_thread(
                 events_after, database_url(), run_id, self.last_event_id, org_id=org
             )
-        except (RunNotFound, Forbidden):
+        except AgentFlowError:
             self.found = False
             return
         self.found = True
@@ -181,7 +177,7 @@ class RunDetailState(rx.State):
             return
         try:
             state = await run_actions.cancel(*acting)
-        except (Forbidden, RunNotFound) as exc:
+        except AgentFlowError as exc:
             self.notice = exc.message
             return
         self.notice = "Cancelled." if state == "cancelled" else "Cancelling…"
@@ -194,7 +190,7 @@ class RunDetailState(rx.State):
             return
         try:
             await run_actions.decide(*acting, node, approved=approved)
-        except (StepNotWaiting, Forbidden, RunNotFound, InvalidRunRequest, QueueUnavailable) as exc:
+        except AgentFlowError as exc:
             self.notice = exc.message
             return
         self.notice = f"{'Approved' if approved else 'Rejected'} {node}."
@@ -207,14 +203,7 @@ class RunDetailState(rx.State):
             return None
         try:
             new_run = await run_actions.rerun(*acting, self.rerun_node)
-        except (
-            dispatch.RunNotRerunnable,
-            RunNotFound,
-            Forbidden,
-            BudgetExceeded,
-            InvalidRunRequest,
-            QueueUnavailable,
-        ) as exc:
+        except AgentFlowError as exc:
             self.notice = exc.message
             return None
         return rx.redirect(f"/executions/{new_run}")

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from agentflow.services.tenancy.permissions import Forbidden, NotFound
+from agentflow.errors import Forbidden, NotFound
 from agentflow.services.triggers import schedules
 from agentflow.services.triggers.schedules import ScheduleInfo
 from components.formatting import relative_time, timestamp

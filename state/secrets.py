@@ -13,9 +13,10 @@ from typing import Any
 
 import reflex as rx
 
+from agentflow.errors import Forbidden, InvalidInput, NotFound
 from agentflow.services.tenancy import secrets as org_secrets
 from agentflow.services.tenancy.audit_lookups import SecretAuthors, secret_authors
-from agentflow.services.tenancy.permissions import Action, Actor, Forbidden, InvalidInput, NotFound
+from agentflow.services.tenancy.permissions import Action, Actor
 from components.formatting import relative_time
 from state.common import database_url as _database
 from state.session import current_actor, login_redirect

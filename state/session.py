@@ -18,9 +18,10 @@ from urllib.parse import quote
 import reflex as rx
 from reflex.event import EventSpec
 
+from agentflow.errors import Forbidden
 from agentflow.services.tenancy import accounts, organizations
 from agentflow.services.tenancy.acting import act
-from agentflow.services.tenancy.permissions import Action, Actor, Forbidden
+from agentflow.services.tenancy.permissions import Action, Actor
 from state.api_v1.deps import SESSION_COOKIE
 from state.common import database_url
 

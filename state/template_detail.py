@@ -9,11 +9,12 @@ from typing import Any
 
 import reflex as rx
 
+from agentflow.errors import AgentFlowError, Forbidden
 from agentflow.services.templates import gallery, publishing
 from agentflow.services.templates.documents import input_fields
 from agentflow.services.templates.preview import preview
 from agentflow.services.tenancy import secrets as org_secrets
-from agentflow.services.tenancy.permissions import Action, Actor, Forbidden, InvalidInput
+from agentflow.services.tenancy.permissions import Action, Actor
 from components.formatting import relative_time
 from state.common import database_url
 from state.session import current_actor, login_redirect
@@ -188,7 +189,7 @@ class TemplateDetailState(rx.State):
             installed = await asyncio.to_thread(
                 gallery.install_template, database_url(), actor, uuid.UUID(self.current), data
             )
-        except (InvalidInput, Forbidden, gallery.TemplateNotFound) as exc:
+        except AgentFlowError as exc:
             self.install_error = exc.message
             return None
         self.install_open, self.secret_values = False, {}
@@ -215,7 +216,7 @@ class TemplateDetailState(rx.State):
                     actor,
                     {"name": name, "value": value},
                 )
-        except (InvalidInput, Forbidden) as exc:
+        except AgentFlowError as exc:
             self.secrets_error = exc.message
             return None
         self.secret_values = {}
@@ -245,7 +246,7 @@ class TemplateDetailState(rx.State):
             await asyncio.to_thread(
                 publishing.rate, database_url(), actor, uuid.UUID(self.current), data
             )
-        except (InvalidInput, Forbidden, gallery.TemplateNotFound) as exc:
+        except AgentFlowError as exc:
             self.rate_error = exc.message
             return None
         self.stars, self.review_text = "", ""
@@ -266,7 +267,7 @@ class TemplateDetailState(rx.State):
             await asyncio.to_thread(
                 publishing.decide, database_url(), actor, uuid.UUID(self.current), data
             )
-        except (InvalidInput, Forbidden, gallery.TemplateNotFound) as exc:
+        except AgentFlowError as exc:
             return rx.toast.error(exc.message)
         self.decision_note = ""
         await self._refresh()
@@ -285,7 +286,7 @@ class TemplateDetailState(rx.State):
             await asyncio.to_thread(
                 publishing.delete_template, database_url(), actor, uuid.UUID(self.current)
             )
-        except (Forbidden, gallery.TemplateNotFound) as exc:
+        except AgentFlowError as exc:
             self.delete_open = False
             return rx.toast.error(exc.message)
         self.delete_open = False

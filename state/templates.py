@@ -9,8 +9,9 @@ from typing import Any
 
 import reflex as rx
 
+from agentflow.errors import AgentFlowError, Forbidden
 from agentflow.services.templates import gallery, publishing
-from agentflow.services.tenancy.permissions import Action, Actor, Forbidden, InvalidInput
+from agentflow.services.tenancy.permissions import Action, Actor
 from agentflow.services.workflows import management as workflow_service
 from state.common import database_url
 from state.session import current_actor, login_redirect
@@ -150,7 +151,7 @@ class TemplatesState(rx.State):
         except workflow_service.InvalidWorkflow as exc:
             self.publish_error = f"The workflow has problems; fix them first: {exc.message}"
             return None
-        except (InvalidInput, Forbidden, workflow_service.WorkflowNotFound) as exc:
+        except AgentFlowError as exc:
             self.publish_error = exc.message
             return None
         self.publish_open = False

@@ -13,10 +13,11 @@ from typing import Any
 
 import reflex as rx
 
+from agentflow.errors import AgentFlowError, Forbidden, InvalidInput, NotFound
 from agentflow.services.delivery import outgoing, outgoing_log
 from agentflow.services.delivery.outgoing import EVENTS, DeliveryInfo, SubscriptionInfo
 from agentflow.services.delivery.outgoing_log import STATUSES
-from agentflow.services.tenancy.permissions import Actor, Forbidden, InvalidInput, NotFound
+from agentflow.services.tenancy.permissions import Actor
 from components.formatting import relative_time
 from state.common import database_url as _database
 from state.common import toggled
@@ -132,7 +133,7 @@ class WebhooksState(rx.State):
         }
         try:
             new = await asyncio.to_thread(outgoing.create_subscription, _database(), actor, data)
-        except (InvalidInput, Forbidden) as exc:
+        except AgentFlowError as exc:
             self.create_error = exc.message
             return
         self.new_secret = new.secret

@@ -11,8 +11,8 @@ import plotly.graph_objects as go
 import reflex as rx
 
 from agentflow.analytics.periods import PRESETS, InvalidPeriod, zone
+from agentflow.errors import AgentFlowError, Forbidden, NotFound
 from agentflow.services.governance import analytics as service
-from agentflow.services.tenancy.permissions import Forbidden, InvalidInput, NotFound
 from components import analytics_charts as charts
 from components.formatting import duration, money
 from state.analytics_period import PeriodState, cards, describe, period_from
@@ -93,7 +93,7 @@ class WorkflowAnalyticsState(PeriodState, rx.State):
         except NotFound:
             self.not_found, self.loading, self.loaded = True, False, True
             return
-        except (InvalidInput, Forbidden) as exc:
+        except AgentFlowError as exc:
             self.error, self.loading = exc.message, False
             return
         self.not_found = False
@@ -131,7 +131,7 @@ class WorkflowAnalyticsState(PeriodState, rx.State):
             filename, _, body = await asyncio.to_thread(
                 service.export, database_url(), actor, period, dataset, fmt, workflow_id
             )
-        except (InvalidInput, Forbidden, NotFound) as exc:
+        except AgentFlowError as exc:
             self.error = exc.message
             return None
         return rx.download(data=body, filename=filename)

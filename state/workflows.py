@@ -14,8 +14,9 @@ from typing import Any
 
 import reflex as rx
 
+from agentflow.errors import AgentFlowError, Forbidden, InvalidInput
 from agentflow.services.tenancy.acting import check
-from agentflow.services.tenancy.permissions import Action, Actor, Forbidden, InvalidInput
+from agentflow.services.tenancy.permissions import Action, Actor
 from agentflow.services.workflows import management as service
 from components.formatting import percent, relative_time
 from state.common import database_url as _database
@@ -235,7 +236,7 @@ class WorkflowsState(rx.State):
         except service.InvalidWorkflow as exc:
             self.rename_error = exc.problems[0].message
             return
-        except (service.WorkflowNotFound, Forbidden) as exc:
+        except AgentFlowError as exc:
             self.error = exc.message
         self.rename_id = ""
         await self._reload()
@@ -255,7 +256,7 @@ class WorkflowsState(rx.State):
                 target_type="workflow",
                 details={"source": workflow_id},
             )
-        except (service.WorkflowNotFound, Forbidden) as exc:
+        except AgentFlowError as exc:
             self.error = exc.message
         await self._reload()
 
@@ -282,7 +283,7 @@ class WorkflowsState(rx.State):
                 target_type="workflow",
                 target_id=workflow_id,
             )
-        except (service.WorkflowNotFound, Forbidden) as exc:
+        except AgentFlowError as exc:
             self.error = exc.message
         self.delete_id = ""
         await self._reload()
@@ -301,7 +302,7 @@ class WorkflowsState(rx.State):
                 org_id=actor.org_id,
                 syntax="yaml" if syntax == "yaml" else "json",
             )
-        except (service.WorkflowNotFound, Forbidden) as exc:
+        except AgentFlowError as exc:
             self.error = exc.message
             return None
         name = next((row["name"] for row in self.rows if row["id"] == workflow_id), "workflow")

@@ -34,20 +34,9 @@ from agentflow.engine.ports import (
     StepError,
     StepRecord,
 )
+from agentflow.errors import WorkflowNotFound, WorkflowNotPublished
 
 T = TypeVar("T")
-
-
-class WorkflowNotFound(Exception):
-    def __init__(self, reference: str) -> None:
-        self.message = f"workflow {reference!r} was not found in this organisation"
-        super().__init__(self.message)
-
-
-class WorkflowNotPublished(Exception):
-    def __init__(self, reference: str) -> None:
-        self.message = f"workflow {reference!r} has no published version yet"
-        super().__init__(self.message)
 
 
 # A PostgreSQL restart interrupts writes for a few seconds: keep retrying them (each

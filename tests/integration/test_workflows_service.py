@@ -12,7 +12,7 @@ import yaml
 from agentflow.db.engine import session_scope
 from agentflow.db.models import Organization
 from agentflow.db.runs import Run, WorkflowVersion
-from agentflow.services.tenancy.permissions import InvalidInput
+from agentflow.errors import InvalidInput
 from agentflow.services.workflows import management as svc
 from tests.integration.conftest import workflow
 

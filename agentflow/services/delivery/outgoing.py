@@ -24,15 +24,9 @@ from agentflow.db.automation import EventDelivery, EventSubscription
 from agentflow.db.engine import session_scope
 from agentflow.db.models import utcnow
 from agentflow.db.tenancy import get_in_org
+from agentflow.errors import InvalidInput, NotFound
 from agentflow.services.tenancy import audit
-from agentflow.services.tenancy.permissions import (
-    Action,
-    Actor,
-    InvalidInput,
-    NotFound,
-    parse_input,
-    require,
-)
+from agentflow.services.tenancy.permissions import Action, Actor, parse_input, require
 from agentflow.services.tenancy.secrets import encrypt
 
 EVENTS = ("run.succeeded", "run.failed", "run.waiting", "workflow.published", "alert.triggered")

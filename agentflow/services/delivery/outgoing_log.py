@@ -11,6 +11,7 @@ from agentflow.db.automation import EventDelivery, EventSubscription
 from agentflow.db.engine import session_scope
 from agentflow.db.models import utcnow
 from agentflow.db.tenancy import get_in_org
+from agentflow.errors import InvalidInput
 from agentflow.services.delivery.outgoing import (
     EVENTS,
     MAX_LOG_PAGE,
@@ -19,7 +20,7 @@ from agentflow.services.delivery.outgoing import (
     SubscriptionNotFound,
 )
 from agentflow.services.tenancy import audit
-from agentflow.services.tenancy.permissions import Action, Actor, InvalidInput, require
+from agentflow.services.tenancy.permissions import Action, Actor, require
 
 STATUSES = ("pending", "sending", "retrying", "succeeded", "failed")
 

@@ -26,15 +26,9 @@ from agentflow.db.analytics import AlertEvent, AlertRule
 from agentflow.db.engine import session_scope
 from agentflow.db.runs import Workflow
 from agentflow.db.tenancy import get_in_org
+from agentflow.errors import InvalidInput, NotFound
 from agentflow.services.tenancy import audit
-from agentflow.services.tenancy.permissions import (
-    Action,
-    Actor,
-    InvalidInput,
-    NotFound,
-    parse_input,
-    require,
-)
+from agentflow.services.tenancy.permissions import Action, Actor, parse_input, require
 
 Metric = Literal["failure_rate", "p95_duration_s", "cost_usd"]
 METRICS: dict[str, str] = {

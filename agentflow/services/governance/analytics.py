@@ -22,7 +22,8 @@ from agentflow.analytics.workflow_detail import workflow_detail
 from agentflow.db.engine import session_scope
 from agentflow.db.runs import Run, Workflow
 from agentflow.db.tenancy import get_in_org
-from agentflow.services.tenancy.permissions import Action, Actor, InvalidInput, NotFound, require
+from agentflow.errors import InvalidInput, WorkflowNotFound
+from agentflow.services.tenancy.permissions import Action, Actor, require
 
 MAX_EXPORT_RUNS = 100_000
 OVERVIEW_DATASETS = (
@@ -33,10 +34,6 @@ WORKFLOW_DATASETS = (
     "summary", "success_trend", "durations", "errors_by_type", "errors_by_node", "nodes", "runs",
 )  # fmt: skip
 FORMATS = ("csv", "json")
-
-
-class WorkflowNotFound(NotFound):
-    what = "workflow"
 
 
 def period_of(

@@ -25,15 +25,9 @@ from agentflow.db.analytics import Budget
 from agentflow.db.engine import session_scope
 from agentflow.db.runs import Workflow
 from agentflow.db.tenancy import get_in_org
+from agentflow.errors import AgentFlowError, InvalidInput, NotFound
 from agentflow.services.tenancy import audit
-from agentflow.services.tenancy.permissions import (
-    Action,
-    Actor,
-    InvalidInput,
-    NotFound,
-    parse_input,
-    require,
-)
+from agentflow.services.tenancy.permissions import Action, Actor, parse_input, require
 
 ORG_SCOPE = "org"
 
@@ -42,19 +36,24 @@ class BudgetNotFound(NotFound):
     what = "budget"
 
 
-class BudgetExceeded(Exception):
+class BudgetExceeded(AgentFlowError):
     """A hard-stop budget is used up: no new run may start until next month."""
+
+    type = "budget_exceeded"
 
     def __init__(self, scope: str, limit_usd: float, spent_usd: float) -> None:
         self.scope = scope
         self.limit_usd = limit_usd
         self.spent_usd = spent_usd
-        self.message = (
+        super().__init__(
             f"the {scope} monthly budget of ${limit_usd:,.2f} is used up "
             f"(${spent_usd:,.4f} spent this month): new runs are refused until next month "
             "or until the budget is raised"
         )
-        super().__init__(self.message)
+
+    @property
+    def details(self) -> Any:
+        return {"limit_usd": self.limit_usd, "spent_usd": self.spent_usd, "scope": self.scope}
 
 
 class BudgetInput(BaseModel):

@@ -24,6 +24,7 @@ from agentflow.db.run_store import account_waiting_time, close_open_steps
 from agentflow.db.runs import Run, Step
 from agentflow.db.tenancy import get_in_org
 from agentflow.engine.ports import TERMINAL_RUN_STATUSES
+from agentflow.errors import Conflict
 from agentflow.services.runs.gate import check_can_run
 from agentflow.services.runs.lifecycle import (
     RunNotFound,
@@ -37,10 +38,8 @@ EXECUTE_JOB = "execute_run_job"
 log = logging.getLogger("agentflow.dispatch")
 
 
-class RunNotRerunnable(Exception):
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
+class RunNotRerunnable(Conflict):
+    pass
 
 
 # arq starts due jobs in the order of their queue score, the time they were enqueued

@@ -19,12 +19,13 @@ from sqlmodel import col
 from agentflow.db.engine import session_scope
 from agentflow.db.runs import Run, Step
 from agentflow.db.tenancy import get_in_org
+from agentflow.errors import InvalidInput
 from agentflow.services.governance.budgets import BudgetExceeded
 from agentflow.services.runs import dispatch
 from agentflow.services.runs.lifecycle import InvalidRunRequest, RunNotFound
 from agentflow.services.runs.queries import RunPage, run_conditions, select_page
 from agentflow.services.tenancy import audit
-from agentflow.services.tenancy.permissions import Action, Actor, InvalidInput, require
+from agentflow.services.tenancy.permissions import Action, Actor, require
 
 FAILED_STATUSES = ("failed", "timed_out")
 MAX_BULK = 100

@@ -29,31 +29,37 @@ from agentflow.db.tenancy import get_in_org
 from agentflow.engine.masking import SecretMasker
 from agentflow.engine.ports import EngineDeps, RunRecorder, StepError, StepRecord
 from agentflow.engine.run import RunExecution, RunOutcome
+from agentflow.errors import AgentFlowError, Conflict, NotFound
 from agentflow.spec import safe_input
 from agentflow.spec.models import Document
 from agentflow.spec.problems import Problem
 from agentflow.spec.validation import validate_document, validate_run_input
 
 
-class InvalidRunRequest(Exception):
+class InvalidRunRequest(AgentFlowError):
     """The document or the input is invalid; ``problems`` lists every issue."""
+
+    type = "invalid_run_request"
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        self.message = "; ".join(problem.message for problem in problems[:5])
-        super().__init__(self.message)
+        super().__init__("; ".join(problem.message for problem in problems[:5]))
+
+    @property
+    def details(self) -> Any:
+        return {"problems": [problem.to_dict() for problem in self.problems]}
 
 
-class RunNotFound(Exception):
+class RunNotFound(NotFound):
+    what = "run"
+
     def __init__(self, run_id: str) -> None:
-        self.message = f"run {run_id} was not found"
-        super().__init__(self.message)
+        super().__init__(f"run {run_id} was not found")
 
 
-class StepNotWaiting(Exception):
+class StepNotWaiting(Conflict):
     def __init__(self, node: str) -> None:
-        self.message = f"step {node!r} is not waiting for a decision"
-        super().__init__(self.message)
+        super().__init__(f"step {node!r} is not waiting for a decision")
 
 
 class StepAlreadyDecided(StepNotWaiting):

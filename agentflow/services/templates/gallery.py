@@ -34,6 +34,7 @@ from agentflow.db.templates import (
     TemplateReview,
     TemplateVersion,
 )
+from agentflow.errors import InvalidInput, NotFound
 from agentflow.services.runs.gate import org_secret_names
 from agentflow.services.templates.documents import (
     missing_secrets,
@@ -43,14 +44,7 @@ from agentflow.services.templates.documents import (
 )
 from agentflow.services.tenancy import audit
 from agentflow.services.tenancy import secrets as org_secrets
-from agentflow.services.tenancy.permissions import (
-    Action,
-    Actor,
-    InvalidInput,
-    NotFound,
-    parse_input,
-    require,
-)
+from agentflow.services.tenancy.permissions import Action, Actor, parse_input, require
 from agentflow.services.workflows import management as workflow_service
 from agentflow.settings import Settings, get_settings
 from agentflow.spec import safe_input

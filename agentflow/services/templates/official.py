@@ -21,6 +21,7 @@ from sqlmodel import col
 from agentflow.db.engine import session_scope
 from agentflow.db.models import utcnow
 from agentflow.db.templates import OFFICIAL, REVIEW_APPROVED, Template, TemplateVersion
+from agentflow.errors import AgentFlowError
 from agentflow.services.templates.documents import (
     METADATA_KEY,
     required_secrets,
@@ -33,10 +34,11 @@ from agentflow.templates import OFFICIAL_DIR
 _LOCK_KEY = 0x7E3A_1A7E  # any constant shared by every process loading templates
 
 
-class TemplateFileError(Exception):
+class TemplateFileError(AgentFlowError):
+    type = "invalid_template"
+
     def __init__(self, path: Path, message: str) -> None:
-        self.message = f"{path.name}: {message}"
-        super().__init__(self.message)
+        super().__init__(f"{path.name}: {message}")
 
 
 class TemplateMetadata(BaseModel):

@@ -36,6 +36,7 @@ from agentflow.db.templates import (
     TemplateVersion,
 )
 from agentflow.db.tenancy import get_in_org
+from agentflow.errors import Forbidden, InvalidInput
 from agentflow.services.templates.documents import (
     node_types,
     required_secrets,
@@ -43,14 +44,7 @@ from agentflow.services.templates.documents import (
 )
 from agentflow.services.templates.gallery import TemplateNotFound, is_instance_admin, load_visible
 from agentflow.services.tenancy import audit
-from agentflow.services.tenancy.permissions import (
-    Action,
-    Actor,
-    Forbidden,
-    InvalidInput,
-    parse_input,
-    require,
-)
+from agentflow.services.tenancy.permissions import Action, Actor, parse_input, require
 from agentflow.services.workflows import management as workflow_service
 from agentflow.spec.validation import validate_document
 

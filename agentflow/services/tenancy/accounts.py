@@ -30,16 +30,10 @@ from sqlmodel import col
 from agentflow.db.accounts import Membership, PasswordReset, User, UserSession
 from agentflow.db.engine import session_scope
 from agentflow.db.models import Organization, utcnow
+from agentflow.errors import AgentFlowError, Forbidden, InvalidInput, NotFound
 from agentflow.services.delivery.mail import Sender, default_sender
 from agentflow.services.tenancy import audit
-from agentflow.services.tenancy.permissions import (
-    Actor,
-    Forbidden,
-    InvalidInput,
-    NotFound,
-    Role,
-    parse_input,
-)
+from agentflow.services.tenancy.permissions import Actor, Role, parse_input
 from agentflow.services.tenancy.rate_limit import limiter
 from agentflow.settings import Settings, get_settings
 
@@ -51,29 +45,35 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _hasher = PasswordHasher()
 
 
-class AccountError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class AccountError(AgentFlowError):
+    type = "account"
 
 
 class EmailTaken(AccountError):
+    type = "email_taken"
+
     def __init__(self) -> None:
         super().__init__("an account with this email already exists")
 
 
 class InvalidCredentials(AccountError):
+    type = "invalid_credentials"
+
     def __init__(self) -> None:
         super().__init__("the email or the password is incorrect")
 
 
 class LoginLocked(AccountError):
+    type = "login_locked"
+
     def __init__(self, retry_after_s: int) -> None:
         self.retry_after_s = retry_after_s
         super().__init__(f"too many failed attempts: try again in {retry_after_s} seconds")
 
 
 class InvalidToken(AccountError):
+    type = "invalid_token"
+
     def __init__(self) -> None:
         super().__init__("this link is invalid, already used or expired")
 

@@ -27,15 +27,9 @@ from agentflow.db.accounts import ApiKey
 from agentflow.db.engine import session_scope
 from agentflow.db.models import utcnow
 from agentflow.db.tenancy import get_owned
+from agentflow.errors import AgentFlowError, NotFound
 from agentflow.services.tenancy import audit
-from agentflow.services.tenancy.permissions import (
-    Action,
-    Actor,
-    NotFound,
-    Scope,
-    parse_input,
-    require,
-)
+from agentflow.services.tenancy.permissions import Action, Actor, Scope, parse_input, require
 
 PREFIX_LENGTH = 12
 SECRET_LENGTH = 40
@@ -49,12 +43,13 @@ class ApiKeyNotFound(NotFound):
     what = "API key"
 
 
-class InvalidApiKey(Exception):
+class InvalidApiKey(AgentFlowError):
     """Malformed, unknown, wrong or revoked: one error, one message, for all of them."""
 
+    type = "unauthorized"
+
     def __init__(self) -> None:
-        self.message = "invalid API key"
-        super().__init__(self.message)
+        super().__init__("invalid API key")
 
 
 class ApiKeyInput(BaseModel):

@@ -22,6 +22,7 @@ from agentflow.db.accounts import Invitation, Membership, User, UserSession
 from agentflow.db.engine import session_scope
 from agentflow.db.models import Organization, utcnow
 from agentflow.db.tenancy import get_owned
+from agentflow.errors import InvalidInput, NotFound
 from agentflow.services.delivery.mail import Sender, default_sender
 from agentflow.services.tenancy import audit
 from agentflow.services.tenancy.accounts import (
@@ -36,8 +37,6 @@ from agentflow.services.tenancy.accounts import (
 from agentflow.services.tenancy.permissions import (
     Action,
     Actor,
-    InvalidInput,
-    NotFound,
     Role,
     parse_input,
     require,

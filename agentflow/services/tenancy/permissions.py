@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from agentflow.errors import Forbidden, InvalidInput
 from agentflow.spec.safe_input import UnsafeInput, check_data
 
 
@@ -123,28 +124,6 @@ SCOPE_ACTIONS: dict[Scope, frozenset[Action]] = {
         }
     ),
 }
-
-
-class Forbidden(Exception):
-    def __init__(self, message: str = "you are not allowed to do this") -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class NotFound(Exception):
-    """Base of every "no such object" error; the same for missing and for another org's."""
-
-    what = "object"
-
-    def __init__(self) -> None:
-        self.message = f"{self.what} not found"
-        super().__init__(self.message)
-
-
-class InvalidInput(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

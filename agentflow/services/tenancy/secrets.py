@@ -30,15 +30,9 @@ from agentflow.db.engine import session_scope
 from agentflow.db.models import utcnow
 from agentflow.db.tenancy import get_owned
 from agentflow.engine.masking import MIN_MASKED_LENGTH
+from agentflow.errors import AgentFlowError, InvalidInput, NotFound
 from agentflow.services.tenancy import audit
-from agentflow.services.tenancy.permissions import (
-    Action,
-    Actor,
-    InvalidInput,
-    NotFound,
-    parse_input,
-    require,
-)
+from agentflow.services.tenancy.permissions import Action, Actor, parse_input, require
 from agentflow.settings import Settings, get_settings, resolve_secret_key
 
 NAME_PATTERN = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
@@ -56,12 +50,13 @@ class SecretExists(InvalidInput):
         super().__init__("a secret with this name already exists: update it instead")
 
 
-class SecretUnreadable(Exception):
+class SecretUnreadable(AgentFlowError):
     """Decryption failed: the data was altered or moved, or the server secret changed."""
 
+    type = "secret_unreadable"
+
     def __init__(self, name: str) -> None:
-        self.message = f"the secret {name} cannot be decrypted"
-        super().__init__(self.message)
+        super().__init__(f"the secret {name} cannot be decrypted")
 
 
 class SecretInput(BaseModel):

@@ -30,6 +30,7 @@ from agentflow.db.accounts import OrgSecret
 from agentflow.db.engine import session_scope
 from agentflow.db.tenancy import get_owned
 from agentflow.engine.ports import TERMINAL_RUN_STATUSES
+from agentflow.errors import InvalidInput
 from agentflow.queue import (
     SHARED_CONNECT_TIMEOUT_S,
     SHARED_SOCKET_TIMEOUT_S,
@@ -137,8 +138,8 @@ def check_rate(redis_url: str, token: str, client_ip: str, settings: Settings) -
     return None
 
 
-class UnsupportedMediaType(ValueError):
-    pass
+class UnsupportedMediaType(InvalidInput, ValueError):
+    type = "unsupported_media_type"
 
 
 def run_input(request: HookRequest) -> Any:

@@ -35,6 +35,7 @@ from agentflow.db.automation import Schedule, ScheduleTick
 from agentflow.db.engine import session_scope
 from agentflow.db.models import utcnow
 from agentflow.db.runs import Run, Workflow, WorkflowVersion
+from agentflow.errors import Conflict
 from agentflow.services.delivery import notifications
 from agentflow.services.governance.budgets import BudgetExceeded
 from agentflow.services.runs.gate import check_can_run
@@ -65,10 +66,8 @@ class Fired:
     disabled: list[tuple[uuid.UUID, uuid.UUID, str]] = field(default_factory=list)
 
 
-class CannotStart(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class CannotStart(Conflict):
+    """The schedule's workflow cannot start a run now (unpublished, invalid, over budget)."""
 
 
 def _new_run(database_url: str, session: Any, schedule: Schedule) -> Run:

@@ -22,8 +22,9 @@ from agentflow.db.engine import session_scope
 from agentflow.db.models import utcnow
 from agentflow.db.runs import Run, Workflow, WorkflowVersion
 from agentflow.db.tenancy import get_in_org
+from agentflow.errors import NotFound
 from agentflow.services.tenancy import audit
-from agentflow.services.tenancy.permissions import Action, Actor, NotFound, require
+from agentflow.services.tenancy.permissions import Action, Actor, require
 from agentflow.spec.cron import CronSpec, InvalidSchedule, describe, next_time, next_times, parse
 
 

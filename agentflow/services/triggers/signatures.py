@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import redis
 
+from agentflow.errors import AgentFlowError
+
 HEADER = "X-AgentFlow-Signature"
 SCHEME = "v1"
 TOLERANCE_S = 300
@@ -33,13 +35,14 @@ MAX_SIGNATURES = 5
 REPLAY_KEY_PREFIX = "agentflow:hook-sig:"
 
 
-class SignatureRejected(Exception):
+class SignatureRejected(AgentFlowError):
     """Why a signature is refused; ``reason`` is a short machine-readable word."""
+
+    type = "signature_rejected"
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
-        self.message = message
 
 
 def compute(secret: str, timestamp: int, body: bytes) -> str:

@@ -28,10 +28,10 @@ from sqlmodel import col
 
 from agentflow.db.engine import session_scope
 from agentflow.db.models import utcnow
-from agentflow.db.run_store import WorkflowNotFound
 from agentflow.db.runs import Workflow, WorkflowVersion
 from agentflow.db.tenancy import get_in_org
 from agentflow.db.webhooks import WebhookEndpoint
+from agentflow.errors import WorkflowNotFound
 from agentflow.nodes.trigger import TriggerConfig
 from agentflow.services.tenancy import audit
 from agentflow.services.tenancy import secrets as org_secrets

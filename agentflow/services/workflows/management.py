@@ -22,11 +22,10 @@ from sqlmodel import col
 
 from agentflow.db.engine import session_scope
 from agentflow.db.models import LOCAL_ORG_ID, utcnow
-from agentflow.db.run_store import WorkflowNotFound
 from agentflow.db.runs import Run, Workflow, WorkflowVersion
 from agentflow.db.tenancy import get_in_org
+from agentflow.errors import AgentFlowError, InvalidInput, WorkflowNotFound
 from agentflow.services.delivery.automation_hooks import after_publish
-from agentflow.services.tenancy.permissions import InvalidInput
 from agentflow.spec import safe_input
 from agentflow.spec.errors import DocumentError
 from agentflow.spec.loading import load_raw
@@ -40,13 +39,18 @@ SUCCESS_RATE_WINDOW = 50
 MAX_NAME_LENGTH = 200
 
 
-class InvalidWorkflow(Exception):
+class InvalidWorkflow(AgentFlowError):
     """The document cannot be imported or published; ``problems`` lists every issue."""
+
+    type = "invalid_workflow"
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        self.message = "; ".join(str(problem) for problem in problems[:5])
-        super().__init__(self.message)
+        super().__init__("; ".join(str(problem) for problem in problems[:5]))
+
+    @property
+    def details(self) -> Any:
+        return {"problems": [problem.to_dict() for problem in self.problems]}
 
 
 @dataclass

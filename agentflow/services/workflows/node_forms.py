@@ -28,6 +28,7 @@ from typing import Any
 
 from pydantic.fields import FieldInfo
 
+from agentflow.errors import InvalidInput
 from agentflow.nodes.registry import get_node_type
 from agentflow.spec.models import Document, Node, Retry, Settings
 
@@ -281,10 +282,8 @@ def workflow_fields(
 # -- edits ---------------------------------------------------------------------------------
 
 
-class FieldError(Exception):
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
+class FieldError(InvalidInput):
+    """A form field's text is not a valid value for its widget."""
 
 
 def parse_value(widget: str, text: str, required: bool) -> tuple[bool, Any]:

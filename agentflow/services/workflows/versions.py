@@ -23,11 +23,11 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from agentflow.db.engine import session_scope
-from agentflow.db.run_store import WorkflowNotFound, WorkflowNotPublished
 from agentflow.db.runs import Workflow, WorkflowVersion
 from agentflow.db.tenancy import get_in_org
+from agentflow.errors import NotFound, WorkflowNotFound, WorkflowNotPublished
 from agentflow.services.tenancy import audit
-from agentflow.services.tenancy.permissions import Action, Actor, NotFound, require
+from agentflow.services.tenancy.permissions import Action, Actor, require
 from agentflow.services.triggers import webhooks
 from agentflow.services.workflows import management as workflows
 from agentflow.spec.diff import DocumentDiff, comparison_canvas, diff_documents

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from agentflow.db.engine import get_engine
+from agentflow.errors import InvalidInput
 from agentflow.services.tenancy import accounts
 from agentflow.services.tenancy.accounts import (
     EmailTaken,
@@ -17,7 +18,7 @@ from agentflow.services.tenancy.accounts import (
     InvalidToken,
     LoginLocked,
 )
-from agentflow.services.tenancy.permissions import InvalidInput, Role
+from agentflow.services.tenancy.permissions import Role
 from agentflow.settings import Settings
 
 from .conftest import PASSWORD, Outbox, Person

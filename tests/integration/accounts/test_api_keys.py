@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import text
 
 from agentflow.db.engine import get_engine
+from agentflow.errors import Forbidden, InvalidInput
 from agentflow.services.tenancy import api_keys
 from agentflow.services.tenancy import secrets as org_secrets
 from agentflow.services.tenancy.api_keys import InvalidApiKey
-from agentflow.services.tenancy.permissions import Action, Forbidden, InvalidInput, Scope
+from agentflow.services.tenancy.permissions import Action, Scope
 
 from .conftest import Person
 

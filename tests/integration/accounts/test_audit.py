@@ -11,9 +11,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from agentflow.db.engine import get_engine
+from agentflow.errors import Forbidden
 from agentflow.services.tenancy import api_keys, audit, organizations
 from agentflow.services.tenancy import secrets as org_secrets
-from agentflow.services.tenancy.permissions import Forbidden, Role
+from agentflow.services.tenancy.permissions import Role
 from agentflow.settings import Settings
 
 from .conftest import Person, join

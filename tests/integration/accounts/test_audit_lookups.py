@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from agentflow.errors import Forbidden
 from agentflow.services.tenancy import api_keys, organizations
 from agentflow.services.tenancy import secrets as org_secrets
 from agentflow.services.tenancy.audit_lookups import SecretAuthors, audit_facets, secret_authors
-from agentflow.services.tenancy.permissions import Actor, Forbidden, Role
+from agentflow.services.tenancy.permissions import Actor, Role
 from agentflow.settings import Settings
 
 from .conftest import Person, join, sign_up

@@ -7,9 +7,10 @@ from collections.abc import Callable
 
 import pytest
 
+from agentflow.errors import InvalidInput, NotFound
 from agentflow.services.tenancy import accounts, api_keys, audit, organizations
 from agentflow.services.tenancy import secrets as org_secrets
-from agentflow.services.tenancy.permissions import InvalidInput, NotFound, Role
+from agentflow.services.tenancy.permissions import Role
 from agentflow.settings import Settings
 
 from .conftest import PASSWORD, Person, join, sign_up

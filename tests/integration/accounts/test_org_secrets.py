@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import text
 
 from agentflow.db.engine import get_engine
+from agentflow.errors import InvalidInput
 from agentflow.services.tenancy import secrets as org_secrets
-from agentflow.services.tenancy.permissions import InvalidInput
 from agentflow.services.tenancy.secrets import SecretExists, SecretInfo, SecretUnreadable
 from agentflow.settings import Settings
 

@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import text
 
 from agentflow.db.engine import get_engine
+from agentflow.errors import Forbidden
 from agentflow.services.tenancy import accounts, organizations
 from agentflow.services.tenancy.accounts import InvalidToken, OrgNotFound
 from agentflow.services.tenancy.organizations import AlreadyMember, LastOwner, MemberNotFound
-from agentflow.services.tenancy.permissions import Forbidden, Role
+from agentflow.services.tenancy.permissions import Role
 from agentflow.settings import Settings
 
 from .conftest import Outbox, Person, join, sign_up

@@ -6,16 +6,10 @@ from collections.abc import Callable
 
 import pytest
 
+from agentflow.errors import Forbidden
 from agentflow.services.tenancy import api_keys, audit, organizations
 from agentflow.services.tenancy import secrets as org_secrets
-from agentflow.services.tenancy.permissions import (
-    ROLE_ACTIONS,
-    Action,
-    Actor,
-    Forbidden,
-    Role,
-    require,
-)
+from agentflow.services.tenancy.permissions import ROLE_ACTIONS, Action, Actor, Role, require
 from agentflow.services.triggers import webhooks
 from agentflow.services.workflows import management as workflows
 from agentflow.settings import Settings

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from agentflow.errors import Forbidden, InvalidInput
 from agentflow.services.governance import alerts
 from agentflow.services.governance.alert_evaluation import evaluate_rules
-from agentflow.services.tenancy.permissions import Forbidden, InvalidInput, Role
+from agentflow.services.tenancy.permissions import Role
 from tests.integration.analytics.conftest import actor, add_run, add_workflow, make_org
 
 

@@ -11,13 +11,14 @@ from sqlalchemy import text
 
 from agentflow.analytics.rollup import roll_up
 from agentflow.db.engine import get_engine
+from agentflow.errors import Forbidden, InvalidInput
 from agentflow.queue import connect
 from agentflow.services.governance import budgets
 from agentflow.services.governance.alert_evaluation import evaluate_budgets
 from agentflow.services.governance.alerts import history
 from agentflow.services.runs import dispatch
 from agentflow.services.runs.lifecycle import execute_run
-from agentflow.services.tenancy.permissions import Forbidden, InvalidInput, Role
+from agentflow.services.tenancy.permissions import Role
 from tests.integration.analytics.conftest import actor, add_run, add_workflow, make_org
 
 DOC: dict[str, Any] = {

@@ -14,11 +14,12 @@ from sqlmodel import col
 
 from agentflow.db.engine import session_scope
 from agentflow.db.runs import Run, Step
+from agentflow.errors import Forbidden, InvalidInput
 from agentflow.queue import connect
 from agentflow.services.runs.failed_runs import FailedFilter, bulk_rerun, list_failed
 from agentflow.services.runs.lifecycle import create_run
 from agentflow.services.tenancy import audit
-from agentflow.services.tenancy.permissions import Actor, Forbidden, InvalidInput, Role
+from agentflow.services.tenancy.permissions import Actor, Role
 
 DOCUMENT = {
     "format": "agentflow/v1",

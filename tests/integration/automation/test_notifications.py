@@ -8,8 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from agentflow.errors import Forbidden
 from agentflow.services.delivery import notifications
-from agentflow.services.tenancy.permissions import Actor, Forbidden, Role
+from agentflow.services.tenancy.permissions import Actor, Role
 
 
 def test_notify_lists_newest_first_and_counts_unread(clean_db: str, admin: Actor) -> None:

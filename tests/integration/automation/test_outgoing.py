@@ -15,10 +15,11 @@ from sqlmodel import col
 from agentflow.db.automation import EventDelivery
 from agentflow.db.engine import session_scope
 from agentflow.db.models import utcnow
+from agentflow.errors import Forbidden, InvalidInput, NotFound
 from agentflow.services.delivery import outgoing, outgoing_log
 from agentflow.services.delivery.outgoing_delivery import backoff_s, claim_due, deliver, verify
 from agentflow.services.tenancy import audit
-from agentflow.services.tenancy.permissions import Actor, Forbidden, InvalidInput, NotFound, Role
+from agentflow.services.tenancy.permissions import Actor, Role
 from agentflow.settings import Settings
 
 from .conftest import Receiver

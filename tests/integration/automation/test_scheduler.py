@@ -15,10 +15,11 @@ from sqlmodel import col
 from agentflow.db.automation import Schedule, ScheduleTick
 from agentflow.db.engine import session_scope
 from agentflow.db.runs import Run
+from agentflow.errors import Forbidden, NotFound
 from agentflow.services.delivery import notifications
 from agentflow.services.delivery.automation_hooks import after_run_settled
 from agentflow.services.tenancy import audit
-from agentflow.services.tenancy.permissions import Actor, Forbidden, NotFound, Role
+from agentflow.services.tenancy.permissions import Actor, Role
 from agentflow.services.triggers import schedules
 from agentflow.services.triggers.scheduler import claim_due
 from agentflow.services.workflows import management as workflows

@@ -11,12 +11,13 @@ from sqlalchemy import select
 
 from agentflow.db.accounts import AuditEvent
 from agentflow.db.engine import session_scope
+from agentflow.errors import Forbidden, InvalidInput
 from agentflow.services.runs import gate as run_gate
 from agentflow.services.templates import gallery, publishing
 from agentflow.services.templates.documents import input_fields
 from agentflow.services.tenancy import audit
 from agentflow.services.tenancy import secrets as org_secrets
-from agentflow.services.tenancy.permissions import Actor, Forbidden, InvalidInput, Role, Scope
+from agentflow.services.tenancy.permissions import Actor, Role, Scope
 from agentflow.services.workflows import management as workflows
 from agentflow.settings import Settings, get_settings
 from tests.integration.accounts.conftest import Person, sign_up

@@ -7,8 +7,9 @@ import time
 
 import pytest
 
+from agentflow.errors import InvalidInput
 from agentflow.services.templates.gallery import InstallInput
-from agentflow.services.tenancy.permissions import InvalidInput, parse_input
+from agentflow.services.tenancy.permissions import parse_input
 from agentflow.spec import safe_input
 from agentflow.spec.safe_input import MAX_DEPTH, UnsafeInput
 
