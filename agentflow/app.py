@@ -16,16 +16,16 @@ from starlette.types import ASGIApp
 
 from agentflow import __version__
 from agentflow.queue import close_shared_queues
-from state import api_v1, auth_routes, hooks, system
-from state.analytics import AnalyticsState
-from state.analytics_governance import GovernanceState
-from state.analytics_page import analytics_page
-from state.api_docs import mount_docs
-from state.api_keys import ApiKeysState
-from state.api_keys_page import api_keys_page
-from state.audit_log import AuditLogState
-from state.audit_page import audit_page
-from state.auth_pages import (
+from state.pages.analytics.governance import GovernanceState
+from state.pages.analytics.page import analytics_page
+from state.pages.analytics.state import AnalyticsState
+from state.pages.analytics.workflow import WorkflowAnalyticsState
+from state.pages.analytics.workflow_page import workflow_analytics_page
+from state.pages.api_keys.page import api_keys_page
+from state.pages.api_keys.state import ApiKeysState
+from state.pages.audit.page import audit_page
+from state.pages.audit.state import AuditLogState
+from state.pages.auth.page import (
     AuthFormState,
     finish_signup_page,
     forgot_password_page,
@@ -33,46 +33,47 @@ from state.auth_pages import (
     reset_password_page,
     signup_page,
 )
-from state.builder import BuilderState
-from state.builder_page import builder_page
-from state.builder_versions import BuilderVersionsState
-from state.executions import ExecutionsState
-from state.executions_page import executions_page
-from state.failed_runs import FailedRunsState
-from state.failed_runs_page import failed_runs_page
-from state.invite import InviteState
-from state.invite_page import invite_page
-from state.members import MembersState
-from state.members_page import members_page
-from state.notifications import NotificationsState
-from state.notifications_page import notifications_page
-from state.org_settings import OrgSettingsState
-from state.pages import EMPTY_PAGES, EmptyPage, make_empty_page, settings_page
-from state.run_detail import RunDetailState
-from state.run_detail_page import run_detail_page
-from state.schedules import SchedulesState
-from state.schedules_page import schedules_page
-from state.secrets import SecretsState
-from state.secrets_page import secrets_page
-from state.security_headers import FramingRule, SecurityHeaders
+from state.pages.builder.page import builder_page
+from state.pages.builder.state import BuilderState
+from state.pages.builder.versions import BuilderVersionsState
+from state.pages.invite.page import invite_page
+from state.pages.invite.state import InviteState
+from state.pages.members.page import members_page
+from state.pages.members.state import MembersState
+from state.pages.notifications.page import notifications_page
+from state.pages.notifications.state import NotificationsState
+from state.pages.org_settings.state import OrgSettingsState
+from state.pages.runs.detail import RunDetailState
+from state.pages.runs.detail_page import run_detail_page
+from state.pages.runs.executions import ExecutionsState
+from state.pages.runs.executions_page import executions_page
+from state.pages.runs.failed import FailedRunsState
+from state.pages.runs.failed_page import failed_runs_page
+from state.pages.schedules.page import schedules_page
+from state.pages.schedules.state import SchedulesState
+from state.pages.secrets.page import secrets_page
+from state.pages.secrets.state import SecretsState
+from state.pages.shell import EMPTY_PAGES, EmptyPage, make_empty_page, settings_page
+from state.pages.system import state as system
+from state.pages.templates.detail import TemplateDetailState
+from state.pages.templates.detail_page import template_detail_page
+from state.pages.templates.page import templates_page
+from state.pages.templates.state import TemplatesState
+from state.pages.webhooks.page import webhooks_page
+from state.pages.webhooks.state import WebhooksState
+from state.pages.workflows.page import workflows_page
+from state.pages.workflows.state import WorkflowsState
 from state.session import SessionState
-from state.template_detail import TemplateDetailState
-from state.template_detail_page import template_detail_page
-from state.templates import TemplatesState
-from state.templates_page import templates_page
-from state.webhooks import WebhooksState
-from state.webhooks_page import webhooks_page
-from state.workflow_analytics import WorkflowAnalyticsState
-from state.workflow_analytics_page import workflow_analytics_page
-from state.workflows import WorkflowsState
-from state.workflows_page import workflows_page
+from state.web import api_v1, auth_routes, hooks
+from state.web.api_docs import mount_docs
+from state.web.security_headers import FramingRule, SecurityHeaders
 
 
 def create_api() -> FastAPI:
     api = FastAPI(
         title="AgentFlow API",
         version=__version__,
-        docs_url=None,  # served by state.api_docs from local assets
+        docs_url=None,  # served by state.web.api_docs from local assets
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )

@@ -2,7 +2,7 @@
 
 Every such error carries a human ``message`` (what went wrong and what to do) and a
 machine ``type``, the word the REST API puts in ``error.type``; the API maps each
-type to an HTTP status in one table (state/api_v1/errors.py's ``STATUS_BY_TYPE``),
+type to an HTTP status in one table (state/web/api_v1/errors.py's ``STATUS_BY_TYPE``),
 and the pages show ``message``. Engine-internal signals (a lost lease, a node's
 own failure) are not service errors and do not derive from here.
 

@@ -7,7 +7,7 @@ import reflex as rx
 from components.account_menu import account_menu
 from components.brand import brand_mark
 from components.nav_link import NavItem, current_path, nav_link
-from components.notification_bell import notification_bell
+from state.pages.notifications.bell import notification_bell
 
 NAV_ITEMS = (
     NavItem("Workflows", "/workflows", "workflow"),

@@ -22,8 +22,8 @@ from agentflow.errors import Forbidden
 from agentflow.services.tenancy import accounts, organizations
 from agentflow.services.tenancy.acting import act
 from agentflow.services.tenancy.permissions import Action, Actor
-from state.api_v1.deps import SESSION_COOKIE
 from state.common import database_url
+from state.web.api_v1.deps import SESSION_COOKIE
 
 LOGIN_PAGE = "/login"
 T = TypeVar("T")

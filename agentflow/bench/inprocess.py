@@ -8,33 +8,10 @@ from typing import Any
 
 from agentflow.bench.stats import median
 from agentflow.engine.attempts import utcnow
-from agentflow.engine.ports import ApprovalDecision, EngineDeps, RunStatus, StepError, StepRecord
+from agentflow.engine.memory import MemoryApprovalInbox, MemoryRecorder
+from agentflow.engine.ports import EngineDeps
 from agentflow.engine.run import RunExecution
 from agentflow.spec.models import Document
-
-
-class NullRecorder:
-    """A RunRecorder that keeps nothing: what is left is the engine's own cost."""
-
-    async def step_changed(self, run_id: str, step: StepRecord) -> None:
-        return None
-
-    async def run_changed(
-        self,
-        run_id: str,
-        status: RunStatus,
-        *,
-        output: Any = None,
-        error: StepError | None = None,
-    ) -> None:
-        return None
-
-
-class NullApprovals:
-    """An ApprovalInbox where nobody ever decided anything."""
-
-    async def decision(self, run_id: str, node: str) -> ApprovalDecision | None:
-        return None
 
 
 def chain_document(set_nodes: int, *, name: str = "bench chain") -> dict[str, Any]:
@@ -51,7 +28,11 @@ def chain_document(set_nodes: int, *, name: str = "bench chain") -> dict[str, An
 
 
 async def _time_one_run(document: Document) -> float:
-    deps = EngineDeps(recorder=NullRecorder(), approvals=NullApprovals())
+    deps = EngineDeps(
+        # Nothing kept and nobody decides: what is left is the engine's own cost.
+        recorder=MemoryRecorder(keep=False),
+        approvals=MemoryApprovalInbox(),
+    )
     execution = RunExecution(document, run_id="bench", deps=deps)
     started = time.perf_counter()
     outcome = await execution.execute({}, started_at=utcnow())

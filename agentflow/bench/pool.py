@@ -18,6 +18,7 @@ from agentflow.bench.harness import Progress, WorkerProcess
 from agentflow.bench.inprocess import chain_document
 from agentflow.bench.stats import linear_slope, percentile, rate
 from agentflow.db.engine import session_scope
+from agentflow.db.models import LOCAL_ORG_ID
 from agentflow.engine.ports import TERMINAL_RUN_STATUSES
 from agentflow.queue import QUEUE_NAME, deserialize
 from agentflow.services.runs.dispatch import enqueue
@@ -64,7 +65,8 @@ class PoolBench:
 
     def _create_runs(self, count: int) -> list[uuid.UUID]:
         return [
-            create_run(self.database_url, TEN_NODE_CHAIN, {}, trigger="api") for _ in range(count)
+            create_run(self.database_url, TEN_NODE_CHAIN, {}, trigger="api", org_id=LOCAL_ORG_ID)
+            for _ in range(count)
         ]
 
     async def create_runs(self, count: int) -> list[uuid.UUID]:

@@ -39,6 +39,7 @@ from typing import Any
 import click
 
 from agentflow.cli.common import wait_until_answering
+from agentflow.db.models import LOCAL_ORG_ID
 from agentflow.spec.canvas import auto_layout
 
 DEFAULT_SIZES = (30, 300, 1000)
@@ -265,16 +266,16 @@ def run_ui_benchmark(
             for size in sizes:
                 document = bench_document(size)
                 workflow_id = workflows.create_workflow(
-                    database_url, document["name"], document=document
+                    database_url, document["name"], document=document, org_id=LOCAL_ORG_ID
                 )
                 started = time.perf_counter()
-                workflows.save_draft(database_url, workflow_id, document)
+                workflows.save_draft(database_url, workflow_id, document, org_id=LOCAL_ORG_ID)
                 server_save = (time.perf_counter() - started) * 1000
                 runs = []
                 for attempt in range(repeat):
                     runs.append(_measure_once(browser, base_url, workflow_id, size))
                     echo(f"  {size} nodes, run {attempt + 1}/{repeat}: {runs[-1]}")
-                workflows.delete(database_url, workflow_id)
+                workflows.delete(database_url, workflow_id, org_id=LOCAL_ORG_ID)
                 median = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
                 results.append(
                     SizeResult(

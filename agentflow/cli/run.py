@@ -12,6 +12,7 @@ import click
 
 from agentflow.cli.common import load_settings, service_urls
 from agentflow.cli.live_view import LiveView
+from agentflow.db.models import LOCAL_ORG_ID
 from agentflow.devservices.resolve import stop_started
 from agentflow.spec.errors import DocumentError, SpecError
 from agentflow.spec.loading import load_raw
@@ -93,7 +94,9 @@ def run_command(file: Path, input_text: str | None, as_json: bool) -> None:
     try:
         upgrade(urls.database_url)
         try:
-            run_id = create_run(urls.database_url, raw, run_input, trigger="cli")
+            run_id = create_run(
+                urls.database_url, raw, run_input, trigger="cli", org_id=LOCAL_ORG_ID
+            )
         except InvalidRunRequest as exc:
             report_invalid(exc.problems, as_json)
         observer = None if as_json else LiveView()
@@ -104,10 +107,17 @@ def run_command(file: Path, input_text: str | None, as_json: bool) -> None:
                 secrets=secrets_from_environment(),
                 allow_hosts=settings.allowed_outbound_hosts,
                 observer=observer,
+                org_id=LOCAL_ORG_ID,
             )
         )
         if as_json:
-            click.echo(json.dumps(describe_run(urls.database_url, run_id), indent=2, default=str))
+            click.echo(
+                json.dumps(
+                    describe_run(urls.database_url, run_id, org_id=LOCAL_ORG_ID),
+                    indent=2,
+                    default=str,
+                )
+            )
         elif outcome.status == "succeeded":
             click.echo(json.dumps(outcome.output, indent=2, default=str))
     finally:

@@ -23,7 +23,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 from agentflow.devservices.common import port_is_free
 from agentflow.services.tenancy import accounts
 from agentflow.services.tenancy.permissions import Actor, Role
-from state.api_v1.deps import SESSION_COOKIE
+from state.web.api_v1.deps import SESSION_COOKIE
 from tests.conftest import PROJECT_ROOT, free_port, service_env
 
 START_TIMEOUT_S = 900

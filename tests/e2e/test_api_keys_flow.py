@@ -8,7 +8,7 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from agentflow.services.tenancy import accounts
-from state.api_v1.deps import SESSION_COOKIE
+from state.web.api_v1.deps import SESSION_COOKIE
 from tests.e2e.conftest import mailed_link
 
 PASSWORD = "correct horse battery"

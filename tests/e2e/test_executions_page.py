@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from playwright.sync_api import Page, expect
 
+from agentflow.db.models import LOCAL_ORG_ID
 from agentflow.queue import connect
 from agentflow.services.runs.dispatch import start_run
 from agentflow.services.runs.lifecycle import describe_run
@@ -114,7 +115,7 @@ def test_another_organisations_runs_are_invisible(
     page: Page, account: Account, clean_db: str, redis_url: str
 ) -> None:
     theirs = submit(clean_db, redis_url, QUICK)  # the local organisation's, not this user's
-    wait_for(lambda: describe_run(clean_db, theirs)["status"] == "succeeded")
+    wait_for(lambda: describe_run(clean_db, theirs, org_id=LOCAL_ORG_ID)["status"] == "succeeded")
     page.goto("/executions")
     expect(page.get_by_text("No runs match")).to_be_visible()
     expect(page.get_by_test_id("run-row")).to_have_count(0)

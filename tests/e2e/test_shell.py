@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from components.shell import NAV_ITEMS
-from state.pages import EMPTY_PAGES
+from state.pages.shell import EMPTY_PAGES
 
 EMPTY_TITLES = {page.route: page.empty_title for page in EMPTY_PAGES}
 

@@ -93,7 +93,7 @@ async def test_the_health_route_answers_200_or_503(
     database_url: str,
     with_worker: bool,
 ) -> None:
-    from state.system import router
+    from state.pages.system.state import router
 
     if with_worker:
         request.getfixturevalue("worker_process")

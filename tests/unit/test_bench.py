@@ -9,9 +9,10 @@ from click.testing import CliRunner
 
 from agentflow.bench.engine import EngineBenchOptions, assemble, format_table
 from agentflow.bench.harness import worker_pid
-from agentflow.bench.inprocess import NullApprovals, NullRecorder, chain_document
+from agentflow.bench.inprocess import chain_document
 from agentflow.bench.stats import linear_slope, median, percentile, rate
 from agentflow.cli import cli
+from agentflow.engine.memory import MemoryApprovalInbox, MemoryRecorder
 from agentflow.engine.ports import StepRecord
 from agentflow.spec.validation import validate_document
 
@@ -66,12 +67,13 @@ def test_chain_document_is_a_valid_chain() -> None:
     assert len(document["edges"]) == 9
 
 
-def test_null_ports_do_nothing() -> None:
+def test_the_benchmark_s_ports_keep_nothing_and_decide_nothing() -> None:
     async def go() -> None:
-        recorder = NullRecorder()
+        recorder = MemoryRecorder(keep=False)
         await recorder.step_changed("r", StepRecord(node="n", status="running"))
         await recorder.run_changed("r", "succeeded", output=1)
-        assert await NullApprovals().decision("r", "n") is None
+        assert (recorder.steps, recorder.runs) == ([], [])
+        assert await MemoryApprovalInbox().decision("r", "n") is None
 
     asyncio.run(go())
 

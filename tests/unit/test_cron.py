@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from agentflow.spec.cron import InvalidSchedule, describe, latest_at_or_before, next_times, parse
-from state.builder_form import schedule_preview
+from state.pages.builder.form import schedule_preview
 
 
 @pytest.mark.parametrize(

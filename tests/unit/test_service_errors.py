@@ -11,7 +11,7 @@ from agentflow.db import run_store
 from agentflow.errors import AgentFlowError, NotFound, WorkflowNotFound
 from agentflow.services.governance import analytics
 from agentflow.services.runs.lifecycle import RunNotFound
-from state.api_v1.errors import STATUS_BY_TYPE
+from state.web.api_v1.errors import STATUS_BY_TYPE
 
 
 def every_service_error() -> list[type[AgentFlowError]]:

@@ -19,7 +19,6 @@ from redis.exceptions import RedisError
 from sqlalchemy import select, text
 
 from agentflow.db.engine import session_scope
-from agentflow.db.models import LOCAL_ORG_ID
 from agentflow.db.run_store import account_waiting_time, close_open_steps
 from agentflow.db.runs import Run, Step
 from agentflow.db.tenancy import get_in_org
@@ -92,7 +91,7 @@ async def start_run(
     raw_document: Mapping[str, Any],
     run_input: Any,
     *,
-    org_id: uuid.UUID = LOCAL_ORG_ID,
+    org_id: uuid.UUID,
     trigger: str = "manual",
     workflow_id: uuid.UUID | None = None,
     workflow_version: int | None = None,
@@ -153,9 +152,7 @@ def _cancel_in_database(database_url: str, run_id: uuid.UUID, org_id: uuid.UUID)
         return "cancelling"
 
 
-async def cancel_run(
-    database_url: str, run_id: uuid.UUID, *, org_id: uuid.UUID = LOCAL_ORG_ID
-) -> str:
+async def cancel_run(database_url: str, run_id: uuid.UUID, *, org_id: uuid.UUID) -> str:
     return await asyncio.to_thread(_cancel_in_database, database_url, run_id, org_id)
 
 
@@ -168,7 +165,7 @@ async def decide(
     approved: bool,
     by: str | None = None,
     comment: str | None = None,
-    org_id: uuid.UUID = LOCAL_ORG_ID,
+    org_id: uuid.UUID,
 ) -> None:
     """Record an approval decision and hand the run back to the pool."""
     await asyncio.to_thread(
@@ -253,7 +250,7 @@ async def rerun_from(
     node: str,
     *,
     new_input: Any = None,
-    org_id: uuid.UUID = LOCAL_ORG_ID,
+    org_id: uuid.UUID,
 ) -> uuid.UUID:
     """A new run that reuses every recorded step upstream of ``node``; ``node`` and what
     follows run again (with ``new_input`` as the run input when given)."""

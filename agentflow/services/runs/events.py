@@ -17,7 +17,6 @@ import redis.asyncio as aioredis
 from sqlalchemy import select
 
 from agentflow.db.engine import session_scope
-from agentflow.db.models import LOCAL_ORG_ID
 from agentflow.db.runs import Run, RunEvent
 from agentflow.db.tenancy import get_in_org
 from agentflow.engine.ports import TERMINAL_RUN_STATUSES
@@ -35,7 +34,7 @@ async def publish_event(redis: Any, run_id: uuid.UUID, event_id: int) -> None:
 
 
 def events_after(
-    database_url: str, run_id: uuid.UUID, after: int, *, org_id: uuid.UUID = LOCAL_ORG_ID
+    database_url: str, run_id: uuid.UUID, after: int, *, org_id: uuid.UUID
 ) -> list[dict[str, Any]]:
     with session_scope(database_url) as session:
         run = get_in_org(session, Run, run_id, org_id=org_id)
@@ -69,7 +68,7 @@ async def follow(
     run_id: uuid.UUID,
     *,
     after: int = 0,
-    org_id: uuid.UUID = LOCAL_ORG_ID,
+    org_id: uuid.UUID,
     until_waiting: bool = False,
 ) -> AsyncIterator[dict[str, Any]]:
     """Every event of the run after ``after``, live, until the run ends."""

@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from agentflow.db.engine import session_scope
-from agentflow.db.models import LOCAL_ORG_ID
 from agentflow.db.run_store import (
     PostgresApprovalInbox,
     PostgresRecorder,
@@ -92,7 +91,7 @@ def create_run(
     raw_document: Mapping[str, Any],
     run_input: Any,
     *,
-    org_id: uuid.UUID = LOCAL_ORG_ID,
+    org_id: uuid.UUID,
     trigger: str = "manual",
     workflow_id: uuid.UUID | None = None,
     workflow_version: int | None = None,
@@ -187,7 +186,7 @@ async def execute_run(
     database_url: str,
     run_id: uuid.UUID,
     *,
-    org_id: uuid.UUID = LOCAL_ORG_ID,
+    org_id: uuid.UUID,
     secrets: Mapping[str, str] | None = None,
     allow_hosts: tuple[str, ...] = (),
     observer: RunRecorder | None = None,
@@ -240,7 +239,7 @@ def decide_approval(
     approved: bool,
     by: str | None = None,
     comment: str | None = None,
-    org_id: uuid.UUID = LOCAL_ORG_ID,
+    org_id: uuid.UUID,
 ) -> None:
     """Record a decision on a waiting approval step; the caller then resumes the run."""
     for field, text in (("comment", comment), ("by", by)):
@@ -285,9 +284,7 @@ def _timestamp(value: datetime | None) -> str | None:
     return value.isoformat(timespec="microseconds") if value else None
 
 
-def describe_run(
-    database_url: str, run_id: uuid.UUID, *, org_id: uuid.UUID = LOCAL_ORG_ID
-) -> dict[str, Any]:
+def describe_run(database_url: str, run_id: uuid.UUID, *, org_id: uuid.UUID) -> dict[str, Any]:
     """The format's run object (``agentflow run --json``), for any run, finished or not."""
     with session_scope(database_url) as session:
         run = _load_run(session, run_id, org_id)

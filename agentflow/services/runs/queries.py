@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from agentflow.db.engine import session_scope
-from agentflow.db.models import LOCAL_ORG_ID
 from agentflow.db.runs import Run, Workflow
 
 RUN_STATUSES = ("queued", "running", "waiting", "succeeded", "failed", "cancelled", "timed_out")
@@ -98,7 +97,7 @@ def select_page(
 
 
 def query_runs(
-    database_url: str, filters: RunFilter = RunFilter(), *, org_id: uuid.UUID = LOCAL_ORG_ID
+    database_url: str, filters: RunFilter = RunFilter(), *, org_id: uuid.UUID
 ) -> RunPage:
     conditions = run_conditions(org_id, filters.workflow_id, filters.since, filters.until)
     if filters.status:

@@ -1,6 +1,6 @@
 """Receiving a webhook request: rate limit, token, method, signature, input, run.
 
-HTTP-free: the route (state/hooks.py) reads the body within the size limit and
+HTTP-free: the route (state/web/hooks.py) reads the body within the size limit and
 hands over a :class:`HookRequest`; the answer is a status and a JSON body in the
 API's error shape. An unknown token, a rotated one and a workflow whose latest
 version has no webhook trigger all get the same 404, so the URL space tells

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from agentflow.db.engine import session_scope
-from agentflow.db.models import LOCAL_ORG_ID, utcnow
+from agentflow.db.models import utcnow
 from agentflow.db.runs import Run, Workflow, WorkflowVersion
 from agentflow.db.tenancy import get_in_org
 from agentflow.errors import AgentFlowError, InvalidInput, WorkflowNotFound
@@ -169,7 +169,7 @@ def _summaries(session: Session, workflows: list[Workflow]) -> list[WorkflowSumm
 def list_workflows(
     database_url: str,
     *,
-    org_id: uuid.UUID = LOCAL_ORG_ID,
+    org_id: uuid.UUID,
     search: str = "",
     status: Literal["draft", "published"] | None = None,
 ) -> list[WorkflowSummary]:
@@ -195,7 +195,7 @@ def create_workflow(
     database_url: str,
     name: str,
     *,
-    org_id: uuid.UUID = LOCAL_ORG_ID,
+    org_id: uuid.UUID,
     description: str = "",
     document: dict[str, Any] | None = None,
 ) -> uuid.UUID:
@@ -225,9 +225,7 @@ def parse_upload(source: str | bytes) -> dict[str, Any]:
     return raw
 
 
-def import_workflow(
-    database_url: str, source: str | bytes, *, org_id: uuid.UUID = LOCAL_ORG_ID
-) -> uuid.UUID:
+def import_workflow(database_url: str, source: str | bytes, *, org_id: uuid.UUID) -> uuid.UUID:
     """Validate first: nothing is stored when the file has problems."""
     raw = parse_upload(source)
     return create_workflow(
@@ -239,9 +237,7 @@ def import_workflow(
     )
 
 
-def get_draft(
-    database_url: str, workflow_id: uuid.UUID, *, org_id: uuid.UUID = LOCAL_ORG_ID
-) -> dict[str, Any]:
+def get_draft(database_url: str, workflow_id: uuid.UUID, *, org_id: uuid.UUID) -> dict[str, Any]:
     with session_scope(database_url) as session:
         return dict(_owned(session, workflow_id, org_id).document)
 
@@ -251,15 +247,13 @@ def save_draft(
     workflow_id: uuid.UUID,
     document: dict[str, Any],
     *,
-    org_id: uuid.UUID = LOCAL_ORG_ID,
+    org_id: uuid.UUID,
 ) -> list[Problem]:
     """Store the draft as it is (a draft may be unfinished) and return its problems."""
     return update_workflow(database_url, workflow_id, document=document, org_id=org_id)
 
 
-def rename(
-    database_url: str, workflow_id: uuid.UUID, name: str, *, org_id: uuid.UUID = LOCAL_ORG_ID
-) -> None:
+def rename(database_url: str, workflow_id: uuid.UUID, name: str, *, org_id: uuid.UUID) -> None:
     update_workflow(database_url, workflow_id, name=name, org_id=org_id)
 
 
@@ -269,7 +263,7 @@ def update_workflow(
     *,
     name: str | None = None,
     document: dict[str, Any] | None = None,
-    org_id: uuid.UUID = LOCAL_ORG_ID,
+    org_id: uuid.UUID,
 ) -> list[Problem]:
     """Rename, save the draft, or both: all or nothing. Both are checked before either
     is written, then written in one transaction, so a refused draft (too large, say)
@@ -288,9 +282,7 @@ def update_workflow(
     return validate_document(document) if document is not None else []
 
 
-def duplicate(
-    database_url: str, workflow_id: uuid.UUID, *, org_id: uuid.UUID = LOCAL_ORG_ID
-) -> uuid.UUID:
+def duplicate(database_url: str, workflow_id: uuid.UUID, *, org_id: uuid.UUID) -> uuid.UUID:
     with session_scope(database_url) as session:
         original = _owned(session, workflow_id, org_id)
         name, description, document = original.name, original.description, original.document
@@ -303,7 +295,7 @@ def duplicate(
     )
 
 
-def delete(database_url: str, workflow_id: uuid.UUID, *, org_id: uuid.UUID = LOCAL_ORG_ID) -> None:
+def delete(database_url: str, workflow_id: uuid.UUID, *, org_id: uuid.UUID) -> None:
     """Deletes the workflow and its versions; its runs stay, detached, for the record."""
     with session_scope(database_url) as session:
         session.delete(_owned(session, workflow_id, org_id))
@@ -313,7 +305,7 @@ def export(
     database_url: str,
     workflow_id: uuid.UUID,
     *,
-    org_id: uuid.UUID = LOCAL_ORG_ID,
+    org_id: uuid.UUID,
     syntax: Literal["json", "yaml"] = "json",
 ) -> str:
     document = get_draft(database_url, workflow_id, org_id=org_id)
@@ -326,7 +318,7 @@ def publish(
     database_url: str,
     workflow_id: uuid.UUID,
     *,
-    org_id: uuid.UUID = LOCAL_ORG_ID,
+    org_id: uuid.UUID,
     message: str = "",
     author: str = "",
     document: dict[str, Any] | None = None,

@@ -18,8 +18,8 @@ from agentflow.db.models import LOCAL_ORG_ID
 from agentflow.services.tenancy import accounts, api_keys
 from agentflow.services.tenancy.permissions import Actor, Role
 from agentflow.settings import get_settings
-from state import api_v1
-from state.api_v1.deps import SESSION_COOKIE
+from state.web import api_v1
+from state.web.api_v1.deps import SESSION_COOKIE
 
 BASE_URL = "https://agentflow.test"
 PASSWORD = "correct horse battery"

@@ -13,8 +13,8 @@ from sqlalchemy import text
 from agentflow.db.engine import get_engine
 from agentflow.services.tenancy import accounts, organizations
 from agentflow.services.tenancy.permissions import Role
-from state import api_v1, auth_routes
-from state.api_v1.deps import SESSION_COOKIE
+from state.web import api_v1, auth_routes
+from state.web.api_v1.deps import SESSION_COOKIE
 from tests.integration.api.conftest import BASE_URL, Person
 
 

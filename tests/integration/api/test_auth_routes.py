@@ -13,8 +13,8 @@ import pytest
 from fastapi import FastAPI
 
 from agentflow.services.tenancy import accounts, organizations
-from state import api_v1, auth_routes
-from state.api_v1.deps import SESSION_COOKIE
+from state.web import api_v1, auth_routes
+from state.web.api_v1.deps import SESSION_COOKIE
 from tests.integration.api.conftest import BASE_URL, PASSWORD, Person
 
 SAME_SITE = {"Origin": BASE_URL}

@@ -14,7 +14,8 @@ from agentflow import queue as queue_module
 from agentflow.db.engine import session_scope
 from agentflow.db.runs import Run
 from agentflow.settings import get_settings
-from state import api_v1, system
+from state.pages.system import state as system
+from state.web import api_v1
 from tests.conftest import free_port
 from tests.integration.api.conftest import create_workflow
 

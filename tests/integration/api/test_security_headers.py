@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 from starlette.types import ASGIApp, Scope
 
 from agentflow.settings import get_settings
-from state.security_headers import FramingRule, SecurityHeaders
+from state.web.security_headers import FramingRule, SecurityHeaders
 from tests.integration.api.conftest import BASE_URL
 
 ALWAYS = {

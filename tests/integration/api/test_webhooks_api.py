@@ -22,7 +22,7 @@ from agentflow.services.runs.lifecycle import execute_run
 from agentflow.services.tenancy import secrets as org_secrets
 from agentflow.services.triggers.signatures import HEADER, sign
 from agentflow.settings import get_settings
-from state import api_v1, hooks
+from state.web import api_v1, hooks
 from tests.integration.api.conftest import (
     BASE_URL,
     GREETING,

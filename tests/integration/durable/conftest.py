@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from agentflow.db.models import LOCAL_ORG_ID
 from agentflow.queue import connect
 from agentflow.services.runs.lifecycle import describe_run
 from tests.conftest import PROJECT_ROOT, wait_for
@@ -112,7 +113,7 @@ async def wait_for_status(
 ) -> dict[str, Any]:
     deadline = asyncio.get_running_loop().time() + timeout_s
     while True:
-        view = await asyncio.to_thread(describe_run, database_url, run_id)
+        view = await asyncio.to_thread(describe_run, database_url, run_id, org_id=LOCAL_ORG_ID)
         if view["status"] in statuses:
             return view
         if asyncio.get_running_loop().time() > deadline:
@@ -125,7 +126,7 @@ async def wait_for_step(
 ) -> dict[str, Any]:
     deadline = asyncio.get_running_loop().time() + timeout_s
     while True:
-        view = await asyncio.to_thread(describe_run, database_url, run_id)
+        view = await asyncio.to_thread(describe_run, database_url, run_id, org_id=LOCAL_ORG_ID)
         for step in view["steps"]:
             if step["node"] == node and step["status"] == status:
                 return view

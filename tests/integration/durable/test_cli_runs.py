@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from agentflow.db.models import LOCAL_ORG_ID
 from tests.conftest import PROJECT_ROOT, service_env
 from tests.integration.conftest import workflow
 from tests.integration.durable.conftest import FAST_TIMINGS
@@ -162,7 +163,7 @@ def test_org_acts_in_a_signed_up_organisation_and_nowhere_else(
     # The run belongs to that organisation (its pages show it), not to the CLI's own.
     assert describe_run(clean_db, uuid.UUID(run_id), org_id=org_id)["run_id"] == run_id
     try:
-        describe_run(clean_db, uuid.UUID(run_id))
+        describe_run(clean_db, uuid.UUID(run_id), org_id=LOCAL_ORG_ID)
         raise AssertionError("the local workspace must not see it")
     except RunNotFound:
         pass

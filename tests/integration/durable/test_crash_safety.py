@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from agentflow.db.engine import get_engine
 from agentflow.db.migrate import upgrade
+from agentflow.db.models import LOCAL_ORG_ID
 from agentflow.devservices import EmbeddedPostgres, EmbeddedValkey
 from agentflow.queue import connect
 from agentflow.services.runs.dispatch import enqueue, start_run
@@ -39,7 +40,7 @@ def three_calls(server: LocalServer, slow_s: float = 2) -> dict:  # type: ignore
 
 
 def succeeded_events_per_node(database_url: str, run_id: uuid.UUID) -> Counter[str]:
-    events = events_after(database_url, run_id, 0)
+    events = events_after(database_url, run_id, 0, org_id=LOCAL_ORG_ID)
     return Counter(e["node"] for e in events if e["kind"] == "step" and e["status"] == "succeeded")
 
 
@@ -56,7 +57,7 @@ async def test_a_killed_worker_s_run_is_finished_by_another_without_redoing_step
 ) -> None:  # type: ignore[no-untyped-def]
     allow = f"127.0.0.1:{local_server.port}"
     first_worker, second_worker = workers.start(allow=allow), workers.start(allow=allow)
-    run_id = await start_run(clean_db, queue, three_calls(local_server), {})
+    run_id = await start_run(clean_db, queue, three_calls(local_server), {}, org_id=LOCAL_ORG_ID)
     await wait_for_step(clean_db, run_id, "slow", "running")
     # Kill only once the slow request has reached the server, so the step is truly
     # in flight (a kill before the request leaves would be a different scenario).
@@ -79,7 +80,9 @@ async def test_a_killed_worker_s_run_is_finished_by_another_without_redoing_step
 async def test_the_same_run_enqueued_twice_executes_once(
     workers, queue, clean_db: str, local_server: LocalServer
 ) -> None:  # type: ignore[no-untyped-def]
-    run_id = await start_run(clean_db, queue, three_calls(local_server, slow_s=0.3), {})
+    run_id = await start_run(
+        clean_db, queue, three_calls(local_server, slow_s=0.3), {}, org_id=LOCAL_ORG_ID
+    )
     await enqueue(queue, clean_db, run_id)
     await enqueue(queue, clean_db, run_id)
     allow = f"127.0.0.1:{local_server.port}"
@@ -102,7 +105,9 @@ async def test_runs_survive_a_redis_restart_and_lost_queue_entries_are_re_enqueu
         allow = f"127.0.0.1:{local_server.port}"
         worker = workers.start(allow=allow)
         queue = await connect(redis_url)
-        run_id = await start_run(clean_db, queue, three_calls(local_server, slow_s=3), {})
+        run_id = await start_run(
+            clean_db, queue, three_calls(local_server, slow_s=3), {}, org_id=LOCAL_ORG_ID
+        )
         await queue.aclose()
         await wait_for_step(clean_db, run_id, "slow", "running")
         valkey.stop()  # Redis goes away in the middle of the run...
@@ -116,7 +121,9 @@ async def test_runs_survive_a_redis_restart_and_lost_queue_entries_are_re_enqueu
         # A queue entry lost with Redis's data: the run is re-enqueued from PostgreSQL.
         workers.stop_all()
         queue = await connect(redis_url)
-        lost = await start_run(clean_db, queue, three_calls(local_server, slow_s=0.1), {})
+        lost = await start_run(
+            clean_db, queue, three_calls(local_server, slow_s=0.1), {}, org_id=LOCAL_ORG_ID
+        )
         await queue.aclose()
         redis.Redis.from_url(redis_url).flushall()
         workers.start(allow=allow)
@@ -136,7 +143,9 @@ async def test_runs_survive_a_postgresql_restart_with_no_partial_step(
         workers = pool_factory(database_url, clean_redis)
         worker = workers.start(allow=f"127.0.0.1:{local_server.port}")
         queue = await connect(clean_redis)
-        run_id = await start_run(database_url, queue, three_calls(local_server, slow_s=3), {})
+        run_id = await start_run(
+            database_url, queue, three_calls(local_server, slow_s=3), {}, org_id=LOCAL_ORG_ID
+        )
         await queue.aclose()
         await wait_for_step(database_url, run_id, "slow", "running")
         postgres.stop()  # PostgreSQL restarts while the slow step is in flight
@@ -160,7 +169,9 @@ async def test_a_paused_worker_cannot_record_anything_after_a_takeover(
 ) -> None:  # type: ignore[no-untyped-def]
     allow = f"127.0.0.1:{local_server.port}"
     first_worker, second_worker = workers.start(allow=allow), workers.start(allow=allow)
-    run_id = await start_run(clean_db, queue, three_calls(local_server, slow_s=1), {})
+    run_id = await start_run(
+        clean_db, queue, three_calls(local_server, slow_s=1), {}, org_id=LOCAL_ORG_ID
+    )
     await wait_for_step(clean_db, run_id, "slow", "running")
     await asyncio.to_thread(wait_for, lambda: local_server.hits["/slow/1"] == 1)
     owner = lease_owner_pid(clean_db, run_id)
@@ -171,7 +182,7 @@ async def test_a_paused_worker_cannot_record_anything_after_a_takeover(
     finally:
         paused.send_signal(signal.SIGCONT)  # wakes up holding a stale fencing token
     await asyncio.sleep(2)  # its slow response arrives; its write must be refused
-    after = await asyncio.to_thread(describe_run, clean_db, run_id)
+    after = await asyncio.to_thread(describe_run, clean_db, run_id, org_id=LOCAL_ORG_ID)
     assert view["status"] == after["status"] == "succeeded"
     assert after["steps"] == view["steps"]  # nothing changed after the takeover
     assert succeeded_events_per_node(clean_db, run_id) == {

@@ -46,7 +46,7 @@ def simple(server: LocalServer) -> dict:  # type: ignore[type-arg]
 async def test_a_submitted_run_is_queued_with_only_its_id_and_executed(
     workers: WorkerPool, queue, clean_db: str, clean_redis: str, local_server: LocalServer
 ) -> None:  # type: ignore[no-untyped-def]
-    run_id = await start_run(clean_db, queue, simple(local_server), {})
+    run_id = await start_run(clean_db, queue, simple(local_server), {}, org_id=LOCAL_ORG_ID)
     raw = redis.Redis.from_url(clean_redis)
     job_keys = raw.keys("arq:job:*")
     assert len(job_keys) == 1
@@ -67,23 +67,23 @@ async def test_waiting_runs_do_not_hold_a_worker(workers: WorkerPool, queue, cle
         [{"id": "review", "type": "approval", "config": {"message": "ok?"}}],
         [("start", "review")],
     )
-    waiting = await start_run(clean_db, queue, gate, {})
+    waiting = await start_run(clean_db, queue, gate, {}, org_id=LOCAL_ORG_ID)
     await wait_for_status(clean_db, waiting, {"waiting"})
     long_delay = workflow(
         [{"id": "nap", "type": "delay", "config": {"seconds": 2}}], [("start", "nap")]
     )
-    napping = await start_run(clean_db, queue, long_delay, {})
+    napping = await start_run(clean_db, queue, long_delay, {}, org_id=LOCAL_ORG_ID)
     view = await wait_for_status(clean_db, napping, {"waiting"})
     assert next(s for s in view["steps"] if s["node"] == "nap")["status"] == "waiting"
     # With one job slot and two waiting runs, a third still runs at once.
     quick = workflow(
         [{"id": "hi", "type": "template", "config": {"template": "hi"}}], [("start", "hi")]
     )
-    quick_run = await start_run(clean_db, queue, quick, {})
+    quick_run = await start_run(clean_db, queue, quick, {}, org_id=LOCAL_ORG_ID)
     assert (await wait_for_status(clean_db, quick_run, {"succeeded"}))["output"] == {"hi": "hi"}
     # The delay resumes by itself when it ends; the approval when someone decides.
     await wait_for_status(clean_db, napping, {"succeeded"}, timeout_s=30)
-    await decide(clean_db, queue, waiting, "review", approved=True, by="qa")
+    await decide(clean_db, queue, waiting, "review", approved=True, by="qa", org_id=LOCAL_ORG_ID)
     view = await wait_for_status(clean_db, waiting, {"succeeded"})
     assert view["steps"][1]["output"]["by"] == "qa"
 
@@ -108,13 +108,15 @@ async def test_rerun_from_a_step_reuses_everything_upstream(
         [("start", "think"), ("think", "fetch"), ("fetch", "answer")],
         output="{{ nodes.answer.output }}",
     )
-    first = await start_run(clean_db, queue, document, {"tone": "calm"})
+    first = await start_run(clean_db, queue, document, {"tone": "calm"}, org_id=LOCAL_ORG_ID)
     workers.start(allow=f"127.0.0.1:{local_server.port}")
     first_view = await wait_for_status(clean_db, first, {"succeeded"})
     assert first_view["output"] == "thought / calm"
     fetch = next(s for s in first_view["steps"] if s["node"] == "fetch")
     think = next(s for s in first_view["steps"] if s["node"] == "think")
-    second = await rerun_from(clean_db, queue, first, "answer", new_input={"tone": "warm"})
+    second = await rerun_from(
+        clean_db, queue, first, "answer", new_input={"tone": "warm"}, org_id=LOCAL_ORG_ID
+    )
     view = await wait_for_status(clean_db, second, {"succeeded", "failed"})
     steps = {s["node"]: s for s in view["steps"]}
     # Upstream steps are the recorded ones, not new executions.
@@ -134,12 +136,14 @@ async def test_cancelling_queued_running_and_waiting_runs(
         + [{"id": f"nap{i}", "type": "delay", "config": {"seconds": 0.9}} for i in range(30)],
         [("start", "nap")] + [("nap" if i == 0 else f"nap{i - 1}", f"nap{i}") for i in range(30)],
     )
-    queued = await start_run(clean_db, queue, slow, {})
-    assert await cancel_run(clean_db, queued) == "cancelled"  # no worker yet: at once
+    queued = await start_run(clean_db, queue, slow, {}, org_id=LOCAL_ORG_ID)
+    assert (
+        await cancel_run(clean_db, queued, org_id=LOCAL_ORG_ID) == "cancelled"
+    )  # no worker yet: at once
     workers.start()
-    running = await start_run(clean_db, queue, slow, {})
+    running = await start_run(clean_db, queue, slow, {}, org_id=LOCAL_ORG_ID)
     await wait_for_step(clean_db, running, "nap", "running")
-    assert await cancel_run(clean_db, running) == "cancelling"
+    assert await cancel_run(clean_db, running, org_id=LOCAL_ORG_ID) == "cancelling"
     view = await wait_for_status(clean_db, running, {"cancelled"}, timeout_s=10)
     assert view["error"]["type"] == "cancelled"
     assert any(s["status"] == "cancelled" for s in view["steps"])
@@ -147,9 +151,9 @@ async def test_cancelling_queued_running_and_waiting_runs(
         [{"id": "review", "type": "approval", "config": {"message": "ok?"}}],
         [("start", "review")],
     )
-    waiting = await start_run(clean_db, queue, gate, {})
+    waiting = await start_run(clean_db, queue, gate, {}, org_id=LOCAL_ORG_ID)
     await wait_for_status(clean_db, waiting, {"waiting"})
-    assert await cancel_run(clean_db, waiting) == "cancelled"
+    assert await cancel_run(clean_db, waiting, org_id=LOCAL_ORG_ID) == "cancelled"
     view = await wait_for_status(clean_db, waiting, {"cancelled"})
     assert view["steps"][-1]["status"] == "cancelled"
 
@@ -157,7 +161,7 @@ async def test_cancelling_queued_running_and_waiting_runs(
 async def test_a_pausing_run_gives_up_its_lease_with_the_waiting_status(
     queue, clean_db: str
 ) -> None:  # type: ignore[no-untyped-def]
-    run_id = await start_run(clean_db, queue, workflow([], []), {})
+    run_id = await start_run(clean_db, queue, workflow([], []), {}, org_id=LOCAL_ORG_ID)
     lease = acquire(clean_db, run_id, "worker:1", ttl_s=30)
     assert lease is not None and _lease_owner(clean_db, run_id) == "worker:1"
     recorder = PostgresRecorder(clean_db, LOCAL_ORG_ID, SecretMasker([]), lease.token)
@@ -165,7 +169,7 @@ async def test_a_pausing_run_gives_up_its_lease_with_the_waiting_status(
     # The worker has not released anything yet, and the run is already free:
     # a cancel right now is final instead of "cancelling".
     assert _lease_owner(clean_db, run_id) is None
-    assert await cancel_run(clean_db, run_id) == "cancelled"
+    assert await cancel_run(clean_db, run_id, org_id=LOCAL_ORG_ID) == "cancelled"
 
 
 async def test_events_are_ordered_and_a_follower_resumes_after_its_last_id(
@@ -178,18 +182,21 @@ async def test_events_are_ordered_and_a_follower_resumes_after_its_last_id(
         ],
         [("start", "a"), ("a", "b")],
     )
-    run_id = await start_run(clean_db, queue, document, {})
+    run_id = await start_run(clean_db, queue, document, {}, org_id=LOCAL_ORG_ID)
     workers.start()
-    seen = [event async for event in follow(clean_db, clean_redis, run_id)]
+    seen = [event async for event in follow(clean_db, clean_redis, run_id, org_id=LOCAL_ORG_ID)]
     ids = [event["id"] for event in seen]
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
     assert (seen[-1]["kind"], seen[-1]["status"]) == ("run", "succeeded")
     step_events = [(e["node"], e["status"]) for e in seen if e["kind"] == "step"]
     assert step_events.index(("a", "succeeded")) < step_events.index(("b", "running"))
     middle = ids[len(ids) // 2]
-    resumed = [event async for event in follow(clean_db, clean_redis, run_id, after=middle)]
+    resumed = [
+        event
+        async for event in follow(clean_db, clean_redis, run_id, after=middle, org_id=LOCAL_ORG_ID)
+    ]
     assert [event["id"] for event in resumed] == [i for i in ids if i > middle]
-    assert events_after(clean_db, run_id, ids[-1]) == []
+    assert events_after(clean_db, run_id, ids[-1], org_id=LOCAL_ORG_ID) == []
 
 
 async def test_an_unknown_run_is_not_found(clean_db: str) -> None:
@@ -198,5 +205,5 @@ async def test_an_unknown_run_is_not_found(clean_db: str) -> None:
     from agentflow.services.runs.lifecycle import RunNotFound
 
     with pytest.raises(RunNotFound):
-        await cancel_run(clean_db, uuid.uuid4())
+        await cancel_run(clean_db, uuid.uuid4(), org_id=LOCAL_ORG_ID)
     await asyncio.sleep(0)

@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from agentflow.db.engine import get_engine
 from agentflow.db.migrate import upgrade
+from agentflow.db.models import LOCAL_ORG_ID
 from agentflow.devservices import EmbeddedPostgres, EmbeddedValkey
 from agentflow.queue import QUEUE_NAME, connect
 from agentflow.services.runs.dispatch import EXECUTE_JOB, decide, start_run
@@ -76,12 +77,14 @@ async def test_a_resume_job_that_meets_a_database_outage_is_retried_until_the_ru
         upgrade(database_url)
         pool = pool_factory(database_url, clean_redis)
         first = pool.start()
-        run_id = await start_run(database_url, queue, GATE, {})
+        run_id = await start_run(database_url, queue, GATE, {}, org_id=LOCAL_ORG_ID)
         await wait_for_status(database_url, run_id, {"waiting"})
         # No worker may pick the resume job up before PostgreSQL goes down. Stopped, not
         # frozen: a frozen worker could hold the run's row lock that the decision waits for.
         await asyncio.to_thread(pool.stop, first)
-        await decide(database_url, queue, run_id, "review", approved=True, by="qa")
+        await decide(
+            database_url, queue, run_id, "review", approved=True, by="qa", org_id=LOCAL_ORG_ID
+        )
         postgres.stop()
         worker = pool.start()
         log = tmp_path / "worker-1.log"
@@ -117,7 +120,7 @@ async def test_a_valkey_restart_during_a_wake_up_still_ends_with_the_run_finishe
             [("start", "nap"), ("nap", "slow"), ("slow", "nap2"), ("nap2", "done")],
         )
         queue = await connect(redis_url)
-        run_id = await start_run(clean_db, queue, naps, {})
+        run_id = await start_run(clean_db, queue, naps, {}, org_id=LOCAL_ORG_ID)
         await queue.aclose()
         # Resumed by its wake-up job, the run is in the slow step when Valkey stops; it
         # then pauses again while Valkey is down, so that job can neither enqueue the
@@ -139,11 +142,13 @@ async def test_the_reaper_resumes_a_decided_approval_whose_resume_job_was_lost(
     workers, queue, clean_db: str
 ) -> None:  # type: ignore[no-untyped-def]
     workers.start()
-    run_id = await start_run(clean_db, queue, GATE, {})
+    run_id = await start_run(clean_db, queue, GATE, {}, org_id=LOCAL_ORG_ID)
     await wait_for_status(clean_db, run_id, {"waiting"})
     # The decision is recorded, but the enqueue that follows it fails (Valkey down):
     # all that is left in the queue is the approval's timeout, a day from now.
-    await asyncio.to_thread(decide_approval, clean_db, run_id, "review", approved=True, by="qa")
+    await asyncio.to_thread(
+        decide_approval, clean_db, run_id, "review", approved=True, by="qa", org_id=LOCAL_ORG_ID
+    )
     view = await wait_for_status(clean_db, run_id, TERMINAL, timeout_s=30)
     assert view["status"] == "succeeded"
     assert next(s for s in view["steps"] if s["node"] == "review")["output"]["by"] == "qa"
@@ -153,12 +158,12 @@ async def test_the_reaper_resumes_a_decided_approval_whose_queue_entry_was_delet
     workers, queue, clean_db: str, clean_redis: str
 ) -> None:  # type: ignore[no-untyped-def]
     worker = workers.start()
-    run_id = await start_run(clean_db, queue, GATE, {})
+    run_id = await start_run(clean_db, queue, GATE, {}, org_id=LOCAL_ORG_ID)
     await wait_for_status(clean_db, run_id, {"waiting"})
     # No worker may pick the resume job up before Valkey loses it. Stopped, not frozen:
     # a frozen worker could hold the run's row lock that the decision waits for.
     await asyncio.to_thread(workers.stop, worker)
-    await decide(clean_db, queue, run_id, "review", approved=True, by="qa")
+    await decide(clean_db, queue, run_id, "review", approved=True, by="qa", org_id=LOCAL_ORG_ID)
     redis.Redis.from_url(clean_redis).flushdb()  # Valkey restored from an old snapshot
     workers.start()
     view = await wait_for_status(clean_db, run_id, TERMINAL, timeout_s=30)
@@ -170,7 +175,10 @@ async def test_a_killed_worker_s_in_progress_entries_are_released_when_its_runs_
 ) -> None:  # type: ignore[no-untyped-def]
     allow = f"127.0.0.1:{local_server.port}"
     victim = workers.start(max_jobs=3, allow=allow)
-    runs = [await start_run(clean_db, queue, slow(local_server, 2), {}) for _ in range(3)]
+    runs = [
+        await start_run(clean_db, queue, slow(local_server, 2), {}, org_id=LOCAL_ORG_ID)
+        for _ in range(3)
+    ]
     for run_id in runs:
         await wait_for_step(clean_db, run_id, "slow", "running")
     await asyncio.to_thread(wait_for, lambda: local_server.hits["/slow/2"] == 3)
@@ -236,21 +244,30 @@ async def test_a_pool_runs_at_full_capacity_after_a_hundred_orphaned_entries(
     for _ in range(2):
         workers.start(max_jobs=4, allow=allow)
     capacity = 8
-    before = [await start_run(clean_db, queue, slow(local_server, 3), {}) for _ in range(capacity)]
+    before = [
+        await start_run(clean_db, queue, slow(local_server, 3), {}, org_id=LOCAL_ORG_ID)
+        for _ in range(capacity)
+    ]
     assert await max_concurrency(clean_db, before, timeout_s=30) == capacity
 
     # 100 runs whose jobs killed workers had picked up: as many entries as a worker reads
     # per poll (max(5 x max_jobs, 100)), all at the head of the queue and "in progress".
     client = redis.Redis.from_url(clean_redis)
     orphans = [
-        await asyncio.to_thread(create_run, clean_db, QUICK, {}, trigger="manual")
+        await asyncio.to_thread(
+            create_run, clean_db, QUICK, {}, trigger="manual", org_id=LOCAL_ORG_ID
+        )
         for _ in range(100)
     ]
     for run_id in orphans:
         await orphan(clean_db, queue, run_id)
-    after = [await start_run(clean_db, queue, slow(local_server, 3), {}) for _ in range(capacity)]
+    after = [
+        await start_run(clean_db, queue, slow(local_server, 3), {}, org_id=LOCAL_ORG_ID)
+        for _ in range(capacity)
+    ]
     assert await max_concurrency(clean_db, after, timeout_s=30) == capacity
     for run_id in orphans:
         assert (await wait_for_status(clean_db, run_id, TERMINAL))["status"] == "succeeded"
-    assert not client.keys("arq:in-progress:*")
+    # Only run jobs: a cron job (analytics, schedules) may be in progress right now.
+    assert not client.keys("arq:in-progress:run:*")
     client.close()

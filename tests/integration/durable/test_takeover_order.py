@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from agentflow.db.engine import get_engine
 from agentflow.db.leases import acquire
+from agentflow.db.models import LOCAL_ORG_ID
 from agentflow.queue import QUEUE_NAME
 from agentflow.services.runs.dispatch import start_run
 from jobs.reaper import reap_once
@@ -46,7 +47,7 @@ def finished_at(database_url: str, run_ids: list[uuid.UUID]) -> dict[uuid.UUID, 
 async def test_a_taken_over_run_goes_ahead_of_queued_new_runs(
     workers: WorkerPool, queue, clean_db: str, clean_redis: str
 ) -> None:  # type: ignore[no-untyped-def]
-    taken_over = await start_run(clean_db, queue, QUICK, {})
+    taken_over = await start_run(clean_db, queue, QUICK, {}, org_id=LOCAL_ORG_ID)
     # A worker picked it up, took its lease and died: arq still marks the job in
     # progress, and the lease has lapsed.
     client = redis.Redis.from_url(clean_redis)
@@ -61,7 +62,9 @@ async def test_a_taken_over_run_goes_ahead_of_queued_new_runs(
             ),
             {"id": taken_over},
         )
-    new_runs = [await start_run(clean_db, queue, QUICK, {}) for _ in range(NEW_RUNS)]
+    new_runs = [
+        await start_run(clean_db, queue, QUICK, {}, org_id=LOCAL_ORG_ID) for _ in range(NEW_RUNS)
+    ]
 
     assert await reap_once(queue, clean_db, 2) == [taken_over]
     resumed_job = queue_job_id(clean_db, taken_over)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from agentflow.db.models import LOCAL_ORG_ID
 from agentflow.engine.run import RunOutcome
 from agentflow.services.runs.lifecycle import create_run, describe_run, execute_run
 
@@ -30,8 +31,10 @@ def run_workflow(clean_db: str):  # type: ignore[no-untyped-def]
         document: dict[str, Any], run_input: Any = None, *, run_id: Any = None, **options: Any
     ) -> Ran:
         if run_id is None:
-            run_id = create_run(clean_db, document, run_input if run_input is not None else {})
+            run_id = create_run(
+                clean_db, document, run_input if run_input is not None else {}, org_id=LOCAL_ORG_ID
+            )
         outcome = await execute_run(clean_db, run_id, **options)
-        return Ran(run_id, outcome, describe_run(clean_db, run_id))
+        return Ran(run_id, outcome, describe_run(clean_db, run_id, org_id=LOCAL_ORG_ID))
 
     return run

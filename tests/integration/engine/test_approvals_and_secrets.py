@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from agentflow.db.models import LOCAL_ORG_ID
 from agentflow.engine.masking import MASK
 from agentflow.services.runs.lifecycle import decide_approval
 from tests.integration.conftest import LocalServer, workflow
@@ -44,7 +45,9 @@ async def test_an_approval_pauses_the_run_and_a_decision_resumes_it(
     assert first.step("review")["input"] == {"message": "Ship v2?"}
     assert "ship" not in first.statuses() and "drop" not in first.statuses()
 
-    decide_approval(clean_db, first.run_id, "review", approved=True, by="ana", comment="go")
+    decide_approval(
+        clean_db, first.run_id, "review", approved=True, by="ana", comment="go", org_id=LOCAL_ORG_ID
+    )
     resumed = await run_workflow({}, run_id=first.run_id, allow_hosts=allow)
     assert resumed.view["status"] == "succeeded"
     assert resumed.step("review")["output"] == {"approved": True, "by": "ana", "comment": "go"}
@@ -57,7 +60,7 @@ async def test_an_approval_pauses_the_run_and_a_decision_resumes_it(
 async def test_a_rejection_takes_the_rejected_handle(run_workflow, clean_db, local_server) -> None:  # type: ignore[no-untyped-def]
     allow = (f"127.0.0.1:{local_server.port}",)
     first = await run_workflow(gated(local_server), {"what": "v3"}, allow_hosts=allow)
-    decide_approval(clean_db, first.run_id, "review", approved=False, by="bo")
+    decide_approval(clean_db, first.run_id, "review", approved=False, by="bo", org_id=LOCAL_ORG_ID)
     resumed = await run_workflow({}, run_id=first.run_id, allow_hosts=allow)
     assert (resumed.statuses()["ship"], resumed.statuses()["drop"]) == ("skipped", "succeeded")
 
@@ -84,7 +87,7 @@ async def test_deciding_a_step_that_is_not_waiting_is_refused(
     allow = (f"127.0.0.1:{local_server.port}",)
     first = await run_workflow(gated(local_server), {"what": "v5"}, allow_hosts=allow)
     with pytest.raises(StepNotWaiting):
-        decide_approval(clean_db, first.run_id, "fetch", approved=True)
+        decide_approval(clean_db, first.run_id, "fetch", approved=True, org_id=LOCAL_ORG_ID)
 
 
 async def test_secrets_never_reach_step_records_in_clear(run_workflow, local_server) -> None:  # type: ignore[no-untyped-def]

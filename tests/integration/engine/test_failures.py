@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from agentflow.db.models import LOCAL_ORG_ID
 from tests.integration.conftest import LocalServer, workflow
 
 FAST_RETRY = {"max_attempts": 3, "backoff_s": 0.05, "backoff_factor": 2, "max_backoff_s": 1}
@@ -141,7 +142,7 @@ async def test_cancellation_interrupts_running_steps(run_workflow, clean_db):  #
     document = workflow(
         [{"id": "slow", "type": "delay", "config": {"seconds": 30}}], [("start", "slow")]
     )
-    run_id = create_run(clean_db, document, {})
+    run_id = create_run(clean_db, document, {}, org_id=LOCAL_ORG_ID)
     cancel = asyncio.Event()
     asyncio.get_running_loop().call_later(0.3, cancel.set)
     ran = await run_workflow(document, run_id=run_id, cancel=cancel)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agentflow.db.models import LOCAL_ORG_ID
 from agentflow.services.workflows.management import create_workflow, publish
 from tests.integration.conftest import workflow
 
@@ -69,10 +70,10 @@ async def test_a_subflow_runs_a_stored_workflow_by_name_and_by_id(run_workflow, 
         [("start", "shout")],
         output="{{ nodes.shout.output }}",
     )
-    child_id = create_workflow(clean_db, "Shouter", document=child)
+    child_id = create_workflow(clean_db, "Shouter", document=child, org_id=LOCAL_ORG_ID)
     unpublished = await run_workflow(call_stored("Shouter"), {"w": "hey"})
     assert unpublished.step("call")["error"]["message"].endswith("has no published version yet")
-    publish(clean_db, child_id, message="first")
+    publish(clean_db, child_id, message="first", org_id=LOCAL_ORG_ID)
     for reference in ("Shouter", str(child_id)):
         ran = await run_workflow(call_stored(reference), {"w": "hey"})
         assert ran.view["output"] == "HEY!", reference

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from agentflow.db.models import LOCAL_ORG_ID
 from agentflow.llm import ModelPolicy, use_model_policy
 from agentflow.services.runs.lifecycle import InvalidRunRequest, create_run
 from agentflow.services.workflows.management import InvalidWorkflow, create_workflow, publish
@@ -34,13 +35,15 @@ def restore_policy() -> Iterator[None]:
 
 def test_a_refused_model_cannot_be_published_or_run(clean_db: str) -> None:
     with pytest.raises(InvalidRunRequest) as refused_run:
-        create_run(clean_db, ask_ollama(), {})
+        create_run(clean_db, ask_ollama(), {}, org_id=LOCAL_ORG_ID)
     assert [p.to_dict() for p in refused_run.value.problems] == [
         {"node": "ask", "message": REFUSAL}
     ]
-    workflow_id = create_workflow(clean_db, "Local model", document=ask_ollama())
+    workflow_id = create_workflow(
+        clean_db, "Local model", document=ask_ollama(), org_id=LOCAL_ORG_ID
+    )
     with pytest.raises(InvalidWorkflow) as refused_publish:
-        publish(clean_db, workflow_id, message="first")
+        publish(clean_db, workflow_id, message="first", org_id=LOCAL_ORG_ID)
     assert [p.to_dict() for p in refused_publish.value.problems] == [
         {"node": "ask", "message": REFUSAL}
     ]
@@ -52,7 +55,7 @@ async def test_the_step_checks_the_model_again_when_it_runs(
     restore_policy: None,
 ) -> None:
     use_model_policy(ModelPolicy(local_servers={"ollama": "http://10.0.0.7:11434"}))
-    run_id = create_run(clean_db, ask_ollama(), {})
+    run_id = create_run(clean_db, ask_ollama(), {}, org_id=LOCAL_ORG_ID)
     use_model_policy(None)  # the instance no longer allows the server
     ran = await run_workflow(ask_ollama(), run_id=run_id)
     assert ran.view["status"] == "failed"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from agentflow.db.engine import session_scope
+from agentflow.db.models import LOCAL_ORG_ID
 from agentflow.services.runs.lifecycle import decide_approval
 from tests.integration.conftest import age_run, workflow
 
@@ -33,7 +34,7 @@ async def test_an_approval_answered_after_the_run_deadline_still_succeeds(
     first = await run_workflow(approval_then_done(5, 600), {})
     assert first.view["status"] == "waiting"
     age_run(clean_db, first.run_id, 10, waiting=True)
-    decide_approval(clean_db, first.run_id, "review", approved=True, by="ana")
+    decide_approval(clean_db, first.run_id, "review", approved=True, by="ana", org_id=LOCAL_ORG_ID)
     resumed = await run_workflow({}, run_id=first.run_id)
     assert resumed.view["status"] == "succeeded", resumed.view["error"]
     assert resumed.view["output"] == {"ship": "shipped"}
@@ -50,7 +51,7 @@ async def test_the_time_spent_waiting_is_recorded_and_only_execution_counts(
 ) -> None:  # type: ignore[no-untyped-def]
     first = await run_workflow(approval_then_done(5, 600), {})
     age_run(clean_db, first.run_id, 30, waiting=True)
-    decide_approval(clean_db, first.run_id, "review", approved=True, by="ana")
+    decide_approval(clean_db, first.run_id, "review", approved=True, by="ana", org_id=LOCAL_ORG_ID)
     await run_workflow({}, run_id=first.run_id)
     with session_scope(clean_db) as session:
         paused_at, waited_s = session.execute(
@@ -66,7 +67,7 @@ async def test_a_run_past_its_deadline_while_executing_times_out_with_no_open_st
     # Here the 10 s went by while the run executed (before it paused): over its deadline.
     first = await run_workflow(approval_then_done(5, 600), {})
     age_run(clean_db, first.run_id, 10, waiting=False)
-    decide_approval(clean_db, first.run_id, "review", approved=True, by="ana")
+    decide_approval(clean_db, first.run_id, "review", approved=True, by="ana", org_id=LOCAL_ORG_ID)
     resumed = await run_workflow({}, run_id=first.run_id)
     assert resumed.view["status"] == "timed_out"
     steps = {step["node"]: step for step in resumed.view["steps"]}

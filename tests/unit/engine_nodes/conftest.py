@@ -14,7 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from agentflow.engine.context import BodyRunner, NodeContext
-from agentflow.engine.ports import ApprovalDecision, EngineDeps, RunStatus, StepRecord
+from agentflow.engine.memory import MemoryApprovalInbox, MemoryRecorder
+from agentflow.engine.ports import EngineDeps
 from agentflow.nodes.registry import NODE_TYPES
 from agentflow.spec.expressions import build_scope
 from agentflow.spec.models import SubflowBody
@@ -23,32 +24,16 @@ RUN_ID = "3f2c7e0e-0000-4000-8000-000000000001"
 STARTED = datetime(2026, 1, 1, 10, 0, 0)
 
 
-class NullRecorder:
-    async def step_changed(self, run_id: str, step: StepRecord) -> None:
-        return None
-
-    async def run_changed(self, run_id: str, status: RunStatus, **_: Any) -> None:
-        return None
-
-
-class Inbox:
-    """The ApprovalInbox protocol over a dict (PostgreSQL's is tested by integration)."""
-
-    def __init__(self) -> None:
-        self.decisions: dict[tuple[str, str], ApprovalDecision] = {}
-        self.asked: list[tuple[str, str]] = []
-
-    async def decision(self, run_id: str, node: str) -> ApprovalDecision | None:
-        self.asked.append((run_id, node))
-        return self.decisions.get((run_id, node))
-
-
 async def no_body(body: SubflowBody, scope: Mapping[str, Any]) -> Any:
     raise AssertionError("this node should not run a body")
 
 
 def make_deps(**overrides: Any) -> EngineDeps:
-    values: dict[str, Any] = {"recorder": NullRecorder(), "approvals": Inbox(), "org_id": "org-1"}
+    values: dict[str, Any] = {
+        "recorder": MemoryRecorder(keep=False),
+        "approvals": MemoryApprovalInbox(),
+        "org_id": "org-1",
+    }
     values.update(overrides)
     return EngineDeps(**values)
 

@@ -7,15 +7,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from agentflow.engine.errors import WaitingForApproval
+from agentflow.engine.memory import MemoryApprovalInbox
 from agentflow.engine.ports import ApprovalDecision
 from agentflow.nodes.approval import APPROVAL
-from tests.unit.engine_nodes.conftest import RUN_ID, Inbox, make_ctx, make_deps, run_node
+from tests.unit.engine_nodes.conftest import RUN_ID, make_ctx, make_deps, run_node
 
 CONFIG = {"message": "Refund {{ input.amount }} EUR?", "timeout_s": 3600}
 
 
 async def test_without_a_decision_the_step_waits_until_now_plus_timeout():
-    inbox = Inbox()
+    inbox = MemoryApprovalInbox()
     ctx = make_ctx({"amount": 40}, deps=make_deps(approvals=inbox), node_id="ask")
     before = datetime.now(UTC)
     with pytest.raises(WaitingForApproval) as caught:
@@ -55,7 +56,7 @@ async def test_a_naive_deadline_is_read_as_utc():
 
 @pytest.mark.parametrize(("approved", "handle"), [(True, "approved"), (False, "rejected")])
 async def test_a_recorded_decision_is_the_output(approved, handle):
-    inbox = Inbox()
+    inbox = MemoryApprovalInbox()
     inbox.decisions[(RUN_ID, "ask")] = ApprovalDecision(approved, "ada@example.com", "fine")
     # Even past the deadline, a decision that was recorded wins over on_timeout.
     ctx = make_ctx(

@@ -7,7 +7,6 @@ the masker of the real recorder is a second line of defence on top.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 import pytest
 
 from agentflow.engine.masking import MASK
-from agentflow.engine.ports import RunStatus, StepRecord
+from agentflow.engine.memory import MemoryRecorder
 from agentflow.engine.run import RunExecution
 from agentflow.spec.errors import ExpressionError
 from agentflow.spec.models import Document
@@ -32,26 +31,6 @@ DERIVATIONS = [
 ]
 
 
-class KeepingRecorder:
-    """Keeps every step transition and the run's end as plain data, unmasked."""
-
-    def __init__(self) -> None:
-        self.steps: list[dict[str, Any]] = []
-        self.runs: list[dict[str, Any]] = []
-
-    async def step_changed(self, run_id: str, step: StepRecord) -> None:
-        self.steps.append(dataclasses.asdict(step))
-
-    async def run_changed(self, run_id: str, status: RunStatus, **details: Any) -> None:
-        error = details.get("error")
-        self.runs.append(
-            {"status": status, "output": details.get("output"), "error": error and error.as_dict()}
-        )
-
-    def stored(self) -> str:
-        return json.dumps({"steps": self.steps, "runs": self.runs}, default=str)
-
-
 def document(nodes: list[dict[str, Any]], output: Any = None) -> Document:
     raw: dict[str, Any] = {
         "format": "agentflow/v1",
@@ -64,8 +43,8 @@ def document(nodes: list[dict[str, Any]], output: Any = None) -> Document:
     return Document.model_validate(raw)
 
 
-async def run(doc: Document, **deps: Any) -> tuple[Any, KeepingRecorder]:
-    recorder = KeepingRecorder()
+async def run(doc: Document, **deps: Any) -> tuple[Any, MemoryRecorder]:
+    recorder = MemoryRecorder()
     engine_deps = make_deps(recorder=recorder, secrets={"API_TOKEN": TOKEN}, **deps)
     outcome = await RunExecution(doc, run_id=RUN_ID, deps=engine_deps).execute(
         {}, started_at=datetime.now(UTC)
@@ -73,7 +52,7 @@ async def run(doc: Document, **deps: Any) -> tuple[Any, KeepingRecorder]:
     return outcome, recorder
 
 
-def assert_nothing_recoverable(recorder: KeepingRecorder) -> None:
+def assert_nothing_recoverable(recorder: MemoryRecorder) -> None:
     stored = recorder.stored()
     assert not [leak for leak in RECOVERABLE if leak in stored]
 
@@ -163,9 +142,9 @@ async def test_a_run_through_http_stores_neither_the_secret_nor_a_derivation(htt
     assert outcome.status == "succeeded"
     assert outcome.output == {"status": 200}
     finished = recorder.steps[-1]
-    assert finished["input"]["headers"] == {"Authorization": f"Bearer {MASK}"}
+    assert finished.input["headers"] == {"Authorization": f"Bearer {MASK}"}
     # The echoed header is in the output (the real recorder masks it); the input is not.
-    assert TOKEN not in json.dumps(finished["input"])
+    assert TOKEN not in json.dumps(finished.input)
 
 
 @pytest.mark.parametrize(

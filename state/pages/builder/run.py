@@ -1,0 +1,235 @@
+"""Test runs from the builder: the input dialog, live node states, step details,
+approvals from the canvas and "rerun from this node".
+
+A run executes on the worker pool like any other (services.runs.dispatch); this
+state follows it by polling ``describe_run`` every 300 ms until it ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from datetime import datetime
+from typing import Any
+
+import reflex as rx
+
+from agentflow.errors import AgentFlowError, Forbidden
+from agentflow.services.runs.lifecycle import InvalidRunRequest, RunNotFound, describe_run
+from agentflow.services.tenancy.permissions import Actor
+from agentflow.services.workflows import builder as builder_service
+from agentflow.services.workflows.management import InvalidWorkflow
+from state.common import database_url
+from state.pages.builder.state import BuilderState
+from state.pages.runs import actions as run_actions
+from state.session import current_actor
+
+POLL_S = 0.3
+WAITING_POLL_S = 1.0
+FOLLOW_LIMIT_S = 3600
+RERUNNABLE = frozenset({"failed", "timed_out", "cancelled"})
+
+
+class BuilderRunState(rx.State):
+    dialog_open: bool = False
+    input_text: str = ""
+    input_error: str = ""
+    run_problems: list[dict[str, str]] = []
+    starting: bool = False
+    test_run_id: str = ""
+    run_status: str = ""
+    run_error: str = ""
+    run_cost: str = ""
+    run_states: dict[str, dict[str, Any]] = {}
+    step_node: str = ""
+    step: dict[str, str] = {}
+
+    _steps: dict[str, dict[str, Any]] = {}
+    _node_keys: list[str] = []
+    _following: str = ""
+
+    def reset_run(self) -> None:
+        self.test_run_id = self.run_status = self.run_error = self.run_cost = ""
+        self.run_states, self.step, self.step_node = {}, {}, ""
+        self._steps, self._node_keys, self._following = {}, [], ""
+        self.dialog_open = False
+
+    def show_step(self, key: str) -> None:
+        self.step_node = key
+        self.step = builder_service.step_detail(self._steps.get(key), datetime.now().astimezone())
+
+    @rx.var
+    def can_rerun(self) -> bool:
+        return self.run_status in RERUNNABLE and bool(self.step_node) and bool(self.step)
+
+    @rx.var
+    def run_active(self) -> bool:
+        return self.run_status in builder_service.ACTIVE_RUN_STATUSES
+
+    # -- the dialog -------------------------------------------------------------------------
+
+    @rx.event
+    async def open_dialog(self) -> None:
+        builder = await self.get_state(BuilderState)
+        sample = builder_service.sample_input(builder.document().get("inputs"))
+        if not self.input_text.strip():
+            self.input_text = json.dumps(sample, indent=2)
+        self.input_error, self.run_problems = "", []
+        self.dialog_open = True
+
+    @rx.event
+    async def reset_input(self) -> None:
+        builder = await self.get_state(BuilderState)
+        self.input_text = json.dumps(
+            builder_service.sample_input(builder.document().get("inputs")), indent=2
+        )
+        self.input_error = ""
+
+    @rx.event
+    def set_dialog_open(self, value: bool) -> None:
+        self.dialog_open = value
+
+    @rx.event
+    def set_input_text(self, value: str) -> None:
+        self.input_text = value
+        self.input_error = ""
+
+    @rx.event
+    async def start(self) -> Any:
+        try:
+            run_input = json.loads(self.input_text or "null")
+        except json.JSONDecodeError as exc:
+            self.input_error = f"The input is not valid JSON: {exc.msg} (line {exc.lineno})"
+            return
+        builder = await self.get_state(BuilderState)
+        document = builder.document()
+        self.starting = True
+        yield
+        actor = await current_actor(self)
+        try:
+            if actor is None:
+                raise Forbidden("your session has ended: log in again")
+            run_id = await run_actions.start(
+                actor, document, run_input, uuid.UUID(builder.current_workflow)
+            )
+        except Forbidden as exc:
+            self.input_error, self.starting = exc.message, False
+            return
+        except (InvalidRunRequest, InvalidWorkflow) as exc:
+            self.run_problems = builder_service.problem_rows(exc.problems, document)
+            self.input_error = "The run was not started: fix these problems first."
+            self.starting = False
+            return
+        except AgentFlowError as exc:
+            self.input_error = f"The run was not started: {exc.message}."
+            self.starting = False
+            return
+        self.starting = False
+        self.dialog_open = False
+        self._begin(str(run_id), builder_service.node_keys(document))
+        yield BuilderRunState.follow
+
+    def _begin(self, run_id: str, node_keys: list[str]) -> None:
+        self.test_run_id, self.run_status, self.run_error, self.run_cost = run_id, "queued", "", ""
+        self._node_keys = node_keys
+        self._steps = {}
+        self.run_states = {key: {"status": "queued", "duration_ms": None} for key in node_keys}
+        self.show_step(self.step_node)
+
+    def _apply(self, run: dict[str, Any]) -> None:
+        now = datetime.now().astimezone()
+        self.run_status = str(run["status"])
+        error = run.get("error") or {}
+        self.run_error = str(error.get("message", "")) if isinstance(error, dict) else ""
+        self.run_cost = f"${float(run.get('cost_usd') or 0):.6f}"
+        self._steps = {step["node"]: step for step in run.get("steps") or []}
+        self.run_states = builder_service.run_states(run, self._node_keys, now)
+        self.show_step(self.step_node)
+
+    # -- following --------------------------------------------------------------------------
+
+    @rx.event(background=True)
+    async def follow(self) -> None:
+        async with self:
+            run_id = self.test_run_id
+            if not run_id or self._following == run_id:
+                return
+            self._following = run_id
+        try:
+            await self._follow(run_id)
+        finally:
+            async with self:
+                if self._following == run_id:
+                    self._following = ""
+
+    async def _follow(self, run_id: str) -> None:
+        actor = await current_actor(self)
+        if actor is None:
+            return
+        deadline = time.monotonic() + FOLLOW_LIMIT_S
+        while time.monotonic() < deadline:
+            try:
+                run = await asyncio.to_thread(
+                    describe_run, database_url(), uuid.UUID(run_id), org_id=actor.org_id
+                )
+            except RunNotFound:
+                return
+            except Exception:  # the database restarting: try again shortly
+                await asyncio.sleep(WAITING_POLL_S)
+                continue
+            async with self:
+                if self.test_run_id != run_id:
+                    return  # a newer run replaced this one
+                self._apply(run)
+                status = self.run_status
+            if status not in builder_service.ACTIVE_RUN_STATUSES:
+                return
+            await asyncio.sleep(WAITING_POLL_S if status == "waiting" else POLL_S)
+
+    # -- acting on a run --------------------------------------------------------------------
+
+    async def _acting(self) -> tuple[Actor, uuid.UUID]:
+        actor = await current_actor(self)
+        if actor is None:
+            raise Forbidden("your session has ended: log in again")
+        return actor, uuid.UUID(self.test_run_id)
+
+    @rx.event
+    async def decide(self, node: str, approved: bool) -> Any:
+        if not self.test_run_id:
+            return None
+        try:
+            await run_actions.decide(*await self._acting(), node, approved=approved)
+        except AgentFlowError as exc:
+            return rx.toast.error(exc.message)
+        return [
+            rx.toast.success(f"{'Approved' if approved else 'Rejected'} {node}"),
+            BuilderRunState.follow,
+        ]
+
+    @rx.event
+    async def rerun_from(self, node: str) -> Any:
+        if not self.test_run_id or not node:
+            return None
+        try:
+            new_run = await run_actions.rerun(*await self._acting(), node)
+        except AgentFlowError as exc:
+            return rx.toast.error(exc.message)
+        self._begin(str(new_run), list(self._node_keys))
+        return BuilderRunState.follow
+
+    @rx.event
+    async def cancel(self) -> Any:
+        if not self.test_run_id:
+            return None
+        try:
+            await run_actions.cancel(*await self._acting())
+        except AgentFlowError as exc:
+            return rx.toast.error(exc.message)
+        return None
+
+    @rx.event
+    def clear(self) -> None:
+        self.reset_run()

@@ -1,0 +1,39 @@
+"""Pieces of the run lists' views (Executions, Failed runs): filters and the pager."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from state.pages.runs.lists import ALL, RunListState
+
+
+def workflow_select(S: type[RunListState]) -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(placeholder="Workflow"),
+        rx.select.content(
+            rx.select.item("All workflows", value=ALL),
+            rx.foreach(S.workflow_options, lambda w: rx.select.item(w["name"], value=w["id"])),
+        ),
+        value=S.workflow_filter,
+        on_change=S.set_workflow_filter,
+    )
+
+
+def date_range(S: type[RunListState]) -> rx.Component:
+    return rx.fragment(
+        rx.text("From", size="2"),
+        rx.input(type="date", value=S.since, on_change=S.set_since, data_testid="since"),
+        rx.text("to", size="2"),
+        rx.input(type="date", value=S.until, on_change=S.set_until, data_testid="until"),
+        rx.button("Clear", variant="ghost", on_click=S.clear_filters),
+    )
+
+
+def pager(S: type[RunListState]) -> rx.Component:
+    return rx.hstack(
+        rx.button("Previous", variant="soft", on_click=S.previous_page, disabled=S.page <= 1),
+        rx.text("Page ", S.page, " of ", S.pages, size="2"),
+        rx.button("Next", variant="soft", on_click=S.next_page, disabled=S.page >= S.pages),
+        justify="center",
+        width="100%",
+    )

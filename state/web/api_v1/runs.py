@@ -1,0 +1,216 @@
+"""/api/v1 runs: start, list (cursor pages), describe, steps, cancel, approve/reject, rerun."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+from fastapi.encoders import jsonable_encoder
+from pydantic import BaseModel, ConfigDict, Field
+
+from agentflow.queue import require_queue
+from agentflow.services.runs import dispatch
+from agentflow.services.runs.lifecycle import describe_run
+from agentflow.services.runs.queries import MAX_PAGE_SIZE, RUN_STATUSES, RunFilter
+from agentflow.services.tenancy import audit
+from agentflow.services.tenancy.permissions import Action, Actor, require
+from agentflow.services.workflows import management as workflow_service
+from agentflow.services.workflows import versions
+from agentflow.services.workflows.versions import Runnable
+from state.web.api_v1.deps import CurrentActor, RateHeadersRoute, services
+from state.web.api_v1.errors import ApiError
+from state.web.api_v1.pagination import aware, runs_page
+
+router = APIRouter(prefix="/api/v1", tags=["runs"], route_class=RateHeadersRoute)
+
+
+class RunStart(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    input: Any = None
+    version: int | None = Field(default=None, ge=1, description="default: the latest published")
+    draft: bool = Field(default=False, description="run the current draft instead")
+
+
+class Decision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class Rerun(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    from_node: str = Field(min_length=1, max_length=64)
+    input: Any = None
+
+
+def _urls(run_id: uuid.UUID) -> dict[str, str]:
+    base = f"/api/v1/runs/{run_id}"
+    return {"self": base, "events": f"{base}/events", "steps": f"{base}/steps"}
+
+
+def _accepted(response: Response, run_id: uuid.UUID) -> dict[str, Any]:
+    response.headers["Location"] = f"/api/v1/runs/{run_id}"
+    return {"run_id": str(run_id), "status": "queued", "urls": _urls(run_id)}
+
+
+def _record(actor: Actor, action: str, run_id: object, **details: Any) -> None:
+    audit.record(
+        services().database_url,
+        actor,
+        action,
+        target_type="run",
+        target_id=run_id,
+        details=jsonable_encoder(details) or None,
+    )
+
+
+def _document(actor: Actor, workflow_id: uuid.UUID, body: RunStart) -> Runnable:
+    """The draft (version None) or one published version, the latest by default."""
+    db = services().database_url
+    draft = workflow_service.get_draft(db, workflow_id, org_id=actor.org_id)  # 404 if not ours
+    if body.draft:
+        return Runnable(None, draft)
+    return versions.runnable_document(db, actor.org_id, workflow_id, body.version)
+
+
+@router.post(
+    "/workflows/{workflow_id}/runs",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Start a run (latest published version unless draft or version is given)",
+)
+async def start_run(
+    actor: CurrentActor, workflow_id: uuid.UUID, body: RunStart, response: Response
+) -> dict[str, Any]:
+    require(actor, Action.RUN_START)
+    if body.draft and body.version is not None:
+        raise ApiError(422, "validation", "give either draft or version, not both")
+    runnable = await asyncio.to_thread(_document, actor, workflow_id, body)
+    urls = services()
+    # dispatch.start_run refuses (422, naming the nodes) while a secret is not defined.
+    queue = await require_queue(urls.redis_url)
+    run_id = await dispatch.start_run(
+        urls.database_url,
+        queue,
+        runnable.document,
+        body.input,
+        org_id=actor.org_id,
+        trigger="api",
+        workflow_id=workflow_id,
+        workflow_version=runnable.version,
+    )
+    source = "draft" if runnable.version is None else runnable.version
+    await asyncio.to_thread(_record, actor, "run.start", run_id, workflow=workflow_id, of=source)
+    return {**_accepted(response, run_id), "workflow_version": runnable.version}
+
+
+@router.get("/runs", summary="Runs, newest first, in cursor pages")
+async def list_runs(
+    actor: CurrentActor,
+    workflow_id: uuid.UUID | None = None,
+    status: str | None = Query(default=None, description=" | ".join(RUN_STATUSES)),
+    since: Annotated[datetime | None, Query(description="created at or after")] = None,
+    until: Annotated[datetime | None, Query(description="created before")] = None,
+    cursor: str | None = Query(default=None, max_length=500),
+    limit: int = Query(default=25, ge=1, le=MAX_PAGE_SIZE - 1),
+) -> dict[str, Any]:
+    require(actor, Action.RUN_READ)
+    if status is not None and status not in RUN_STATUSES:
+        raise ApiError(422, "validation", f"status: must be one of {', '.join(RUN_STATUSES)}")
+    filters = RunFilter(
+        workflow_id=workflow_id, status=status, since=aware(since), until=aware(until)
+    )
+    items, next_cursor = await asyncio.to_thread(
+        runs_page, services().database_url, actor.org_id, filters, cursor=cursor, limit=limit
+    )
+    for item in items:
+        item["urls"] = _urls(uuid.UUID(item["run_id"]))
+    return {"items": jsonable_encoder(items), "next_cursor": next_cursor}
+
+
+@router.get("/runs/{run_id}", summary="The run object (status, output, error, steps)")
+async def get_run(actor: CurrentActor, run_id: uuid.UUID) -> dict[str, Any]:
+    require(actor, Action.RUN_READ)
+    return await asyncio.to_thread(
+        describe_run, services().database_url, run_id, org_id=actor.org_id
+    )
+
+
+@router.get("/runs/{run_id}/steps", summary="The run's steps")
+async def get_steps(actor: CurrentActor, run_id: uuid.UUID) -> dict[str, Any]:
+    require(actor, Action.RUN_READ)
+    run = await asyncio.to_thread(
+        describe_run, services().database_url, run_id, org_id=actor.org_id
+    )
+    return {"items": run["steps"]}
+
+
+@router.post("/runs/{run_id}/cancel", summary="Cancel a run")
+async def cancel_run(actor: CurrentActor, run_id: uuid.UUID) -> dict[str, Any]:
+    require(actor, Action.RUN_CANCEL)
+    result = await dispatch.cancel_run(services().database_url, run_id, org_id=actor.org_id)
+    await asyncio.to_thread(_record, actor, "run.cancel", run_id, result=result)
+    return {"run_id": str(run_id), "status": result}
+
+
+async def _decide(
+    actor: Actor, run_id: uuid.UUID, node: str, approved: bool, body: Decision | None
+) -> dict[str, Any]:
+    require(actor, Action.RUN_APPROVE)
+    urls = services()
+    comment = body.comment if body else None
+    queue = await require_queue(urls.redis_url)
+    await dispatch.decide(
+        urls.database_url,
+        queue,
+        run_id,
+        node,
+        approved=approved,
+        by=actor.label,
+        comment=comment,
+        org_id=actor.org_id,
+    )
+    action = "run.approve" if approved else "run.reject"
+    await asyncio.to_thread(_record, actor, action, run_id, node=node)
+    return {"run_id": str(run_id), "node": node, "approved": approved}
+
+
+@router.post("/runs/{run_id}/steps/{node}/approve", summary="Approve a waiting step")
+async def approve_step(
+    actor: CurrentActor, run_id: uuid.UUID, node: str, body: Decision | None = None
+) -> dict[str, Any]:
+    return await _decide(actor, run_id, node, True, body)
+
+
+@router.post("/runs/{run_id}/steps/{node}/reject", summary="Reject a waiting step")
+async def reject_step(
+    actor: CurrentActor, run_id: uuid.UUID, node: str, body: Decision | None = None
+) -> dict[str, Any]:
+    return await _decide(actor, run_id, node, False, body)
+
+
+@router.post(
+    "/runs/{run_id}/rerun",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="A new run from a node, reusing the steps upstream of it",
+)
+async def rerun(
+    actor: CurrentActor, run_id: uuid.UUID, body: Rerun, response: Response
+) -> dict[str, Any]:
+    require(actor, Action.RUN_START)
+    urls = services()
+    new_input = body.input if "input" in body.model_fields_set else None
+    queue = await require_queue(urls.redis_url)
+    new_run = await dispatch.rerun_from(
+        urls.database_url,
+        queue,
+        run_id,
+        body.from_node,
+        new_input=new_input,
+        org_id=actor.org_id,
+    )
+    await asyncio.to_thread(
+        _record, actor, "run.rerun", new_run, rerun_of=run_id, from_node=body.from_node
+    )
+    return _accepted(response, new_run)
