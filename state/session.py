@@ -10,9 +10,8 @@ with ``on_load=[SessionState.require, ThePageState.load]``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from http.cookies import CookieError, SimpleCookie
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 from urllib.parse import quote
 
 import reflex as rx
@@ -20,7 +19,6 @@ from reflex.event import EventSpec
 
 from agentflow.errors import Forbidden
 from agentflow.services.tenancy import accounts, organizations
-from agentflow.services.tenancy.acting import act
 from agentflow.services.tenancy.permissions import Action, Actor
 from state.common import database_url
 from state.web.api_v1.deps import SESSION_COOKIE
@@ -114,16 +112,3 @@ class SessionState(rx.State):
     @rx.var
     def can_admin(self) -> bool:
         return Action.ORG_UPDATE.value in self.allowed
-
-
-def _with_database(fn: Callable[Concatenate[str, P], T]) -> Callable[P, Awaitable[T]]:
-    """``fn`` run off the event loop against this web process's database."""
-
-    async def run(*args: P.args, **kwargs: P.kwargs) -> T:
-        return await asyncio.to_thread(fn, database_url(), *args, **kwargs)
-
-    return run
-
-
-# agentflow.services.tenancy.acting.act for page events: same arguments but the database URL.
-perform = _with_database(act)

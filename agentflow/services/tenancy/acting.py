@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from agentflow.db.engine import unit_of_work
 from agentflow.services.tenancy import audit
 from agentflow.services.tenancy.permissions import Action, Actor, require
 
@@ -30,18 +31,21 @@ def act(
     """Refuse unless ``actor`` may ``action``; run ``work``; append the audit event.
 
     Without ``target_id`` the result of ``work`` (e.g. a new workflow's id) is
-    the target. Nothing is recorded when the work fails.
+    the target. The work and its audit entry are one transaction (a unit of work that
+    the sessions ``work`` opens join): nothing is recorded when the work fails, and
+    nothing is changed when the audit entry cannot be written.
     """
     require(actor, action)
-    result = work()
-    audit.record(
-        database_url,
-        actor,
-        audit_action,
-        target_type=target_type,
-        target_id=result if target_id is None else target_id,
-        details=details,
-    )
+    with unit_of_work(database_url) as session:
+        result = work()
+        audit.record(
+            session,
+            actor,
+            audit_action,
+            target_type=target_type,
+            target_id=result if target_id is None else target_id,
+            details=details,
+        )
     return result
 
 

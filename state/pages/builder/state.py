@@ -18,11 +18,11 @@ from typing import Any
 import reflex as rx
 
 from agentflow.errors import AgentFlowError, Forbidden
-from agentflow.services.tenancy.acting import act, check
+from agentflow.services.tenancy.acting import check
 from agentflow.services.tenancy.permissions import Action, Actor
 from agentflow.services.workflows import builder as builder_service
+from agentflow.services.workflows import editing, versions
 from agentflow.services.workflows import management as workflows
-from agentflow.services.workflows import versions
 from agentflow.spec.canvas import auto_layout, from_canvas, to_canvas
 from agentflow.spec.problems import Problem
 from agentflow.spec.validation import validate_document
@@ -240,16 +240,7 @@ class BuilderState(rx.State):
 
     @staticmethod
     def _save(actor: Actor, workflow_id: str, document: dict[str, Any]) -> list[Problem]:
-        target = uuid.UUID(workflow_id)
-        return act(
-            database_url(),
-            actor,
-            Action.WORKFLOW_WRITE,
-            "workflow.update",
-            lambda: workflows.save_draft(database_url(), target, document, org_id=actor.org_id),
-            target_type="workflow",
-            target_id=target,
-        )
+        return editing.save_draft(database_url(), actor, uuid.UUID(workflow_id), document)
 
     async def _save_now(self) -> bool:
         """Save at once (inside an event: before publishing, before leaving)."""

@@ -1,8 +1,9 @@
 """Workflows page state: a thin caller of agentflow.services.workflows.
 
 Every event acts as the signed-in user in their active organisation: reads are
-scoped to it and changes go through :func:`state.session.perform` (permission
-check and audit event).
+scoped to it and changes go through the use cases of
+``agentflow.services.workflows.editing`` (permission check, change and audit event
+in one transaction).
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ import reflex as rx
 from agentflow.errors import AgentFlowError, Forbidden, InvalidInput
 from agentflow.services.tenancy.acting import check
 from agentflow.services.tenancy.permissions import Action, Actor
+from agentflow.services.workflows import editing
 from agentflow.services.workflows import management as service
 from components.formatting import percent, relative_time
 from state.common import database_url as _database
-from state.session import current_actor, login_redirect, perform
+from state.session import current_actor, login_redirect
 
 MAX_UPLOAD_BYTES = 1024 * 1024
 STATUS_FILTERS = ("all", "draft", "published")
@@ -135,14 +137,7 @@ class WorkflowsState(rx.State):
             return login_redirect(self)
         name = self.new_name
         try:
-            workflow_id = await perform(
-                actor,
-                Action.WORKFLOW_WRITE,
-                "workflow.create",
-                lambda: service.create_workflow(_database(), name, org_id=actor.org_id),
-                target_type="workflow",
-                details={"name": name[:200]},
-            )
+            workflow_id = await asyncio.to_thread(editing.create, _database(), actor, name)
         except service.InvalidWorkflow as exc:
             self.create_error = exc.problems[0].message
             return None
@@ -172,13 +167,7 @@ class WorkflowsState(rx.State):
         if actor is None:
             return login_redirect(self)
         try:
-            workflow_id = await perform(
-                actor,
-                Action.WORKFLOW_WRITE,
-                "workflow.import",
-                lambda: service.import_workflow(_database(), source, org_id=actor.org_id),
-                target_type="workflow",
-            )
+            workflow_id = await asyncio.to_thread(editing.import_source, _database(), actor, source)
         except service.InvalidWorkflow as exc:
             self.import_problems = _problems(exc)  # shown per node; nothing was stored
             return None
@@ -224,15 +213,7 @@ class WorkflowsState(rx.State):
             return
         workflow_id, name = uuid.UUID(self.rename_id), self.rename_value
         try:
-            await perform(
-                actor,
-                Action.WORKFLOW_WRITE,
-                "workflow.rename",
-                lambda: service.rename(_database(), workflow_id, name, org_id=actor.org_id),
-                target_type="workflow",
-                target_id=workflow_id,
-                details={"name": name[:200]},
-            )
+            await asyncio.to_thread(editing.rename, _database(), actor, workflow_id, name)
         except service.InvalidWorkflow as exc:
             self.rename_error = exc.problems[0].message
             return
@@ -248,14 +229,7 @@ class WorkflowsState(rx.State):
             return
         source = uuid.UUID(workflow_id)
         try:
-            await perform(
-                actor,
-                Action.WORKFLOW_WRITE,
-                "workflow.duplicate",
-                lambda: service.duplicate(_database(), source, org_id=actor.org_id),
-                target_type="workflow",
-                details={"source": workflow_id},
-            )
+            await asyncio.to_thread(editing.duplicate, _database(), actor, source)
         except AgentFlowError as exc:
             self.error = exc.message
         await self._reload()
@@ -275,14 +249,7 @@ class WorkflowsState(rx.State):
             return
         workflow_id = uuid.UUID(self.delete_id)
         try:
-            await perform(
-                actor,
-                Action.WORKFLOW_DELETE,
-                "workflow.delete",
-                lambda: service.delete(_database(), workflow_id, org_id=actor.org_id),
-                target_type="workflow",
-                target_id=workflow_id,
-            )
+            await asyncio.to_thread(editing.delete, _database(), actor, workflow_id)
         except AgentFlowError as exc:
             self.error = exc.message
         self.delete_id = ""

@@ -1,7 +1,8 @@
 """/api/v1/workflows: list, create, import, read, save, delete, duplicate, publish, export.
 
-Thin: each handler checks the actor's permission, calls ``services.workflows.management`` with
-the actor's organisation and records the mutation in the audit trail.
+Thin: each handler parses, calls one use case with the actor (``services.workflows.editing``
+for changes: permission, change and audit entry in one transaction; reads check the
+read permission) and answers.
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ from fastapi import APIRouter, Body, Query, Response, status
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 
-from agentflow.services.tenancy import audit
 from agentflow.services.tenancy.permissions import Action, Actor, require
+from agentflow.services.workflows import editing, versions
 from agentflow.services.workflows import management as service
-from agentflow.services.workflows import versions
 from agentflow.spec.validation import validate_document
 from state.web.api_v1.deps import CurrentActor, RateHeadersRoute, services
 from state.web.api_v1.errors import ApiError, not_found
@@ -45,17 +45,6 @@ class WorkflowUpdate(BaseModel):
 class PublishBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     message: str = Field(default="", max_length=500)
-
-
-def _record(actor: Actor, action: str, workflow_id: object, **details: Any) -> None:
-    audit.record(
-        services().database_url,
-        actor,
-        action,
-        target_type="workflow",
-        target_id=workflow_id,
-        details=details or None,
-    )
 
 
 def _describe(actor: Actor, workflow_id: uuid.UUID) -> dict[str, Any]:
@@ -89,26 +78,23 @@ async def list_workflows(
 
 
 def _create(actor: Actor, body: WorkflowCreate) -> dict[str, Any]:
-    workflow_id = service.create_workflow(
+    workflow_id = editing.create(
         services().database_url,
+        actor,
         body.name,
-        org_id=actor.org_id,
         description=body.description,
         document=body.document,
     )
-    _record(actor, "workflow.create", workflow_id, name=body.name)
     return _describe(actor, workflow_id)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Create a workflow")
 async def create_workflow(actor: CurrentActor, body: WorkflowCreate) -> dict[str, Any]:
-    require(actor, Action.WORKFLOW_WRITE)
     return await asyncio.to_thread(_create, actor, body)
 
 
 def _import(actor: Actor, source: str) -> dict[str, Any]:
-    workflow_id = service.import_workflow(services().database_url, source, org_id=actor.org_id)
-    _record(actor, "workflow.import", workflow_id)
+    workflow_id = editing.import_source(services().database_url, actor, source)
     return _describe(actor, workflow_id)
 
 
@@ -120,7 +106,6 @@ async def import_workflow(
         Body(description='An agentflow/v1 document as JSON, or {"source": "<YAML or JSON text>"}'),
     ],
 ) -> dict[str, Any]:
-    require(actor, Action.WORKFLOW_WRITE)
     if set(body) == {"source"}:
         if not isinstance(body["source"], str):
             raise ApiError(422, "validation", "source: must be the document's text")
@@ -138,14 +123,14 @@ async def get_workflow(actor: CurrentActor, workflow_id: uuid.UUID) -> dict[str,
 
 def _update(actor: Actor, workflow_id: uuid.UUID, body: WorkflowUpdate) -> dict[str, Any]:
     # One use case: a refused draft leaves the name unchanged too.
-    service.update_workflow(
+    editing.update(
         services().database_url,
+        actor,
         workflow_id,
         name=body.name,
         document=body.document,
-        org_id=actor.org_id,
+        fields=body.model_fields_set,
     )
-    _record(actor, "workflow.update", workflow_id, fields=sorted(body.model_fields_set))
     return _describe(actor, workflow_id)
 
 
@@ -153,29 +138,21 @@ def _update(actor: Actor, workflow_id: uuid.UUID, body: WorkflowUpdate) -> dict[
 async def update_workflow(
     actor: CurrentActor, workflow_id: uuid.UUID, body: WorkflowUpdate
 ) -> dict[str, Any]:
-    require(actor, Action.WORKFLOW_WRITE)
     if body.name is None and body.document is None:
         raise ApiError(422, "validation", "give a name, a document or both")
     return await asyncio.to_thread(_update, actor, workflow_id, body)
-
-
-def _delete(actor: Actor, workflow_id: uuid.UUID) -> None:
-    service.delete(services().database_url, workflow_id, org_id=actor.org_id)
-    _record(actor, "workflow.delete", workflow_id)
 
 
 @router.delete(
     "/{workflow_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a workflow"
 )
 async def delete_workflow(actor: CurrentActor, workflow_id: uuid.UUID) -> Response:
-    require(actor, Action.WORKFLOW_DELETE)
-    await asyncio.to_thread(_delete, actor, workflow_id)
+    await asyncio.to_thread(editing.delete, services().database_url, actor, workflow_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 def _duplicate(actor: Actor, workflow_id: uuid.UUID) -> dict[str, Any]:
-    copy_id = service.duplicate(services().database_url, workflow_id, org_id=actor.org_id)
-    _record(actor, "workflow.duplicate", copy_id, source=str(workflow_id))
+    copy_id = editing.duplicate(services().database_url, actor, workflow_id)
     return _describe(actor, copy_id)
 
 
@@ -183,7 +160,6 @@ def _duplicate(actor: Actor, workflow_id: uuid.UUID) -> dict[str, Any]:
     "/{workflow_id}/duplicate", status_code=status.HTTP_201_CREATED, summary="Copy a workflow"
 )
 async def duplicate_workflow(actor: CurrentActor, workflow_id: uuid.UUID) -> dict[str, Any]:
-    require(actor, Action.WORKFLOW_WRITE)
     return await asyncio.to_thread(_duplicate, actor, workflow_id)
 
 
