@@ -95,7 +95,9 @@ def test_the_run_page_shows_a_timeline_and_approves(
 def test_cancel_and_rerun_from_the_run_page(
     page: Page, account: Account, clean_db: str, redis_url: str
 ) -> None:
-    slow = workflow([{"id": "nap", "type": "delay", "config": {"seconds": 4}}], [("start", "nap")])
+    # Long enough to still be under way however long the first page load takes: the
+    # cancel ends it.
+    slow = workflow([{"id": "nap", "type": "delay", "config": {"seconds": 60}}], [("start", "nap")])
     run_id = submit(clean_db, redis_url, slow, org_id=account.org_id)
     page.goto(f"/executions/{run_id}")
     expect(page.get_by_test_id("run-status")).to_have_text(re.compile("running|waiting"))
@@ -114,7 +116,7 @@ def test_an_unknown_run_says_so(page: Page, app_url: str) -> None:
 def test_another_organisations_runs_are_invisible(
     page: Page, account: Account, clean_db: str, redis_url: str
 ) -> None:
-    theirs = submit(clean_db, redis_url, QUICK)  # the local organisation's, not this user's
+    theirs = submit(clean_db, redis_url, QUICK, org_id=LOCAL_ORG_ID)  # not this user's
     wait_for(lambda: describe_run(clean_db, theirs, org_id=LOCAL_ORG_ID)["status"] == "succeeded")
     page.goto("/executions")
     expect(page.get_by_text("No runs match")).to_be_visible()

@@ -27,7 +27,7 @@ def add_runs(database_url: str, workflow_id: uuid.UUID, statuses: list[str]) -> 
         for status in statuses:
             session.add(
                 Run(
-                    org_id=svc.LOCAL_ORG_ID,
+                    org_id=LOCAL_ORG_ID,
                     workflow_id=workflow_id,
                     document=GOOD,
                     status=status,

@@ -34,7 +34,7 @@ def run_workflow(clean_db: str):  # type: ignore[no-untyped-def]
             run_id = create_run(
                 clean_db, document, run_input if run_input is not None else {}, org_id=LOCAL_ORG_ID
             )
-        outcome = await execute_run(clean_db, run_id, **options)
+        outcome = await execute_run(clean_db, run_id, **{"org_id": LOCAL_ORG_ID, **options})
         return Ran(run_id, outcome, describe_run(clean_db, run_id, org_id=LOCAL_ORG_ID))
 
     return run
