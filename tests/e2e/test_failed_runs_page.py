@@ -49,6 +49,9 @@ def test_bulk_rerun_of_failed_runs_after_confirmation(
         wait_for(lambda run_id=run_id: finished(clean_db, run_id, account))
 
     page.goto("/executions")
+    # The list is filled by the page's load event: once it shows the runs, the page is
+    # live and a click on the link navigates (a click before that can be lost).
+    expect(page.get_by_test_id("run-total")).to_have_text("3 runs")
     page.get_by_test_id("failed-runs-link").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Failed runs")
     rows = page.get_by_test_id("failed-run-row")
