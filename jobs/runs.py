@@ -25,7 +25,7 @@ from agentflow.backoff import backoff_delay
 from agentflow.db.engine import session_scope
 from agentflow.db.leases import Lease, LeaseLost, acquire, release, renew
 from agentflow.services.delivery.automation_hooks import after_run_settled
-from agentflow.services.runs.dispatch import cancel_run, enqueue
+from agentflow.services.runs.dispatch import apply_cancellation, enqueue
 from agentflow.services.runs.events import publish_event
 from agentflow.services.runs.lifecycle import execute_run
 from agentflow.services.tenancy.secrets import secrets_for_run
@@ -188,7 +188,7 @@ async def _after_pausing(
         # Cancelled while this worker still held the lease, after the engine's last
         # look at the flag: nobody else will see the flag until the run wakes, so
         # finish the cancellation now that the lease is released.
-        outcome_status = await cancel_run(database_url, run_uuid, org_id=org_id)
+        outcome_status = await asyncio.to_thread(apply_cancellation, database_url, run_uuid, org_id)
         log.info("run %s was cancelled while pausing: %s", run_uuid, outcome_status)
         return
     wake_at = await asyncio.to_thread(_wake_at, database_url, run_uuid)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import click
 import httpx
@@ -11,6 +13,9 @@ import httpx
 from agentflow.devservices import ServiceError
 from agentflow.devservices.resolve import ServiceUrls, resolve_service_urls
 from agentflow.settings import Settings, UnsafeSettingsError, get_settings, resolve_secret_key
+
+if TYPE_CHECKING:
+    from agentflow.services.tenancy.permissions import Actor
 
 
 def load_settings() -> Settings:
@@ -28,6 +33,21 @@ def service_urls(settings: Settings) -> ServiceUrls:
         return resolve_service_urls(settings)
     except ServiceError as exc:
         raise click.ClickException(exc.message) from exc
+
+
+def operator(org_id: uuid.UUID) -> Actor:
+    """Who the CLI acts as: AgentFlow's operator. It talks to the database directly
+    (like psql), so it is a system actor with every permission, and the audit trail
+    names it by the operating-system account."""
+    import getpass
+
+    from agentflow.services.tenancy.permissions import SystemSource, system_actor
+
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):  # a container user with no passwd entry
+        who = "unknown"
+    return system_actor(org_id, SystemSource.CLI, f"cli ({who})")
 
 
 def child_environment(urls: ServiceUrls) -> dict[str, str]:

@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 
 import click
 
-from agentflow.cli.common import load_settings, service_urls
+from agentflow.cli.common import load_settings, operator, service_urls
 from agentflow.cli.live_view import LiveView
 from agentflow.db.models import LOCAL_ORG_ID
 from agentflow.devservices.resolve import stop_started
@@ -80,12 +80,9 @@ def parse_input(text: str | None, as_json: bool) -> Any:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead.")
 def run_command(file: Path, input_text: str | None, as_json: bool) -> None:
     from agentflow.db.migrate import upgrade
-    from agentflow.services.runs.lifecycle import (
-        InvalidRunRequest,
-        create_run,
-        describe_run,
-        execute_run,
-    )
+    from agentflow.services.governance.budgets import BudgetExceeded
+    from agentflow.services.runs.dispatch import store_run
+    from agentflow.services.runs.lifecycle import InvalidRunRequest, describe_run, execute_run
 
     raw = read_document(file, as_json)
     run_input = parse_input(input_text, as_json)
@@ -94,11 +91,19 @@ def run_command(file: Path, input_text: str | None, as_json: bool) -> None:
     try:
         upgrade(urls.database_url)
         try:
-            run_id = create_run(
-                urls.database_url, raw, run_input, trigger="cli", org_id=LOCAL_ORG_ID
+            run_id = store_run(
+                urls.database_url,
+                raw,
+                run_input,
+                actor=operator(LOCAL_ORG_ID),
+                trigger="cli",
+                details={"of": file.name},
+                org_secrets=False,
             )
         except InvalidRunRequest as exc:
             report_invalid(exc.problems, as_json)
+        except BudgetExceeded as exc:
+            raise click.ClickException(exc.message) from exc
         observer = None if as_json else LiveView()
         outcome = asyncio.run(
             execute_run(

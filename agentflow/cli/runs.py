@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
-from agentflow.cli.common import load_settings, service_urls
+from agentflow.cli.common import load_settings, operator, service_urls
 from agentflow.cli.run import parse_input, read_document, report_invalid
 from agentflow.devservices.resolve import ServiceUrls
 
@@ -82,27 +82,6 @@ def _run_id(value: str) -> uuid.UUID:
         raise click.BadParameter(f"{value!r} is not a run id") from None
 
 
-def _audit(
-    urls: ServiceUrls, org_id: uuid.UUID, action: str, run_id: object, **details: Any
-) -> None:
-    """Record a CLI action in the organisation's audit trail, like the API and pages do.
-
-    The CLI has no signed-in user: the entry names the operating-system account.
-    """
-    import getpass
-
-    from agentflow.services.tenancy import audit
-    from agentflow.services.tenancy.permissions import system_actor
-
-    try:
-        who = getpass.getuser()
-    except (KeyError, OSError):  # a container user with no passwd entry
-        who = "unknown"
-    actor = system_actor(org_id, f"cli ({who})")
-    audit.record(urls.database_url, actor, action, target_type="run", target_id=run_id,
-                 details={key: str(value) for key, value in details.items()} or None)  # fmt: skip
-
-
 def _known_errors() -> tuple[type[Exception], ...]:
     from agentflow.services.runs.dispatch import RunNotRerunnable
     from agentflow.services.runs.lifecycle import RunNotFound, StepNotWaiting
@@ -130,14 +109,19 @@ def submit(file: Path, input_text: str | None, org_slug: str | None) -> None:
         run_id = _with_queue(
             urls,
             lambda queue: start_run(
-                urls.database_url, queue, raw, run_input, org_id=org_id, trigger="cli"
+                urls.database_url,
+                queue,
+                raw,
+                run_input,
+                actor=operator(org_id),
+                trigger="cli",
+                details={"of": file.name},
             ),
         )
     except InvalidRunRequest as exc:
         report_invalid(exc.problems, as_json=False)
     except BudgetExceeded as exc:
         raise click.ClickException(exc.message) from exc
-    _audit(urls, org_id, "run.start", run_id, of=file.name)
     click.echo(str(run_id))
 
 
@@ -225,10 +209,9 @@ def cancel(run_id: str) -> None:
     urls = _urls()
     org_id = _group_org(urls)
     try:
-        state = asyncio.run(cancel_run(urls.database_url, _run_id(run_id), org_id=org_id))
+        state = asyncio.run(cancel_run(urls.database_url, _run_id(run_id), actor=operator(org_id)))
     except _known_errors() as exc:
         raise click.ClickException(exc.message) from exc  # type: ignore[attr-defined]
-    _audit(urls, org_id, "run.cancel", run_id, result=state)
     click.echo(state)
 
 
@@ -242,12 +225,11 @@ def _decide(run_id: str, node: str, approved: bool, comment: str | None, by: str
             urls,
             lambda queue: decide(
                 urls.database_url, queue, _run_id(run_id), node,
-                approved=approved, by=by, comment=comment, org_id=org_id,
+                actor=operator(org_id), approved=approved, by=by, comment=comment,
             ),
         )  # fmt: skip
     except _known_errors() as exc:
         raise click.ClickException(exc.message) from exc  # type: ignore[attr-defined]
-    _audit(urls, org_id, "run.approve" if approved else "run.reject", run_id, node=node, by=by)
     click.echo("approved" if approved else "rejected")
 
 
@@ -288,7 +270,12 @@ def rerun(run_id: str, node: str, input_text: str | None) -> None:
         new_run = _with_queue(
             urls,
             lambda queue: rerun_from(
-                urls.database_url, queue, _run_id(run_id), node, new_input=new_input, org_id=org_id
+                urls.database_url,
+                queue,
+                _run_id(run_id),
+                node,
+                actor=operator(org_id),
+                new_input=new_input,
             ),
         )
     except InvalidRunRequest as exc:
@@ -297,5 +284,4 @@ def rerun(run_id: str, node: str, input_text: str | None) -> None:
         raise click.ClickException(exc.message) from exc
     except _known_errors() as exc:
         raise click.ClickException(exc.message) from exc  # type: ignore[attr-defined]
-    _audit(urls, org_id, "run.rerun", new_run, rerun_of=run_id, from_node=node)
     click.echo(str(new_run))

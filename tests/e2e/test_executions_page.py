@@ -14,6 +14,7 @@ from agentflow.queue import connect
 from agentflow.services.runs.dispatch import start_run
 from agentflow.services.runs.lifecycle import describe_run
 from agentflow.services.workflows.management import create_workflow
+from tests.actors import operator
 from tests.conftest import wait_for
 from tests.e2e.conftest import Account
 from tests.integration.conftest import workflow
@@ -34,11 +35,15 @@ GATED = workflow(
 )
 
 
-def submit(database_url: str, redis_url: str, document: dict, **kwargs) -> uuid.UUID:  # type: ignore[type-arg,no-untyped-def]
+def submit(
+    database_url: str, redis_url: str, document: dict, *, org_id: uuid.UUID, **kwargs
+) -> uuid.UUID:  # type: ignore[type-arg,no-untyped-def]
     async def go() -> uuid.UUID:
         queue = await connect(redis_url)
         try:
-            return await start_run(database_url, queue, document, {}, **kwargs)
+            return await start_run(
+                database_url, queue, document, {}, actor=operator(org_id), **kwargs
+            )
         finally:
             await queue.aclose()
 

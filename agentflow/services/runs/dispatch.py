@@ -1,5 +1,9 @@
 """Runs on the worker pool: start, enqueue, cancel, decide approvals, rerun.
 
+The use cases (start_run, cancel_run, decide, rerun_from) take an :class:`Actor`:
+each checks its permission, changes the run and appends its audit entry in one
+transaction, and enqueues only after that commit.
+
 The queue carries only run ids; PostgreSQL is the source of truth. Anything
 enqueued may be lost (Redis restarted from an old snapshot, flushed): the
 reaper re-enqueues from PostgreSQL, and leases make duplicates harmless.
@@ -18,19 +22,24 @@ from arq.connections import ArqRedis
 from redis.exceptions import RedisError
 from sqlalchemy import select, text
 
-from agentflow.db.engine import session_scope
+from agentflow.db.engine import session_scope, unit_of_work
 from agentflow.db.run_store import account_waiting_time, close_open_steps
 from agentflow.db.runs import Run, Step
 from agentflow.db.tenancy import get_in_org
 from agentflow.engine.ports import TERMINAL_RUN_STATUSES
 from agentflow.errors import Conflict
-from agentflow.services.runs.gate import check_can_run
+from agentflow.services.governance.budgets import check_can_start
+from agentflow.services.runs.gate import check_can_run, require_secrets
 from agentflow.services.runs.lifecycle import (
     RunNotFound,
     check_request,
     create_run,
     decide_approval,
 )
+from agentflow.services.tenancy import audit
+from agentflow.services.tenancy.permissions import Action, Actor, require
+from agentflow.services.workflows import management as workflows
+from agentflow.services.workflows import versions
 from agentflow.spec.graph import Graph
 
 EXECUTE_JOB = "execute_run_job"
@@ -85,35 +94,128 @@ def _remember_job(database_url: str, run_id: uuid.UUID, job_id: str) -> None:
         )
 
 
+def store_run(
+    database_url: str,
+    raw_document: Mapping[str, Any],
+    run_input: Any,
+    *,
+    actor: Actor,
+    trigger: str = "manual",
+    workflow_id: uuid.UUID | None = None,
+    workflow_version: int | None = None,
+    details: Mapping[str, Any] | None = None,
+    org_secrets: bool = True,
+) -> uuid.UUID:
+    """Check, store a queued run and its ``run.start`` audit entry in one transaction.
+
+    Every way of starting a run (API, UI, webhooks, CLI) comes here, so this is where
+    the actor's permission, a used-up hard-stop budget or a missing secret refuses it
+    (run_gate). :func:`start_run` then enqueues it; ``agentflow run`` executes it in
+    its own process, with the secrets of its environment (``org_secrets=False``: the
+    organisation's are not what it reads).
+    """
+    require(actor, Action.RUN_START)
+    with unit_of_work(database_url) as session:
+        check_can_start(database_url, actor.org_id, workflow_id)
+        if org_secrets:
+            require_secrets(database_url, actor.org_id, raw_document)
+        run_id = create_run(
+            database_url,
+            raw_document,
+            run_input,
+            org_id=actor.org_id,
+            trigger=trigger,
+            workflow_id=workflow_id,
+            workflow_version=workflow_version,
+        )
+        workflow = str(workflow_id) if workflow_id else None
+        _audit(session, actor, "run.start", run_id, trigger=trigger, workflow=workflow,
+               **(details or {}))  # fmt: skip
+        return run_id
+
+
 async def start_run(
     database_url: str,
     queue: ArqRedis,
     raw_document: Mapping[str, Any],
     run_input: Any,
     *,
-    org_id: uuid.UUID,
+    actor: Actor,
     trigger: str = "manual",
     workflow_id: uuid.UUID | None = None,
     workflow_version: int | None = None,
+    details: Mapping[str, Any] | None = None,
 ) -> uuid.UUID:
-    """Validate, store (status ``queued``, with the exact document) and enqueue a run.
-
-    Every way of starting a run (API, UI, webhooks, schedules, CLI) comes here, so this
-    is where a used-up hard-stop budget or a missing secret refuses it (run_gate).
-    """
-    await asyncio.to_thread(check_can_run, database_url, org_id, workflow_id, raw_document)
+    """:func:`store_run`, then enqueue the run: only after the commit, so that no worker
+    can look for a run that is not stored yet."""
     run_id = await asyncio.to_thread(
-        create_run,
+        store_run,
         database_url,
         raw_document,
         run_input,
-        org_id=org_id,
+        actor=actor,
         trigger=trigger,
         workflow_id=workflow_id,
         workflow_version=workflow_version,
+        details=details,
     )
     await enqueue_or_leave_to_reaper(queue, database_url, run_id)
     return run_id
+
+
+def _audit(session: Any, actor: Actor, action: str, run_id: uuid.UUID, **details: Any) -> None:
+    """The audit entry of a run use case, in the use case's own transaction."""
+    audit.record(
+        session,
+        actor,
+        action,
+        target_type="run",
+        target_id=run_id,
+        details={key: _plain(value) for key, value in details.items()} or None,
+    )
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, uuid.UUID) else value
+
+
+async def start_workflow_run(
+    database_url: str,
+    queue: ArqRedis,
+    workflow_id: uuid.UUID,
+    run_input: Any,
+    *,
+    actor: Actor,
+    trigger: str,
+    version: int | None = None,
+    draft: bool = False,
+) -> tuple[uuid.UUID, int | None]:
+    """Start a stored workflow: its draft, one published version, or (by default) the
+    latest published one. Returns the run id and the version it runs (None: the draft)."""
+
+    def store() -> tuple[uuid.UUID, int | None]:
+        require(actor, Action.RUN_START)
+        draft_document = workflows.get_draft(database_url, workflow_id, org_id=actor.org_id)
+        runnable = (
+            versions.Runnable(None, draft_document)
+            if draft
+            else versions.runnable_document(database_url, actor.org_id, workflow_id, version)
+        )
+        run_id = store_run(
+            database_url,
+            runnable.document,
+            run_input,
+            actor=actor,
+            trigger=trigger,
+            workflow_id=workflow_id,
+            workflow_version=runnable.version,
+            details={"of": "draft" if runnable.version is None else runnable.version},
+        )
+        return run_id, runnable.version
+
+    run_id, ran_version = await asyncio.to_thread(store)
+    await enqueue_or_leave_to_reaper(queue, database_url, run_id)
+    return run_id, ran_version
 
 
 async def enqueue_or_leave_to_reaper(
@@ -130,8 +232,11 @@ async def enqueue_or_leave_to_reaper(
         )
 
 
-def _cancel_in_database(database_url: str, run_id: uuid.UUID, org_id: uuid.UUID) -> str:
-    """Cancel what no worker is executing at once; flag a running run for its worker."""
+def apply_cancellation(database_url: str, run_id: uuid.UUID, org_id: uuid.UUID) -> str:
+    """Cancel what no worker is executing at once; flag a running run for its worker.
+
+    Not audited: :func:`cancel_run` is the use case; a worker calls this on its own to
+    finish a cancellation someone already asked for."""
     with session_scope(database_url) as session:
         run = get_in_org(session, Run, run_id, org_id=org_id, for_update=True)
         if run is None:
@@ -152,8 +257,18 @@ def _cancel_in_database(database_url: str, run_id: uuid.UUID, org_id: uuid.UUID)
         return "cancelling"
 
 
-async def cancel_run(database_url: str, run_id: uuid.UUID, *, org_id: uuid.UUID) -> str:
-    return await asyncio.to_thread(_cancel_in_database, database_url, run_id, org_id)
+async def cancel_run(database_url: str, run_id: uuid.UUID, *, actor: Actor) -> str:
+    """Cancel the run (``cancelled``) or flag it for the worker executing it
+    (``cancelling``); audited as ``run.cancel`` in the same transaction."""
+
+    def cancel() -> str:
+        require(actor, Action.RUN_CANCEL)
+        with unit_of_work(database_url) as session:
+            result = apply_cancellation(database_url, run_id, actor.org_id)
+            _audit(session, actor, "run.cancel", run_id, result=result)
+            return result
+
+    return await asyncio.to_thread(cancel)
 
 
 async def decide(
@@ -162,22 +277,30 @@ async def decide(
     run_id: uuid.UUID,
     node: str,
     *,
+    actor: Actor,
     approved: bool,
     by: str | None = None,
     comment: str | None = None,
-    org_id: uuid.UUID,
 ) -> None:
-    """Record an approval decision and hand the run back to the pool."""
-    await asyncio.to_thread(
-        decide_approval,
-        database_url,
-        run_id,
-        node,
-        approved=approved,
-        by=by,
-        comment=comment,
-        org_id=org_id,
-    )
+    """Record an approval decision (by ``by``, the actor's label unless given), audit it
+    in the same transaction, then hand the run back to the pool."""
+
+    def record() -> None:
+        require(actor, Action.RUN_APPROVE)
+        with unit_of_work(database_url) as session:
+            decide_approval(
+                database_url,
+                run_id,
+                node,
+                approved=approved,
+                by=by or actor.label or None,
+                comment=comment,
+                org_id=actor.org_id,
+            )
+            action = "run.approve" if approved else "run.reject"
+            _audit(session, actor, action, run_id, node=node, **({"by": by} if by else {}))
+
+    await asyncio.to_thread(record)
     # The decision is stored: if Redis fails now, the reaper resumes the run. A run
     # already under way goes ahead of queued new runs.
     await enqueue_or_leave_to_reaper(queue, database_url, run_id, priority=True)
@@ -232,31 +355,33 @@ def _prepare_rerun(
         return run.id
 
 
-def _workflow_of(
-    database_url: str, run_id: uuid.UUID, org_id: uuid.UUID
-) -> tuple[uuid.UUID | None, dict[str, Any]]:
-    """The run's workflow and the exact document it ran (what a rerun runs again)."""
-    with session_scope(database_url) as session:
-        run = get_in_org(session, Run, run_id, org_id=org_id)
-        if run is None:
-            raise RunNotFound(str(run_id))
-        return run.workflow_id, dict(run.document)
-
-
 async def rerun_from(
     database_url: str,
     queue: ArqRedis,
     run_id: uuid.UUID,
     node: str,
     *,
+    actor: Actor,
     new_input: Any = None,
-    org_id: uuid.UUID,
+    details: Mapping[str, Any] | None = None,
 ) -> uuid.UUID:
     """A new run that reuses every recorded step upstream of ``node``; ``node`` and what
-    follows run again (with ``new_input`` as the run input when given)."""
-    workflow_id, document = await asyncio.to_thread(_workflow_of, database_url, run_id, org_id)
-    # The same gate as every other start: budgets and the secrets the document reads.
-    await asyncio.to_thread(check_can_run, database_url, org_id, workflow_id, document)
-    new_run = await asyncio.to_thread(_prepare_rerun, database_url, run_id, node, new_input, org_id)
+    follows run again (with ``new_input`` as the run input when given). The new run and
+    its ``run.rerun`` audit entry commit together, before the job is enqueued."""
+
+    def store() -> uuid.UUID:
+        require(actor, Action.RUN_START)
+        with unit_of_work(database_url) as session:
+            original = get_in_org(session, Run, run_id, org_id=actor.org_id)
+            if original is None:
+                raise RunNotFound(str(run_id))
+            # The same gate as every other start: budgets and the secrets it reads.
+            check_can_run(database_url, actor.org_id, original.workflow_id, dict(original.document))
+            new_run = _prepare_rerun(database_url, run_id, node, new_input, actor.org_id)
+            _audit(session, actor, "run.rerun", new_run, rerun_of=run_id, from_node=node,
+                   **(details or {}))  # fmt: skip
+            return new_run
+
+    new_run = await asyncio.to_thread(store)
     await enqueue_or_leave_to_reaper(queue, database_url, new_run)
     return new_run

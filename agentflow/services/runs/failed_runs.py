@@ -24,7 +24,6 @@ from agentflow.services.governance.budgets import BudgetExceeded
 from agentflow.services.runs import dispatch
 from agentflow.services.runs.lifecycle import InvalidRunRequest, RunNotFound
 from agentflow.services.runs.queries import RunPage, run_conditions, select_page
-from agentflow.services.tenancy import audit
 from agentflow.services.tenancy.permissions import Action, Actor, require
 
 FAILED_STATUSES = ("failed", "timed_out")
@@ -135,7 +134,7 @@ async def bulk_rerun(
         try:
             node = await asyncio.to_thread(_rerun_node, database_url, run_id, actor.org_id)
             new_id = await dispatch.rerun_from(
-                database_url, queue, run_id, node, org_id=actor.org_id
+                database_url, queue, run_id, node, actor=actor, details={"bulk": True}
             )
         except (
             RunNotFound,
@@ -147,13 +146,4 @@ async def bulk_rerun(
             result.refused.append((run_id, exc.message))
             continue
         result.started.append((run_id, new_id))
-        await asyncio.to_thread(
-            audit.record,
-            database_url,
-            actor,
-            "run.rerun",
-            target_type="run",
-            target_id=new_id,
-            details={"rerun_of": str(run_id), "from_node": node, "bulk": True},
-        )
     return result

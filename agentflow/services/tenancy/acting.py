@@ -6,8 +6,7 @@ matrix and the audit trail hold whichever door a change comes through.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from agentflow.db.engine import unit_of_work
@@ -52,29 +51,3 @@ def act(
 def check(actor: Actor, action: Action) -> None:
     """For reads: the same matrix, nothing to record."""
     require(actor, action)
-
-
-async def act_async(
-    database_url: str,
-    actor: Actor,
-    action: Action,
-    audit_action: str,
-    work: Callable[[], Awaitable[T]],
-    *,
-    target_type: str,
-    target_id: object | None = None,
-    details: dict[str, Any] | None = None,
-) -> T:
-    """:func:`act` for work that is itself a coroutine (queueing, cancelling)."""
-    require(actor, action)
-    result = await work()
-    await asyncio.to_thread(
-        audit.record,
-        database_url,
-        actor,
-        audit_action,
-        target_type=target_type,
-        target_id=result if target_id is None else target_id,
-        details=details,
-    )
-    return result

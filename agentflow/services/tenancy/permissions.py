@@ -126,6 +126,24 @@ SCOPE_ACTIONS: dict[Scope, frozenset[Action]] = {
 }
 
 
+class SystemSource(StrEnum):
+    """Where AgentFlow itself acts, when no person or key does."""
+
+    WEBHOOK = "webhook"
+    SCHEDULE = "schedule"
+    CLI = "cli"
+
+
+# What AgentFlow may do on its own. A webhook call or a schedule tick only starts the
+# run it is configured for. The CLI talks to the database directly, with an
+# operator's reach (like psql), so no role applies to it: it may do everything.
+SYSTEM_ACTIONS: dict[SystemSource, frozenset[Action]] = {
+    SystemSource.WEBHOOK: frozenset({A.RUN_START}),
+    SystemSource.SCHEDULE: frozenset({A.RUN_START}),
+    SystemSource.CLI: frozenset(Action),
+}
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who is acting, in which organisation, from where. Made by the session or key check."""
@@ -138,6 +156,7 @@ class Actor:
     label: str = ""
     ip: str = ""
     user_agent: str = ""
+    system: SystemSource | None = None
 
     @property
     def kind(self) -> str:
@@ -149,18 +168,25 @@ class Actor:
     def allowed(self, action: Action) -> bool:
         if self.api_key_id is not None:
             return any(action in SCOPE_ACTIONS[scope] for scope in self.scopes)
+        if self.system is not None:
+            return action in SYSTEM_ACTIONS[self.system]
         return self.role is not None and action in ROLE_ACTIONS[self.role]
 
 
-def system_actor(org_id: uuid.UUID, label: str) -> Actor:
-    """AgentFlow itself (a webhook call, a schedule tick): for the audit trail only;
-    it holds no role, so every permission check refuses it."""
-    return Actor(org_id, label=label)
+def system_actor(org_id: uuid.UUID, source: SystemSource, label: str = "") -> Actor:
+    """AgentFlow itself (a webhook call, a schedule tick, the CLI), allowed what
+    :data:`SYSTEM_ACTIONS` gives its source; the audit trail names it by ``label``."""
+    return Actor(org_id, label=label or source.value, system=source)
 
 
 def require(actor: Actor, action: Action) -> None:
     if not actor.allowed(action):
-        who = "this API key's scopes do" if actor.api_key_id else "your role does"
+        if actor.api_key_id:
+            who = "this API key's scopes do"
+        elif actor.system is not None:
+            who = f"a {actor.system.value} does"
+        else:
+            who = "your role does"
         raise Forbidden(f"{who} not allow {action.value}")
 
 

@@ -41,9 +41,8 @@ from agentflow.services.governance.budgets import BudgetExceeded
 from agentflow.services.runs import dispatch
 from agentflow.services.runs.events import follow
 from agentflow.services.runs.lifecycle import InvalidRunRequest, describe_run
-from agentflow.services.tenancy import audit
 from agentflow.services.tenancy import secrets as org_secrets
-from agentflow.services.tenancy.permissions import system_actor
+from agentflow.services.tenancy.permissions import SystemSource, system_actor
 from agentflow.services.tenancy.rate_limit import limiter
 from agentflow.services.triggers import signatures as webhook_signature
 from agentflow.services.triggers import webhooks
@@ -320,19 +319,11 @@ async def _start(
         queue,
         target.document,
         payload,
-        org_id=target.org_id,
+        # Runs a webhook starts are in the audit trail as AgentFlow's own.
+        actor=system_actor(target.org_id, SystemSource.WEBHOOK),
         trigger="webhook",
         workflow_id=target.workflow_id,
         workflow_version=target.version,
     )
     mark.keep()  # the run is stored: this request must not be accepted again
-    await asyncio.to_thread(
-        audit.record,
-        database_url,
-        system_actor(target.org_id, "webhook"),
-        "run.start",
-        target_type="run",
-        target_id=run_id,
-        details={"trigger": "webhook", "workflow": str(target.workflow_id)},
-    )
     return run_id

@@ -41,7 +41,7 @@ from agentflow.services.governance.budgets import BudgetExceeded
 from agentflow.services.runs.gate import check_can_run
 from agentflow.services.runs.lifecycle import InvalidRunRequest, check_request
 from agentflow.services.tenancy import audit
-from agentflow.services.tenancy.permissions import system_actor
+from agentflow.services.tenancy.permissions import SystemSource, system_actor
 from agentflow.spec.cron import InvalidSchedule, latest_at_or_before, next_time, parse
 
 log = logging.getLogger("agentflow.scheduler")
@@ -135,7 +135,7 @@ def _fire(
     savepoint.commit()
     audit.record(
         session,
-        system_actor(schedule.org_id, "schedule"),
+        system_actor(schedule.org_id, SystemSource.SCHEDULE),
         "run.start",
         target_type="run",
         target_id=run.id,

@@ -15,11 +15,7 @@ from agentflow.queue import require_queue
 from agentflow.services.runs import dispatch
 from agentflow.services.runs.lifecycle import describe_run
 from agentflow.services.runs.queries import MAX_PAGE_SIZE, RUN_STATUSES, RunFilter
-from agentflow.services.tenancy import audit
 from agentflow.services.tenancy.permissions import Action, Actor, require
-from agentflow.services.workflows import management as workflow_service
-from agentflow.services.workflows import versions
-from agentflow.services.workflows.versions import Runnable
 from state.web.api_v1.deps import CurrentActor, RateHeadersRoute, services
 from state.web.api_v1.errors import ApiError
 from state.web.api_v1.pagination import aware, runs_page
@@ -55,26 +51,6 @@ def _accepted(response: Response, run_id: uuid.UUID) -> dict[str, Any]:
     return {"run_id": str(run_id), "status": "queued", "urls": _urls(run_id)}
 
 
-def _record(actor: Actor, action: str, run_id: object, **details: Any) -> None:
-    audit.record(
-        services().database_url,
-        actor,
-        action,
-        target_type="run",
-        target_id=run_id,
-        details=jsonable_encoder(details) or None,
-    )
-
-
-def _document(actor: Actor, workflow_id: uuid.UUID, body: RunStart) -> Runnable:
-    """The draft (version None) or one published version, the latest by default."""
-    db = services().database_url
-    draft = workflow_service.get_draft(db, workflow_id, org_id=actor.org_id)  # 404 if not ours
-    if body.draft:
-        return Runnable(None, draft)
-    return versions.runnable_document(db, actor.org_id, workflow_id, body.version)
-
-
 @router.post(
     "/workflows/{workflow_id}/runs",
     status_code=status.HTTP_202_ACCEPTED,
@@ -83,26 +59,22 @@ def _document(actor: Actor, workflow_id: uuid.UUID, body: RunStart) -> Runnable:
 async def start_run(
     actor: CurrentActor, workflow_id: uuid.UUID, body: RunStart, response: Response
 ) -> dict[str, Any]:
-    require(actor, Action.RUN_START)
     if body.draft and body.version is not None:
         raise ApiError(422, "validation", "give either draft or version, not both")
-    runnable = await asyncio.to_thread(_document, actor, workflow_id, body)
     urls = services()
-    # dispatch.start_run refuses (422, naming the nodes) while a secret is not defined.
-    queue = await require_queue(urls.redis_url)
-    run_id = await dispatch.start_run(
+    queue = await require_queue(urls.redis_url)  # 503 before anything is stored
+    # Refused with 422, naming the nodes, while a secret the document reads is not defined.
+    run_id, version = await dispatch.start_workflow_run(
         urls.database_url,
         queue,
-        runnable.document,
+        workflow_id,
         body.input,
-        org_id=actor.org_id,
+        actor=actor,
         trigger="api",
-        workflow_id=workflow_id,
-        workflow_version=runnable.version,
+        version=body.version,
+        draft=body.draft,
     )
-    source = "draft" if runnable.version is None else runnable.version
-    await asyncio.to_thread(_record, actor, "run.start", run_id, workflow=workflow_id, of=source)
-    return {**_accepted(response, run_id), "workflow_version": runnable.version}
+    return {**_accepted(response, run_id), "workflow_version": version}
 
 
 @router.get("/runs", summary="Runs, newest first, in cursor pages")
@@ -148,31 +120,24 @@ async def get_steps(actor: CurrentActor, run_id: uuid.UUID) -> dict[str, Any]:
 
 @router.post("/runs/{run_id}/cancel", summary="Cancel a run")
 async def cancel_run(actor: CurrentActor, run_id: uuid.UUID) -> dict[str, Any]:
-    require(actor, Action.RUN_CANCEL)
-    result = await dispatch.cancel_run(services().database_url, run_id, org_id=actor.org_id)
-    await asyncio.to_thread(_record, actor, "run.cancel", run_id, result=result)
+    result = await dispatch.cancel_run(services().database_url, run_id, actor=actor)
     return {"run_id": str(run_id), "status": result}
 
 
 async def _decide(
     actor: Actor, run_id: uuid.UUID, node: str, approved: bool, body: Decision | None
 ) -> dict[str, Any]:
-    require(actor, Action.RUN_APPROVE)
     urls = services()
-    comment = body.comment if body else None
     queue = await require_queue(urls.redis_url)
     await dispatch.decide(
         urls.database_url,
         queue,
         run_id,
         node,
+        actor=actor,
         approved=approved,
-        by=actor.label,
-        comment=comment,
-        org_id=actor.org_id,
+        comment=body.comment if body else None,
     )
-    action = "run.approve" if approved else "run.reject"
-    await asyncio.to_thread(_record, actor, action, run_id, node=node)
     return {"run_id": str(run_id), "node": node, "approved": approved}
 
 
@@ -198,19 +163,10 @@ async def reject_step(
 async def rerun(
     actor: CurrentActor, run_id: uuid.UUID, body: Rerun, response: Response
 ) -> dict[str, Any]:
-    require(actor, Action.RUN_START)
     urls = services()
     new_input = body.input if "input" in body.model_fields_set else None
     queue = await require_queue(urls.redis_url)
     new_run = await dispatch.rerun_from(
-        urls.database_url,
-        queue,
-        run_id,
-        body.from_node,
-        new_input=new_input,
-        org_id=actor.org_id,
-    )
-    await asyncio.to_thread(
-        _record, actor, "run.rerun", new_run, rerun_of=run_id, from_node=body.from_node
+        urls.database_url, queue, run_id, body.from_node, actor=actor, new_input=new_input
     )
     return _accepted(response, new_run)

@@ -24,6 +24,7 @@ from agentflow.services.runs.lifecycle import describe_run
 from agentflow.services.runs.queries import RunFilter, query_runs
 from agentflow.services.tenancy import secrets as org_secrets
 from agentflow.settings import Settings
+from tests.actors import operator
 from tests.conftest import PROJECT_ROOT, service_env, wait_for
 from tests.integration.accounts.conftest import Person
 from tests.integration.conftest import LocalServer, workflow
@@ -96,7 +97,7 @@ def worker(
 async def _run(database_url: str, redis_url: str, org_id: uuid.UUID, document: dict) -> dict:  # type: ignore[type-arg]
     queue = await connect(redis_url)
     try:
-        run_id = await start_run(database_url, queue, document, {}, org_id=org_id)
+        run_id = await start_run(database_url, queue, document, {}, actor=operator(org_id))
     finally:
         await queue.aclose()
     return wait_for(

@@ -19,6 +19,7 @@ from agentflow.services.governance.alerts import history
 from agentflow.services.runs import dispatch
 from agentflow.services.runs.lifecycle import execute_run
 from agentflow.services.tenancy.permissions import Role
+from tests.actors import operator
 from tests.integration.analytics.conftest import actor, add_run, add_workflow, make_org
 
 DOC: dict[str, Any] = {
@@ -45,7 +46,7 @@ async def start(database_url: str, redis_url: str, org: uuid.UUID, wf: uuid.UUID
     queue = await connect(redis_url)
     try:
         return await dispatch.start_run(
-            database_url, queue, DOC, None, org_id=org, workflow_id=wf, trigger="api"
+            database_url, queue, DOC, None, actor=operator(org), workflow_id=wf, trigger="api"
         )
     finally:
         await queue.aclose()

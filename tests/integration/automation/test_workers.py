@@ -21,6 +21,7 @@ from agentflow.services.delivery import notifications, outgoing, outgoing_log
 from agentflow.services.delivery.outgoing_delivery import verify
 from agentflow.services.runs.dispatch import decide, start_run
 from agentflow.services.tenancy.permissions import Actor
+from tests.actors import operator
 from tests.conftest import wait_for
 
 from .conftest import Receiver, published_workflow, schedule_document
@@ -138,7 +139,7 @@ async def test_run_outcomes_reach_subscribers_and_notifications(
     queue = await connect(clean_redis)
     try:
         runs = {
-            name: await start_run(clean_db, queue, doc, {}, org_id=admin.org_id)
+            name: await start_run(clean_db, queue, doc, {}, actor=operator(admin.org_id))
             for name, doc in (("ok", ok), ("broken", broken), ("gate", approval))
         }
         await wait_for_status(clean_db, runs["ok"], "succeeded")
@@ -164,7 +165,9 @@ async def test_run_outcomes_reach_subscribers_and_notifications(
         assert notices["run.failed"].link == f"/executions/{runs['broken']}"
         assert notices["run.waiting"].body == "Ship it?"
 
-        await decide(clean_db, queue, runs["gate"], "gate", approved=True, org_id=admin.org_id)
+        await decide(
+            clean_db, queue, runs["gate"], "gate", approved=True, actor=operator(admin.org_id)
+        )
         await wait_for_status(clean_db, runs["gate"], "succeeded")
         wait_for(lambda: len(receiver.received) == 4, timeout_s=60)
     finally:

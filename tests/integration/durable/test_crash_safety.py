@@ -24,6 +24,7 @@ from agentflow.queue import connect
 from agentflow.services.runs.dispatch import enqueue, start_run
 from agentflow.services.runs.events import events_after
 from agentflow.services.runs.lifecycle import describe_run
+from tests.actors import OPERATOR
 from tests.integration.conftest import LocalServer, workflow
 from tests.integration.durable.conftest import wait_for, wait_for_status, wait_for_step
 
@@ -57,7 +58,7 @@ async def test_a_killed_worker_s_run_is_finished_by_another_without_redoing_step
 ) -> None:  # type: ignore[no-untyped-def]
     allow = f"127.0.0.1:{local_server.port}"
     first_worker, second_worker = workers.start(allow=allow), workers.start(allow=allow)
-    run_id = await start_run(clean_db, queue, three_calls(local_server), {}, org_id=LOCAL_ORG_ID)
+    run_id = await start_run(clean_db, queue, three_calls(local_server), {}, actor=OPERATOR)
     await wait_for_step(clean_db, run_id, "slow", "running")
     # Kill only once the slow request has reached the server, so the step is truly
     # in flight (a kill before the request leaves would be a different scenario).
@@ -81,7 +82,7 @@ async def test_the_same_run_enqueued_twice_executes_once(
     workers, queue, clean_db: str, local_server: LocalServer
 ) -> None:  # type: ignore[no-untyped-def]
     run_id = await start_run(
-        clean_db, queue, three_calls(local_server, slow_s=0.3), {}, org_id=LOCAL_ORG_ID
+        clean_db, queue, three_calls(local_server, slow_s=0.3), {}, actor=OPERATOR
     )
     await enqueue(queue, clean_db, run_id)
     await enqueue(queue, clean_db, run_id)
@@ -106,7 +107,7 @@ async def test_runs_survive_a_redis_restart_and_lost_queue_entries_are_re_enqueu
         worker = workers.start(allow=allow)
         queue = await connect(redis_url)
         run_id = await start_run(
-            clean_db, queue, three_calls(local_server, slow_s=3), {}, org_id=LOCAL_ORG_ID
+            clean_db, queue, three_calls(local_server, slow_s=3), {}, actor=OPERATOR
         )
         await queue.aclose()
         await wait_for_step(clean_db, run_id, "slow", "running")
@@ -122,7 +123,7 @@ async def test_runs_survive_a_redis_restart_and_lost_queue_entries_are_re_enqueu
         workers.stop_all()
         queue = await connect(redis_url)
         lost = await start_run(
-            clean_db, queue, three_calls(local_server, slow_s=0.1), {}, org_id=LOCAL_ORG_ID
+            clean_db, queue, three_calls(local_server, slow_s=0.1), {}, actor=OPERATOR
         )
         await queue.aclose()
         redis.Redis.from_url(redis_url).flushall()
@@ -144,7 +145,7 @@ async def test_runs_survive_a_postgresql_restart_with_no_partial_step(
         worker = workers.start(allow=f"127.0.0.1:{local_server.port}")
         queue = await connect(clean_redis)
         run_id = await start_run(
-            database_url, queue, three_calls(local_server, slow_s=3), {}, org_id=LOCAL_ORG_ID
+            database_url, queue, three_calls(local_server, slow_s=3), {}, actor=OPERATOR
         )
         await queue.aclose()
         await wait_for_step(database_url, run_id, "slow", "running")
@@ -170,7 +171,7 @@ async def test_a_paused_worker_cannot_record_anything_after_a_takeover(
     allow = f"127.0.0.1:{local_server.port}"
     first_worker, second_worker = workers.start(allow=allow), workers.start(allow=allow)
     run_id = await start_run(
-        clean_db, queue, three_calls(local_server, slow_s=1), {}, org_id=LOCAL_ORG_ID
+        clean_db, queue, three_calls(local_server, slow_s=1), {}, actor=OPERATOR
     )
     await wait_for_step(clean_db, run_id, "slow", "running")
     await asyncio.to_thread(wait_for, lambda: local_server.hits["/slow/1"] == 1)

@@ -17,6 +17,7 @@ from agentflow.db.runs import Run
 from agentflow.engine.masking import SecretMasker
 from agentflow.services.runs.dispatch import cancel_run, decide, rerun_from, start_run
 from agentflow.services.runs.events import events_after, follow
+from tests.actors import OPERATOR
 from tests.integration.conftest import LocalServer, workflow
 from tests.integration.durable.conftest import WorkerPool, wait_for_status, wait_for_step
 
@@ -46,7 +47,7 @@ def simple(server: LocalServer) -> dict:  # type: ignore[type-arg]
 async def test_a_submitted_run_is_queued_with_only_its_id_and_executed(
     workers: WorkerPool, queue, clean_db: str, clean_redis: str, local_server: LocalServer
 ) -> None:  # type: ignore[no-untyped-def]
-    run_id = await start_run(clean_db, queue, simple(local_server), {}, org_id=LOCAL_ORG_ID)
+    run_id = await start_run(clean_db, queue, simple(local_server), {}, actor=OPERATOR)
     raw = redis.Redis.from_url(clean_redis)
     job_keys = raw.keys("arq:job:*")
     assert len(job_keys) == 1
@@ -67,23 +68,23 @@ async def test_waiting_runs_do_not_hold_a_worker(workers: WorkerPool, queue, cle
         [{"id": "review", "type": "approval", "config": {"message": "ok?"}}],
         [("start", "review")],
     )
-    waiting = await start_run(clean_db, queue, gate, {}, org_id=LOCAL_ORG_ID)
+    waiting = await start_run(clean_db, queue, gate, {}, actor=OPERATOR)
     await wait_for_status(clean_db, waiting, {"waiting"})
     long_delay = workflow(
         [{"id": "nap", "type": "delay", "config": {"seconds": 2}}], [("start", "nap")]
     )
-    napping = await start_run(clean_db, queue, long_delay, {}, org_id=LOCAL_ORG_ID)
+    napping = await start_run(clean_db, queue, long_delay, {}, actor=OPERATOR)
     view = await wait_for_status(clean_db, napping, {"waiting"})
     assert next(s for s in view["steps"] if s["node"] == "nap")["status"] == "waiting"
     # With one job slot and two waiting runs, a third still runs at once.
     quick = workflow(
         [{"id": "hi", "type": "template", "config": {"template": "hi"}}], [("start", "hi")]
     )
-    quick_run = await start_run(clean_db, queue, quick, {}, org_id=LOCAL_ORG_ID)
+    quick_run = await start_run(clean_db, queue, quick, {}, actor=OPERATOR)
     assert (await wait_for_status(clean_db, quick_run, {"succeeded"}))["output"] == {"hi": "hi"}
     # The delay resumes by itself when it ends; the approval when someone decides.
     await wait_for_status(clean_db, napping, {"succeeded"}, timeout_s=30)
-    await decide(clean_db, queue, waiting, "review", approved=True, by="qa", org_id=LOCAL_ORG_ID)
+    await decide(clean_db, queue, waiting, "review", approved=True, by="qa", actor=OPERATOR)
     view = await wait_for_status(clean_db, waiting, {"succeeded"})
     assert view["steps"][1]["output"]["by"] == "qa"
 
@@ -108,14 +109,14 @@ async def test_rerun_from_a_step_reuses_everything_upstream(
         [("start", "think"), ("think", "fetch"), ("fetch", "answer")],
         output="{{ nodes.answer.output }}",
     )
-    first = await start_run(clean_db, queue, document, {"tone": "calm"}, org_id=LOCAL_ORG_ID)
+    first = await start_run(clean_db, queue, document, {"tone": "calm"}, actor=OPERATOR)
     workers.start(allow=f"127.0.0.1:{local_server.port}")
     first_view = await wait_for_status(clean_db, first, {"succeeded"})
     assert first_view["output"] == "thought / calm"
     fetch = next(s for s in first_view["steps"] if s["node"] == "fetch")
     think = next(s for s in first_view["steps"] if s["node"] == "think")
     second = await rerun_from(
-        clean_db, queue, first, "answer", new_input={"tone": "warm"}, org_id=LOCAL_ORG_ID
+        clean_db, queue, first, "answer", new_input={"tone": "warm"}, actor=OPERATOR
     )
     view = await wait_for_status(clean_db, second, {"succeeded", "failed"})
     steps = {s["node"]: s for s in view["steps"]}
@@ -136,14 +137,14 @@ async def test_cancelling_queued_running_and_waiting_runs(
         + [{"id": f"nap{i}", "type": "delay", "config": {"seconds": 0.9}} for i in range(30)],
         [("start", "nap")] + [("nap" if i == 0 else f"nap{i - 1}", f"nap{i}") for i in range(30)],
     )
-    queued = await start_run(clean_db, queue, slow, {}, org_id=LOCAL_ORG_ID)
+    queued = await start_run(clean_db, queue, slow, {}, actor=OPERATOR)
     assert (
-        await cancel_run(clean_db, queued, org_id=LOCAL_ORG_ID) == "cancelled"
+        await cancel_run(clean_db, queued, actor=OPERATOR) == "cancelled"
     )  # no worker yet: at once
     workers.start()
-    running = await start_run(clean_db, queue, slow, {}, org_id=LOCAL_ORG_ID)
+    running = await start_run(clean_db, queue, slow, {}, actor=OPERATOR)
     await wait_for_step(clean_db, running, "nap", "running")
-    assert await cancel_run(clean_db, running, org_id=LOCAL_ORG_ID) == "cancelling"
+    assert await cancel_run(clean_db, running, actor=OPERATOR) == "cancelling"
     view = await wait_for_status(clean_db, running, {"cancelled"}, timeout_s=10)
     assert view["error"]["type"] == "cancelled"
     assert any(s["status"] == "cancelled" for s in view["steps"])
@@ -151,9 +152,9 @@ async def test_cancelling_queued_running_and_waiting_runs(
         [{"id": "review", "type": "approval", "config": {"message": "ok?"}}],
         [("start", "review")],
     )
-    waiting = await start_run(clean_db, queue, gate, {}, org_id=LOCAL_ORG_ID)
+    waiting = await start_run(clean_db, queue, gate, {}, actor=OPERATOR)
     await wait_for_status(clean_db, waiting, {"waiting"})
-    assert await cancel_run(clean_db, waiting, org_id=LOCAL_ORG_ID) == "cancelled"
+    assert await cancel_run(clean_db, waiting, actor=OPERATOR) == "cancelled"
     view = await wait_for_status(clean_db, waiting, {"cancelled"})
     assert view["steps"][-1]["status"] == "cancelled"
 
@@ -161,7 +162,7 @@ async def test_cancelling_queued_running_and_waiting_runs(
 async def test_a_pausing_run_gives_up_its_lease_with_the_waiting_status(
     queue, clean_db: str
 ) -> None:  # type: ignore[no-untyped-def]
-    run_id = await start_run(clean_db, queue, workflow([], []), {}, org_id=LOCAL_ORG_ID)
+    run_id = await start_run(clean_db, queue, workflow([], []), {}, actor=OPERATOR)
     lease = acquire(clean_db, run_id, "worker:1", ttl_s=30)
     assert lease is not None and _lease_owner(clean_db, run_id) == "worker:1"
     recorder = PostgresRecorder(clean_db, LOCAL_ORG_ID, SecretMasker([]), lease.token)
@@ -169,7 +170,7 @@ async def test_a_pausing_run_gives_up_its_lease_with_the_waiting_status(
     # The worker has not released anything yet, and the run is already free:
     # a cancel right now is final instead of "cancelling".
     assert _lease_owner(clean_db, run_id) is None
-    assert await cancel_run(clean_db, run_id, org_id=LOCAL_ORG_ID) == "cancelled"
+    assert await cancel_run(clean_db, run_id, actor=OPERATOR) == "cancelled"
 
 
 async def test_events_are_ordered_and_a_follower_resumes_after_its_last_id(
@@ -182,7 +183,7 @@ async def test_events_are_ordered_and_a_follower_resumes_after_its_last_id(
         ],
         [("start", "a"), ("a", "b")],
     )
-    run_id = await start_run(clean_db, queue, document, {}, org_id=LOCAL_ORG_ID)
+    run_id = await start_run(clean_db, queue, document, {}, actor=OPERATOR)
     workers.start()
     seen = [event async for event in follow(clean_db, clean_redis, run_id, org_id=LOCAL_ORG_ID)]
     ids = [event["id"] for event in seen]
@@ -205,5 +206,5 @@ async def test_an_unknown_run_is_not_found(clean_db: str) -> None:
     from agentflow.services.runs.lifecycle import RunNotFound
 
     with pytest.raises(RunNotFound):
-        await cancel_run(clean_db, uuid.uuid4(), org_id=LOCAL_ORG_ID)
+        await cancel_run(clean_db, uuid.uuid4(), actor=OPERATOR)
     await asyncio.sleep(0)

@@ -13,10 +13,10 @@ from sqlalchemy import text
 
 from agentflow.db.engine import get_engine
 from agentflow.db.leases import acquire
-from agentflow.db.models import LOCAL_ORG_ID
 from agentflow.queue import QUEUE_NAME
 from agentflow.services.runs.dispatch import start_run
 from jobs.reaper import reap_once
+from tests.actors import OPERATOR
 from tests.integration.conftest import workflow
 from tests.integration.durable.conftest import TERMINAL, WorkerPool, wait_for_status
 
@@ -47,7 +47,7 @@ def finished_at(database_url: str, run_ids: list[uuid.UUID]) -> dict[uuid.UUID, 
 async def test_a_taken_over_run_goes_ahead_of_queued_new_runs(
     workers: WorkerPool, queue, clean_db: str, clean_redis: str
 ) -> None:  # type: ignore[no-untyped-def]
-    taken_over = await start_run(clean_db, queue, QUICK, {}, org_id=LOCAL_ORG_ID)
+    taken_over = await start_run(clean_db, queue, QUICK, {}, actor=OPERATOR)
     # A worker picked it up, took its lease and died: arq still marks the job in
     # progress, and the lease has lapsed.
     client = redis.Redis.from_url(clean_redis)
@@ -63,7 +63,7 @@ async def test_a_taken_over_run_goes_ahead_of_queued_new_runs(
             {"id": taken_over},
         )
     new_runs = [
-        await start_run(clean_db, queue, QUICK, {}, org_id=LOCAL_ORG_ID) for _ in range(NEW_RUNS)
+        await start_run(clean_db, queue, QUICK, {}, actor=OPERATOR) for _ in range(NEW_RUNS)
     ]
 
     assert await reap_once(queue, clean_db, 2) == [taken_over]
