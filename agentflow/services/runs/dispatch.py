@@ -28,8 +28,7 @@ from agentflow.db.runs import Run, Step
 from agentflow.db.tenancy import get_in_org
 from agentflow.engine.ports import TERMINAL_RUN_STATUSES
 from agentflow.errors import Conflict
-from agentflow.services.governance.budgets import check_can_start
-from agentflow.services.runs.gate import check_can_run, require_secrets
+from agentflow.services.runs.gate import check_can_run
 from agentflow.services.runs.lifecycle import (
     RunNotFound,
     check_request,
@@ -116,9 +115,9 @@ def store_run(
     """
     require(actor, Action.RUN_START)
     with unit_of_work(database_url) as session:
-        check_can_start(database_url, actor.org_id, workflow_id)
-        if org_secrets:
-            require_secrets(database_url, actor.org_id, raw_document)
+        check_can_run(
+            database_url, actor.org_id, workflow_id, raw_document, org_secrets=org_secrets
+        )
         run_id = create_run(
             database_url,
             raw_document,
@@ -128,8 +127,7 @@ def store_run(
             workflow_id=workflow_id,
             workflow_version=workflow_version,
         )
-        workflow = str(workflow_id) if workflow_id else None
-        _audit(session, actor, "run.start", run_id, trigger=trigger, workflow=workflow,
+        _audit(session, actor, "run.start", run_id, trigger=trigger, workflow=workflow_id,
                **(details or {}))  # fmt: skip
         return run_id
 
@@ -195,9 +193,11 @@ async def start_workflow_run(
 
     def store() -> tuple[uuid.UUID, int | None]:
         require(actor, Action.RUN_START)
-        draft_document = workflows.get_draft(database_url, workflow_id, org_id=actor.org_id)
+        # Either read refuses (WorkflowNotFound) a workflow of another organisation.
         runnable = (
-            versions.Runnable(None, draft_document)
+            versions.Runnable(
+                None, workflows.get_draft(database_url, workflow_id, org_id=actor.org_id)
+            )
             if draft
             else versions.runnable_document(database_url, actor.org_id, workflow_id, version)
         )
@@ -306,53 +306,42 @@ async def decide(
     await enqueue_or_leave_to_reaper(queue, database_url, run_id, priority=True)
 
 
-def _prepare_rerun(
-    database_url: str,
-    run_id: uuid.UUID,
-    node: str,
-    new_input: Any,
-    org_id: uuid.UUID,
-) -> uuid.UUID:
-    with session_scope(database_url) as session:
-        original = get_in_org(session, Run, run_id, org_id=org_id)
-        if original is None:
-            raise RunNotFound(str(run_id))
-        document = check_request(
-            original.document, original.input if new_input is None else new_input
-        )
-        if document.node(node) is None:
-            raise RunNotRerunnable(f"the run's workflow has no node {node!r}")
-        upstream = Graph.of(document).upstream(node)
-        steps = session.execute(
-            select(Step).where(Step.run_id == run_id, Step.node_id.in_(upstream))  # type: ignore[arg-type,attr-defined]
-        ).scalars()
-        # Routed failures (handles ["error"]) let the graph go on; a failure that failed
-        # the run is exactly what a rerun is for, so it runs again.
-        reusable = [
-            step
-            for step in steps
-            if step.status in ("succeeded", "skipped") or (step.status == "failed" and step.handles)
-        ]
-        run = Run(
-            org_id=org_id,
-            workflow_id=original.workflow_id,
-            workflow_version=original.workflow_version,
-            document=original.document,
-            input=original.input if new_input is None else new_input,
-            trigger="rerun",
-            rerun_of=original.id,
-            rerun_from=node,
-        )
-        session.add(run)
-        session.flush()
-        for step in reusable:
-            copied = {
-                column: getattr(step, column)
-                for column in Step.model_fields
-                if column not in ("id", "run_id")
-            }
-            session.add(Step(**copied, id=uuid.uuid4(), run_id=run.id))
-        return run.id
+def _prepare_rerun(session: Any, original: Run, node: str, new_input: Any) -> uuid.UUID:
+    """Store the rerun of ``original`` (in ``session``) with copies of the steps it reuses."""
+    document = check_request(original.document, original.input if new_input is None else new_input)
+    if document.node(node) is None:
+        raise RunNotRerunnable(f"the run's workflow has no node {node!r}")
+    upstream = Graph.of(document).upstream(node)
+    steps = session.execute(
+        select(Step).where(Step.run_id == original.id, Step.node_id.in_(upstream))  # type: ignore[arg-type,attr-defined]
+    ).scalars()
+    # Routed failures (handles ["error"]) let the graph go on; a failure that failed
+    # the run is exactly what a rerun is for, so it runs again.
+    reusable = [
+        step
+        for step in steps
+        if step.status in ("succeeded", "skipped") or (step.status == "failed" and step.handles)
+    ]
+    run = Run(
+        org_id=original.org_id,
+        workflow_id=original.workflow_id,
+        workflow_version=original.workflow_version,
+        document=original.document,
+        input=original.input if new_input is None else new_input,
+        trigger="rerun",
+        rerun_of=original.id,
+        rerun_from=node,
+    )
+    session.add(run)
+    session.flush()
+    for step in reusable:
+        copied = {
+            column: getattr(step, column)
+            for column in Step.model_fields
+            if column not in ("id", "run_id")
+        }
+        session.add(Step(**copied, id=uuid.uuid4(), run_id=run.id))
+    return run.id
 
 
 async def rerun_from(
@@ -377,7 +366,7 @@ async def rerun_from(
                 raise RunNotFound(str(run_id))
             # The same gate as every other start: budgets and the secrets it reads.
             check_can_run(database_url, actor.org_id, original.workflow_id, dict(original.document))
-            new_run = _prepare_rerun(database_url, run_id, node, new_input, actor.org_id)
+            new_run = _prepare_rerun(session, original, node, new_input)
             _audit(session, actor, "run.rerun", new_run, rerun_of=run_id, from_node=node,
                    **(details or {}))  # fmt: skip
             return new_run

@@ -63,6 +63,11 @@ def check_can_run(
     org_id: uuid.UUID,
     workflow_id: uuid.UUID | None,
     document: Mapping[str, Any],
+    *,
+    org_secrets: bool = True,
 ) -> None:
+    """``org_secrets=False``: the run reads its secrets from elsewhere (``agentflow run``
+    takes them from its environment), so only the budgets can refuse it."""
     check_can_start(database_url, org_id, workflow_id)
-    require_secrets(database_url, org_id, document)
+    if org_secrets:
+        require_secrets(database_url, org_id, document)
