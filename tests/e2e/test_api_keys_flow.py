@@ -102,6 +102,9 @@ def test_forgotten_password_is_reset_through_the_pages(anonymous_page: Page, cle
     page.goto("/login")
     page.get_by_test_id("to-forgot").click()
     expect(page).to_have_url(re.compile(r"/forgot-password/?$"))
+    # The router changes the address before it swaps the page: until the heading shows,
+    # "Email" is still the log-in form's field, and filling it leaves this one empty.
+    expect(page.get_by_role("heading", name="Reset your password")).to_be_visible()
     page.get_by_label("Email").fill("cy@example.com")
     page.get_by_test_id("forgot-submit").click()
     expect(page.get_by_test_id("auth-notice")).to_contain_text("reset link is on its way")

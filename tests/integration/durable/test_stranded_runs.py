@@ -243,11 +243,14 @@ async def test_a_pool_runs_at_full_capacity_after_a_hundred_orphaned_entries(
     for _ in range(2):
         workers.start(max_jobs=4, allow=allow)
     capacity = 8
+    # Each run lasts longer than a loaded machine takes to start eight: the count is of
+    # runs executing at once, so the first must still be running when the last starts.
+    seconds = 6
     before = [
-        await start_run(clean_db, queue, slow(local_server, 3), {}, actor=OPERATOR)
+        await start_run(clean_db, queue, slow(local_server, seconds), {}, actor=OPERATOR)
         for _ in range(capacity)
     ]
-    assert await max_concurrency(clean_db, before, timeout_s=30) == capacity
+    assert await max_concurrency(clean_db, before, timeout_s=40) == capacity
 
     # 100 runs whose jobs killed workers had picked up: as many entries as a worker reads
     # per poll (max(5 x max_jobs, 100)), all at the head of the queue and "in progress".
@@ -261,10 +264,10 @@ async def test_a_pool_runs_at_full_capacity_after_a_hundred_orphaned_entries(
     for run_id in orphans:
         await orphan(clean_db, queue, run_id)
     after = [
-        await start_run(clean_db, queue, slow(local_server, 3), {}, actor=OPERATOR)
+        await start_run(clean_db, queue, slow(local_server, seconds), {}, actor=OPERATOR)
         for _ in range(capacity)
     ]
-    assert await max_concurrency(clean_db, after, timeout_s=30) == capacity
+    assert await max_concurrency(clean_db, after, timeout_s=40) == capacity
     for run_id in orphans + after:
         assert (await wait_for_status(clean_db, run_id, TERMINAL))["status"] == "succeeded"
     # No entry is left "in progress" (arq drops a job's mark just after the run ends).
