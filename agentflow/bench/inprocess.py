@@ -11,6 +11,7 @@ from agentflow.engine.attempts import utcnow
 from agentflow.engine.memory import MemoryApprovalInbox, MemoryRecorder
 from agentflow.engine.ports import EngineDeps
 from agentflow.engine.run import RunExecution
+from agentflow.nodes.registry import NODE_TYPES
 from agentflow.spec.models import Document
 
 
@@ -32,6 +33,7 @@ async def _time_one_run(document: Document) -> float:
         # Nothing kept and nobody decides: what is left is the engine's own cost.
         recorder=MemoryRecorder(keep=False),
         approvals=MemoryApprovalInbox(),
+        node_types=NODE_TYPES,
     )
     execution = RunExecution(document, run_id="bench", deps=deps)
     started = time.perf_counter()

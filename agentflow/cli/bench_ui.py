@@ -40,6 +40,7 @@ import click
 
 from agentflow.cli.common import wait_until_answering
 from agentflow.db.models import LOCAL_ORG_ID
+from agentflow.nodes.registry import NODE_TYPES
 from agentflow.spec.canvas import auto_layout
 
 DEFAULT_SIZES = (30, 300, 1000)
@@ -139,7 +140,7 @@ def bench_document(size: int) -> dict[str, Any]:
         "nodes": nodes,
         "edges": edges,
     }
-    return auto_layout(document)
+    return auto_layout(document, NODE_TYPES)
 
 
 def _free_port() -> int:

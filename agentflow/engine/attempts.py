@@ -10,35 +10,34 @@ from typing import Any
 from agentflow.engine.context import BodyRunner, NodeContext
 from agentflow.engine.errors import NodeError, Suspended, as_node_error
 from agentflow.engine.ports import EngineDeps, RunRecorder, StepError, StepRecord
-from agentflow.nodes.base import NodeType
-from agentflow.nodes.registry import get_node_type
 from agentflow.spec.models import DEFAULT_HANDLE, ERROR_HANDLE, Node
+from agentflow.spec.node_types import NodeCatalog, NodeType
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def node_type_of(node: Node) -> NodeType[Any]:
-    node_type = get_node_type(node.type)
+def node_type_of(node: Node, node_types: NodeCatalog) -> NodeType[Any]:
+    node_type = node_types.get(node.type)
     if node_type is None:  # the validator refuses unknown types before a run starts
         raise NodeError("validation", f"unknown node type {node.type!r}")
     return node_type
 
 
-def live_handles_after_success(node: Node, config: Any, output: Any) -> list[str]:
+def live_handles_after_success(node_type: NodeType[Any], config: Any, output: Any) -> list[str]:
     """Which of the node's handles the output makes live (a condition picks one)."""
-    return list(node_type_of(node).output_handles(config, output))
+    return list(node_type.output_handles(config, output))
 
 
-def handles_after_continue(node: Node, config: Any) -> list[str]:
+def handles_after_continue(node_type: NodeType[Any], config: Any) -> list[str]:
     """``on_error: continue`` makes the step succeed without having chosen a branch.
 
     A node with a plain ``out`` handle passes its error object on through it; a
     branching node (condition, switch, approval) made no choice, so none of its
     branches is live and what only they feed is skipped.
     """
-    handles = node_type_of(node).handles(config)
+    handles = node_type.handles(config)
     return [DEFAULT_HANDLE] if DEFAULT_HANDLE in handles else []
 
 
@@ -63,10 +62,10 @@ class StepRunner:
     ) -> StepRecord:
         record = StepRecord(node=node.id, status="running", started_at=utcnow())
         try:
-            node_type = node_type_of(node)
+            node_type = node_type_of(node, self.deps.node_types)
             config = node_type.parse_config(node.config)
         except Exception as exc:  # the validator should have caught it; fail clearly anyway
-            return await self._finish_failed(node, None, record, as_node_error(exc))
+            return await self._finish_failed(node, None, None, record, as_node_error(exc))
         attempt = 0
         while True:
             attempt += 1
@@ -102,14 +101,14 @@ class StepRunner:
             except Exception as exc:
                 error = as_node_error(exc)
             else:
-                record.handles = live_handles_after_success(node, config, output)
+                record.handles = live_handles_after_success(node_type, config, output)
                 return await self._record(record, ctx, status="succeeded", output=output)
             record.input = ctx.resolved_input
             self._add_usage(record, ctx)
             if error.retryable and attempt < node.retry.max_attempts:
                 await asyncio.sleep(node.retry.delay_before_attempt(attempt + 1))
                 continue
-            return await self._finish_failed(node, config, record, error)
+            return await self._finish_failed(node, node_type, config, record, error)
 
     @staticmethod
     def _add_usage(record: StepRecord, ctx: NodeContext) -> None:
@@ -140,7 +139,12 @@ class StepRunner:
         return record
 
     async def _finish_failed(
-        self, node: Node, config: Any, record: StepRecord, error: NodeError
+        self,
+        node: Node,
+        node_type: NodeType[Any] | None,
+        config: Any,
+        record: StepRecord,
+        error: NodeError,
     ) -> StepRecord:
         step_error = StepError(error.type, error.message)
         record.finished_at = utcnow()
@@ -148,7 +152,11 @@ class StepRunner:
             record.status = "succeeded"
             record.output = {"error": step_error.as_dict()}
             record.error = None
-            record.handles = handles_after_continue(node, config) if config is not None else []
+            record.handles = (
+                handles_after_continue(node_type, config)
+                if node_type is not None and config is not None
+                else []
+            )
         else:
             record.status = "failed"
             record.error = step_error

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+from agentflow.spec.node_types import NodeCatalog
+
 RunStatus = Literal["queued", "running", "waiting", "succeeded", "failed", "cancelled", "timed_out"]
 StepStatus = Literal["pending", "running", "succeeded", "failed", "skipped", "waiting", "cancelled"]
 TERMINAL_RUN_STATUSES: frozenset[str] = frozenset({"succeeded", "failed", "cancelled", "timed_out"})
@@ -90,6 +92,9 @@ class WorkflowLoader(Protocol):
 class EngineDeps:
     recorder: RunRecorder
     approvals: ApprovalInbox
+    # The node types a run may execute (``agentflow.nodes.registry.NODE_TYPES``): given,
+    # not imported, so the engine does not depend on the concrete types that depend on it.
+    node_types: NodeCatalog
     workflows: WorkflowLoader | None = None
     # Org secrets for ``env.NAME``; the recorder masks their values in records.
     secrets: Mapping[str, str] = field(default_factory=dict)

@@ -7,8 +7,8 @@ from typing import Any
 from pydantic import Field
 
 from agentflow.engine.context import NodeContext
-from agentflow.nodes.base import EXPRESSION, NodeConfig, NodeType
 from agentflow.spec.expressions import evaluate_expression
+from agentflow.spec.node_types import EXPRESSION, NodeConfig, NodeType
 
 
 class ConditionConfig(NodeConfig):

@@ -18,8 +18,8 @@ from pydantic import Field, field_validator
 
 from agentflow.engine.context import NodeContext
 from agentflow.engine.errors import NodeError, Suspended
-from agentflow.nodes.base import TEMPLATE, NodeConfig, NodeType
 from agentflow.spec.expressions import has_markup, render_template
+from agentflow.spec.node_types import TEMPLATE, NodeConfig, NodeType
 
 MAX_DELAY_S = 30 * 24 * 3600
 

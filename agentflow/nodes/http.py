@@ -24,9 +24,9 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from agentflow.engine.context import NodeContext
-from agentflow.nodes.base import TEMPLATE, NodeConfig, NodeType
 from agentflow.nodes.http_request import HTTP_METHODS, send
 from agentflow.spec.expressions import has_markup
+from agentflow.spec.node_types import TEMPLATE, NodeConfig, NodeType
 
 
 class HttpConfig(NodeConfig):

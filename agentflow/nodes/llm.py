@@ -38,9 +38,9 @@ from agentflow.llm import (
     parse_json_reply,
     provider_of,
 )
-from agentflow.nodes.base import JSON, TEMPLATE, FieldProblem, NodeConfig, NodeType
 from agentflow.nodes.runtime import as_text
 from agentflow.spec.expressions import render_template
+from agentflow.spec.node_types import JSON, TEMPLATE, FieldProblem, NodeConfig, NodeType
 
 
 class LlmMessage(BaseModel):

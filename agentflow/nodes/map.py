@@ -23,10 +23,10 @@ from pydantic import Field
 
 from agentflow.engine.context import NodeContext
 from agentflow.engine.errors import NodeError
-from agentflow.nodes.base import EXPRESSION, SUBFLOW, NodeConfig, NodeType
 from agentflow.nodes.runtime import body_failure, body_scope
 from agentflow.spec.expressions import evaluate_expression
 from agentflow.spec.models import SubflowBody
+from agentflow.spec.node_types import EXPRESSION, SUBFLOW, NodeConfig, NodeType
 
 MAX_MAP_ITEMS = 10_000
 

@@ -1,11 +1,11 @@
-"""All node types by name. ``knowledge`` joins when the RAG layer exists."""
+"""All node types by name: the catalog the services hand to validation, the canvas
+and the engine. ``knowledge`` joins when the RAG layer exists."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from agentflow.nodes.approval import APPROVAL
-from agentflow.nodes.base import NodeType
 from agentflow.nodes.condition import CONDITION
 from agentflow.nodes.delay import DELAY
 from agentflow.nodes.http import HTTP
@@ -16,10 +16,9 @@ from agentflow.nodes.subflow import SUBFLOW_NODE
 from agentflow.nodes.switch import SWITCH
 from agentflow.nodes.template import TEMPLATE_NODE
 from agentflow.nodes.trigger import TRIGGER
+from agentflow.spec.node_types import NodeCatalog, NodeType
 
-TRIGGER_TYPE = TRIGGER.type
-
-NODE_TYPES: dict[str, NodeType[Any]] = {
+NODE_TYPES: NodeCatalog = {
     node_type.type: node_type
     for node_type in (
         TRIGGER,

@@ -7,8 +7,8 @@ from typing import Any
 from pydantic import Field
 
 from agentflow.engine.context import NodeContext
-from agentflow.nodes.base import TEMPLATE, NodeConfig, NodeType
 from agentflow.spec.expressions import render_value
+from agentflow.spec.node_types import TEMPLATE, NodeConfig, NodeType
 
 
 class SetConfig(NodeConfig):

@@ -25,10 +25,11 @@ from pydantic import Field, ValidationError, model_validator
 
 from agentflow.engine.context import NodeContext
 from agentflow.engine.errors import NodeError
-from agentflow.nodes.base import SUBFLOW, TEMPLATE, NodeConfig, NodeType
 from agentflow.nodes.runtime import SUBFLOW_DEPTH_KEY, body_failure, body_scope
 from agentflow.spec.expressions import render_value
 from agentflow.spec.models import Document, SubflowBody
+from agentflow.spec.node_types import SUBFLOW, TEMPLATE, NodeCatalog, NodeConfig, NodeType
+from agentflow.spec.validation import validate_document, validate_run_input
 
 MAX_SUBFLOW_DEPTH = 8
 MAX_LISTED_PROBLEMS = 5
@@ -87,9 +88,6 @@ class SubflowNode(NodeType[SubflowConfig]):
 
 async def stored_body(ctx: NodeContext, reference: str, child_input: Any) -> SubflowBody:
     """The stored workflow's graph as a body, after checking it and the input."""
-    # Imported here: validation imports the node registry, which imports this module.
-    from agentflow.spec.validation import validate_run_input
-
     loader = ctx.deps.workflows
     if loader is None:
         raise NodeError("validation", "stored workflows are not available here")
@@ -100,7 +98,7 @@ async def stored_body(ctx: NodeContext, reference: str, child_input: Any) -> Sub
         if isinstance(message, str):
             raise NodeError("validation", message) from None
         raise
-    document = _checked_document(raw, reference)
+    document = _checked_document(raw, reference, ctx.deps.node_types)
     input_problems = validate_run_input(document, child_input)
     if input_problems:
         raise NodeError("validation", f"workflow {reference!r}: {input_problems[0].message}")
@@ -109,12 +107,12 @@ async def stored_body(ctx: NodeContext, reference: str, child_input: Any) -> Sub
     )
 
 
-def _checked_document(raw: Any, reference: str) -> Document:
-    from agentflow.spec.validation import validate_document  # see stored_body
-
+def _checked_document(raw: Any, reference: str, node_types: NodeCatalog) -> Document:
     if not isinstance(raw, Mapping):
         raise NodeError("validation", f"workflow {reference!r} is not a workflow document")
-    listed = "; ".join(str(problem) for problem in validate_document(raw)[:MAX_LISTED_PROBLEMS])
+    listed = "; ".join(
+        str(problem) for problem in validate_document(raw, node_types)[:MAX_LISTED_PROBLEMS]
+    )
     if not listed:
         try:
             return Document.model_validate(raw)

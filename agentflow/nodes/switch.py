@@ -17,9 +17,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agentflow.engine.context import NodeContext
-from agentflow.nodes.base import EXPRESSION, JSON, NodeConfig, NodeType
 from agentflow.spec.expressions import evaluate_expression
 from agentflow.spec.models import ERROR_HANDLE
+from agentflow.spec.node_types import EXPRESSION, JSON, NodeConfig, NodeType
 
 DEFAULT_CASE = "default"
 

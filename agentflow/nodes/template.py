@@ -11,9 +11,9 @@ from __future__ import annotations
 from pydantic import Field
 
 from agentflow.engine.context import NodeContext
-from agentflow.nodes.base import TEMPLATE, NodeConfig, NodeType
 from agentflow.nodes.runtime import as_text
 from agentflow.spec.expressions import render_template
+from agentflow.spec.node_types import TEMPLATE, NodeConfig, NodeType
 
 
 class TemplateConfig(NodeConfig):

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 
 from agentflow.engine.context import NodeContext
-from agentflow.nodes.base import JSON, NodeConfig, NodeType
 from agentflow.spec.cron import InvalidSchedule
 from agentflow.spec.cron import parse as parse_cron
+from agentflow.spec.node_types import JSON, TRIGGER_TYPE, NodeConfig, NodeType
 
 _CRON_FIELD = re.compile(r"[0-9A-Za-z*?/,\-]+")
 _CRON_MACROS = frozenset({"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@hourly"})
@@ -89,7 +89,7 @@ class TriggerConfig(NodeConfig):
 
 
 class TriggerNode(NodeType[TriggerConfig]):
-    type = "trigger"
+    type = TRIGGER_TYPE
     title = "Trigger"
     description = "Starts the workflow manually, from a webhook or on a schedule."
     icon = "zap"

@@ -14,9 +14,10 @@ Canvas shape (what :func:`to_canvas` gives and :func:`from_canvas` reads)::
 
 The canvas key is the node id, except for nodes whose id is missing, not a
 string or used twice (the validator reports those; they must still show).
-``data.handles`` is derived (from the node type) and ignored on the way back.
+``data.handles`` is derived (from the node type, looked up in the catalog the caller
+passes) and ignored on the way back.
 
-Lossless: ``from_canvas(to_canvas(d), d) == d`` for every document, valid or
+Lossless: ``from_canvas(to_canvas(d, types), d, types) == d`` for every document, valid or
 not. Node and edge objects travel inside ``data`` with all their fields, known
 or not; a position is written back only when the canvas moved the node (an
 untouched node keeps whatever ``position`` it had, even none); nodes and edges
@@ -31,9 +32,8 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from agentflow.nodes.base import NodeConfigError
-from agentflow.nodes.registry import get_node_type
 from agentflow.spec.models import DEFAULT_HANDLE, ERROR_HANDLE
+from agentflow.spec.node_types import NodeCatalog, NodeConfigError
 
 CANVAS_NODE_TYPE = "agentflow"
 GRID = 16
@@ -51,13 +51,13 @@ Canvas = dict[str, list[dict[str, Any]]]
 # -- handles -----------------------------------------------------------------------------
 
 
-def node_handles(raw_node: Mapping[str, Any]) -> list[str]:
+def node_handles(raw_node: Mapping[str, Any], node_types: NodeCatalog) -> list[str]:
     """The output handles edges may leave ``raw_node`` from, as the validator sees them.
 
     When the config does not parse yet (a node being edited), a best effort:
     switch case names from the raw list, the type's fixed handles otherwise.
     """
-    node_type = get_node_type(str(raw_node.get("type")))
+    node_type = node_types.get(str(raw_node.get("type")))
     route = raw_node.get("on_error") == "route"
     if node_type is None:
         handles = [DEFAULT_HANDLE]
@@ -136,7 +136,7 @@ def _edge_is_drawable(edge: Any) -> bool:
 # -- document -> canvas --------------------------------------------------------------------
 
 
-def to_canvas(document: Mapping[str, Any]) -> Canvas:
+def to_canvas(document: Mapping[str, Any], node_types: NodeCatalog) -> Canvas:
     """React Flow nodes and edges for ``document`` (see the module docstring)."""
     nodes = _node_list(document, "nodes")
     keys = canvas_keys(nodes)
@@ -147,14 +147,14 @@ def to_canvas(document: Mapping[str, Any]) -> Canvas:
         position = _valid_position(node.get("position"))
         if position is None:
             if defaults is None:
-                defaults = default_positions(document)
+                defaults = default_positions(document, node_types)
             position = defaults.get(key, {"x": 0, "y": 0})
         canvas_nodes.append(
             {
                 "id": key,
                 "type": CANVAS_NODE_TYPE,
                 "position": position,
-                "data": {"node": dict(node), "handles": node_handles(node)},
+                "data": {"node": dict(node), "handles": node_handles(node, node_types)},
             }
         )
     canvas_edges = []
@@ -176,7 +176,9 @@ def to_canvas(document: Mapping[str, Any]) -> Canvas:
 # -- canvas -> document --------------------------------------------------------------------
 
 
-def from_canvas(canvas: Mapping[str, Any], base_document: Mapping[str, Any]) -> dict[str, Any]:
+def from_canvas(
+    canvas: Mapping[str, Any], base_document: Mapping[str, Any], node_types: NodeCatalog
+) -> dict[str, Any]:
     """The document ``base_document`` becomes with the canvas's nodes and edges."""
     base_nodes = _node_list(base_document, "nodes")
     base_keys = canvas_keys(base_nodes)
@@ -197,7 +199,7 @@ def from_canvas(canvas: Mapping[str, Any], base_document: Mapping[str, Any]) -> 
             drawn_at = _valid_position(base.get("position"))
             if drawn_at is None:
                 if defaults is None:
-                    defaults = default_positions(base_document)
+                    defaults = default_positions(base_document, node_types)
                 drawn_at = defaults.get(key)
         if drawn_at is None or drawn_at != position:
             node["position"] = position
@@ -240,14 +242,16 @@ def _restore_hidden(items: list[Any], base_items: list[Any], shown: Any) -> None
 # -- layout --------------------------------------------------------------------------------
 
 
-def default_positions(document: Mapping[str, Any]) -> dict[str, dict[str, float]]:
+def default_positions(
+    document: Mapping[str, Any], node_types: NodeCatalog
+) -> dict[str, dict[str, float]]:
     """Where the canvas draws nodes that have no valid position: laid out by
     :func:`layout_positions`, below the nodes that do have one (so none overlap)."""
-    layout = layout_positions(document)
+    layout = layout_positions(document, node_types)
     nodes = _node_list(document, "nodes")
     keys = canvas_keys(nodes)
     placed = [
-        (position, _node_height(nodes[index]))
+        (position, _node_height(nodes[index], node_types))
         for index, key in keys.items()
         if (position := _valid_position(nodes[index].get("position"))) is not None
     ]
@@ -269,12 +273,14 @@ def default_positions(document: Mapping[str, Any]) -> dict[str, dict[str, float]
     }
 
 
-def _node_height(node: Mapping[str, Any]) -> int:
+def _node_height(node: Mapping[str, Any], node_types: NodeCatalog) -> int:
     extra = APPROVAL_BUTTONS_HEIGHT if node.get("type") == "approval" else 0
-    return NODE_BASE_HEIGHT + HANDLE_ROW_HEIGHT * len(node_handles(node)) + extra
+    return NODE_BASE_HEIGHT + HANDLE_ROW_HEIGHT * len(node_handles(node, node_types)) + extra
 
 
-def layout_positions(document: Mapping[str, Any]) -> dict[str, dict[str, float]]:
+def layout_positions(
+    document: Mapping[str, Any], node_types: NodeCatalog
+) -> dict[str, dict[str, float]]:
     """Canvas key -> position, layered left to right by depth (longest path from a source).
 
     Within a layer nodes are ordered by the mean row of their predecessors (fewer
@@ -310,7 +316,7 @@ def layout_positions(document: Mapping[str, Any]) -> dict[str, dict[str, float]]
     for layer in sorted(layers):
         members = layers[layer]
         members.sort(key=lambda k: _barycentre(k, predecessors, row, index_of[k]))
-        heights = [_node_height(node_of[k]) for k in members]
+        heights = [_node_height(node_of[k], node_types) for k in members]
         total = sum(heights) + NODE_GAP_Y * (len(members) - 1)
         y = -total / 2
         for rank, (key, height) in enumerate(zip(members, heights, strict=True)):
@@ -353,9 +359,9 @@ def _snap(value: float) -> int:
     return int(round(value / GRID) * GRID)
 
 
-def auto_layout(document: Mapping[str, Any]) -> dict[str, Any]:
+def auto_layout(document: Mapping[str, Any], node_types: NodeCatalog) -> dict[str, Any]:
     """``document`` with every node placed by :func:`layout_positions`."""
-    positions = layout_positions(document)
+    positions = layout_positions(document, node_types)
     nodes = _node_list(document, "nodes")
     keys = canvas_keys(nodes)
     placed: list[Any] = []

@@ -21,6 +21,7 @@ from typing import Any
 
 from agentflow.spec.canvas import to_canvas
 from agentflow.spec.models import DEFAULT_HANDLE, edge_label
+from agentflow.spec.node_types import NodeCatalog
 
 IGNORED_NODE_FIELDS = frozenset({"id", "position"})
 STRUCTURE_FIELDS = frozenset({"nodes", "edges", "format"})
@@ -187,7 +188,9 @@ def diff_documents(old: Mapping[str, Any], new: Mapping[str, Any]) -> DocumentDi
     return diff
 
 
-def comparison_canvas(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+def comparison_canvas(
+    old: Mapping[str, Any], new: Mapping[str, Any], node_types: NodeCatalog
+) -> dict[str, Any]:
     """A read-only canvas graph of ``new`` plus what ``old`` had and ``new`` lost, each
     node and edge marked in ``data.diff``: ``added``, ``removed``, ``changed`` or ``""``.
 
@@ -212,7 +215,7 @@ def comparison_canvas(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[st
     marks.update({ref.id: "removed" for ref in diff.nodes_removed})
     marks.update({change.id: "changed" for change in diff.nodes_changed})
     added_edges = {(e.source, e.source_handle, e.target) for e in diff.edges_added}
-    canvas = to_canvas(merged)
+    canvas = to_canvas(merged, node_types)
     for node in canvas["nodes"]:
         node["data"]["diff"] = marks.get(node["id"], "")
         node["draggable"] = node["selectable"] = node["connectable"] = node["deletable"] = False

@@ -20,8 +20,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from agentflow.nodes.base import NodeConfig, NodeConfigError, NodeType, string_leaves
-from agentflow.nodes.registry import NODE_TYPES, TRIGGER_TYPE, get_node_type
 from agentflow.spec.expressions import (
     SCOPE_NAMES,
     check_expression,
@@ -35,6 +33,14 @@ from agentflow.spec.models import (
     MAX_NODES,
     Edge,
     Node,
+)
+from agentflow.spec.node_types import (
+    TRIGGER_TYPE,
+    NodeCatalog,
+    NodeConfig,
+    NodeConfigError,
+    NodeType,
+    string_leaves,
 )
 from agentflow.spec.problems import Problem, validation_messages
 
@@ -88,16 +94,23 @@ class _NodeEntry:
 
 
 def validate_graph(
-    raw_nodes: Any, raw_edges: Any, raw_output: Any, where: Location, scope: Scope
+    raw_nodes: Any,
+    raw_edges: Any,
+    raw_output: Any,
+    where: Location,
+    scope: Scope,
+    node_types: NodeCatalog,
 ) -> list[Problem]:
-    """Every problem of one graph and of the bodies nested in it."""
-    return _GraphValidator(where, scope).run(raw_nodes, raw_edges, raw_output)
+    """Every problem of one graph and of the bodies nested in it, where a node's
+    ``type`` must name one of ``node_types``."""
+    return _GraphValidator(where, scope, node_types).run(raw_nodes, raw_edges, raw_output)
 
 
 class _GraphValidator:
-    def __init__(self, where: Location, scope: Scope) -> None:
+    def __init__(self, where: Location, scope: Scope, node_types: NodeCatalog) -> None:
         self.where = where
         self.scope = scope
+        self.node_types = node_types
         self.problems: list[Problem] = []
         self.entries: list[_NodeEntry] = []
         self.by_id: dict[str, _NodeEntry] = {}
@@ -154,9 +167,9 @@ class _GraphValidator:
                 self._node_problem(entry, f"{path}: {message}")
         raw_type = raw.get("type")
         if isinstance(raw_type, str):
-            entry.node_type = get_node_type(raw_type)
+            entry.node_type = self.node_types.get(raw_type)
             if entry.node_type is None:
-                known = ", ".join(NODE_TYPES)
+                known = ", ".join(self.node_types)
                 self._node_problem(entry, f"unknown node type '{raw_type}' (known: {known})")
         raw_config = raw.get("config", {})
         if entry.node_type is not None and isinstance(raw_config, Mapping):
@@ -344,5 +357,6 @@ class _GraphValidator:
                     raw_body.get("output"),
                     body_where,
                     scope,
+                    self.node_types,
                 )
             )

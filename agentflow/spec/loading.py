@@ -38,6 +38,7 @@ from pydantic import ValidationError
 
 from agentflow.spec.errors import DocumentError
 from agentflow.spec.models import MAX_DOCUMENT_BYTES, Document
+from agentflow.spec.node_types import NodeCatalog
 from agentflow.spec.problems import Problem, format_location, validation_messages
 from agentflow.spec.validation import validate_document
 from agentflow.spec.yaml_reader import DocumentLoader
@@ -162,14 +163,14 @@ def load_raw(source: str | bytes, *, syntax: Syntax = "auto") -> dict[str, Any]:
 
 
 def parse_document(
-    source: str | bytes, *, syntax: Syntax = "auto"
+    source: str | bytes, node_types: NodeCatalog, *, syntax: Syntax = "auto"
 ) -> tuple[Document | None, list[Problem]]:
     """Load and validate: ``(document, [])`` when valid, else ``(None, every problem)``."""
     try:
         raw = load_raw(source, syntax=syntax)
     except DocumentError as exc:
         return None, exc.problems
-    problems = validate_document(raw)
+    problems = validate_document(raw, node_types)
     if problems:
         return None, problems
     try:
@@ -178,9 +179,11 @@ def parse_document(
         return None, [Problem.at_field(path, message) for path, message in validation_messages(exc)]
 
 
-def load_document(source: str | bytes, *, syntax: Syntax = "auto") -> Document:
+def load_document(
+    source: str | bytes, node_types: NodeCatalog, *, syntax: Syntax = "auto"
+) -> Document:
     """Like :func:`parse_document` but raises DocumentError listing the problems."""
-    document, problems = parse_document(source, syntax=syntax)
+    document, problems = parse_document(source, node_types, syntax=syntax)
     if document is None:
         raise DocumentError(problems)
     return document

@@ -34,6 +34,7 @@ from pydantic import ValidationError
 from agentflow.spec.expressions import SCOPE_NAMES
 from agentflow.spec.graph_validation import Location, Scope, validate_graph
 from agentflow.spec.models import FORMAT, MAX_DOCUMENT_BYTES, Document
+from agentflow.spec.node_types import TRIGGER_TYPE, NodeCatalog
 from agentflow.spec.problems import Problem, format_location, validation_messages
 from agentflow.spec.safe_input import UnsafeInput, check_data
 
@@ -43,8 +44,13 @@ _MAX_INPUT_ERROR_CHARS = 300
 _GRAPH_FIELDS = ("nodes", "edges", "output")
 
 
-def validate_document(document: Document | Mapping[str, Any]) -> list[Problem]:
-    """Every problem of a document (a model or raw parsed JSON/YAML); ``[]`` when valid."""
+def validate_document(
+    document: Document | Mapping[str, Any], node_types: NodeCatalog
+) -> list[Problem]:
+    """Every problem of a document (a model or raw parsed JSON/YAML); ``[]`` when valid.
+
+    ``node_types`` are the types its nodes may use: the product passes
+    ``agentflow.nodes.registry.NODE_TYPES``."""
     raw: Any = document.model_dump(mode="json") if isinstance(document, Document) else document
     if not isinstance(raw, Mapping):
         return [Problem.at_field("document", "a workflow document must be a JSON object")]
@@ -58,6 +64,7 @@ def validate_document(document: Document | Mapping[str, Any]) -> list[Problem]:
         raw.get("output"),
         Location(),
         Scope(names=SCOPE_NAMES),
+        node_types,
     )
     if not problems:
         problems += _scheduled_input_problems(raw)
@@ -69,7 +76,7 @@ def _scheduled_input_problems(raw: Mapping[str, Any]) -> list[Problem]:
     problems = []
     for node in raw.get("nodes") or []:
         config = node.get("config") or {}
-        if node.get("type") != "trigger" or config.get("kind") != "schedule":
+        if node.get("type") != TRIGGER_TYPE or config.get("kind") != "schedule":
             continue
         if "input" not in config or config["input"] is None:
             continue

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from agentflow.nodes.registry import NODE_TYPES
 from agentflow.services.workflows import management as workflows
 from agentflow.spec.canvas import auto_layout
 from tests.conftest import PROJECT_ROOT, wait_for
@@ -557,7 +558,7 @@ def mid_run_document() -> dict[str, Any]:
         {"source": "refund_ok", "target": "refund", "source_handle": "approved"},
         {"source": "refund_ok", "target": "decline", "source_handle": "rejected"},
     ]
-    return auto_layout(document)
+    return auto_layout(document, NODE_TYPES)
 
 
 @pytest.mark.skipif(

@@ -14,6 +14,7 @@ from agentflow.bench.stats import linear_slope, median, percentile, rate
 from agentflow.cli import cli
 from agentflow.engine.memory import MemoryApprovalInbox, MemoryRecorder
 from agentflow.engine.ports import StepRecord
+from agentflow.nodes.registry import NODE_TYPES
 from agentflow.spec.validation import validate_document
 
 REQUIRED_KEYS = {
@@ -62,7 +63,7 @@ def test_worker_pid_reads_the_heartbeat_member() -> None:
 
 def test_chain_document_is_a_valid_chain() -> None:
     document = chain_document(9)
-    assert validate_document(document) == []
+    assert validate_document(document, NODE_TYPES) == []
     assert len(document["nodes"]) == 10
     assert len(document["edges"]) == 9
 

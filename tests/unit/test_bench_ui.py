@@ -8,6 +8,7 @@ from click.testing import CliRunner
 
 from agentflow.cli import cli
 from agentflow.cli.bench_ui import SizeResult, bench_document, markdown_table
+from agentflow.nodes.registry import NODE_TYPES
 from agentflow.spec.validation import validate_document
 
 
@@ -15,7 +16,7 @@ from agentflow.spec.validation import validate_document
 def test_generated_workflows_are_valid_and_laid_out(size: int) -> None:
     document = bench_document(size)
     assert len(document["nodes"]) == size
-    assert validate_document(document) == []
+    assert validate_document(document, NODE_TYPES) == []
     assert all("position" in node for node in document["nodes"])
     types = {node["type"] for node in document["nodes"]}
     assert "trigger" in types

@@ -36,7 +36,7 @@ def test_starter_configs_only_miss_what_the_user_must_fill_in() -> None:
             ],
             "edges": [] if name == "trigger" else [{"source": "start", "target": "n"}],
         }
-        problems = [p for p in validate_document(document) if p.node == "n"]
+        problems = [p for p in validate_document(document, NODE_TYPES) if p.node == "n"]
         for problem in problems:  # only empty required strings, never unknown fields
             assert "at least 1 character" in problem.message, (name, problem)
 
@@ -60,7 +60,7 @@ def test_problems_are_placed_on_their_node() -> None:
         "start": ["edge start->classify: duplicate edge"],
         "__node_4": ["field nodes[4]: id: is required"],
     }
-    assert "__node_4" in {node["id"] for node in to_canvas(document)["nodes"]}
+    assert "__node_4" in {node["id"] for node in to_canvas(document, NODE_TYPES)["nodes"]}
     rows = builder.problem_rows(problems, document)
     assert [row["node"] for row in rows] == ["classify", "fan", "check", "start", "__node_4", ""]
     assert rows[-1]["where"] == "field nodes"
@@ -68,7 +68,7 @@ def test_problems_are_placed_on_their_node() -> None:
 
 def test_merge_keeps_server_content_and_canvas_structure() -> None:
     document = make_document()
-    stale_canvas = json.loads(json.dumps(to_canvas(document)))
+    stale_canvas = json.loads(json.dumps(to_canvas(document, NODE_TYPES)))
     # Meanwhile a form changed the prompt of classify, and the canvas moved it,
     # deleted reply and added a node.
     edited = json.loads(json.dumps(document))
@@ -184,7 +184,7 @@ def test_step_detail_for_the_panel() -> None:
 
 def test_merge_after_an_auto_layout_keeps_the_server_positions() -> None:
     document = make_document()
-    stale_canvas = json.loads(json.dumps(to_canvas(document)))
+    stale_canvas = json.loads(json.dumps(to_canvas(document, NODE_TYPES)))
     laid_out = json.loads(json.dumps(document))
     for index, node in enumerate(laid_out["nodes"]):
         node["position"] = {"x": 1000 + index, "y": 0}

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from agentflow.nodes.registry import NODE_TYPES
 from agentflow.spec.canvas import (
     CANVAS_NODE_TYPE,
     auto_layout,
@@ -37,14 +38,14 @@ def positioned(document: dict[str, Any]) -> dict[str, Any]:
 
 def test_round_trip_of_a_valid_document() -> None:
     document = positioned(make_document())
-    canvas = to_canvas(document)
-    assert from_canvas(canvas, document) == document
-    assert from_canvas(through_json(canvas), document) == document
+    canvas = to_canvas(document, NODE_TYPES)
+    assert from_canvas(canvas, document, NODE_TYPES) == document
+    assert from_canvas(through_json(canvas), document, NODE_TYPES) == document
 
 
 def test_canvas_shape_is_react_flow() -> None:
     document = positioned(make_document())
-    canvas = to_canvas(document)
+    canvas = to_canvas(document, NODE_TYPES)
     node = canvas["nodes"][2]
     assert node["id"] == "check"
     assert node["type"] == CANVAS_NODE_TYPE
@@ -58,16 +59,16 @@ def test_canvas_shape_is_react_flow() -> None:
 
 def test_untouched_nodes_without_position_stay_without_one() -> None:
     document = make_document()  # no node has a position
-    canvas = through_json(to_canvas(document))
+    canvas = through_json(to_canvas(document, NODE_TYPES))
     assert all("position" in node for node in canvas["nodes"])
-    assert from_canvas(canvas, document) == document
+    assert from_canvas(canvas, document, NODE_TYPES) == document
 
 
 def test_a_moved_node_gets_its_new_position() -> None:
     document = make_document()
-    canvas = through_json(to_canvas(document))
+    canvas = through_json(to_canvas(document, NODE_TYPES))
     canvas["nodes"][1]["position"] = {"x": 1234, "y": -16}
-    result = from_canvas(canvas, document)
+    result = from_canvas(canvas, document, NODE_TYPES)
     assert result["nodes"][1]["position"] == {"x": 1234, "y": -16}
     assert "position" not in result["nodes"][0]
     assert {k: v for k, v in result["nodes"][1].items() if k != "position"} == document["nodes"][1]
@@ -83,8 +84,8 @@ def test_unknown_fields_everywhere_survive() -> None:
     document["nodes"][1]["on_error"] = "route"
     document["edges"][0]["x-color"] = "red"
     document["edges"][1]["source_handle"] = "out"  # explicit default stays explicit
-    canvas = through_json(to_canvas(document))
-    assert from_canvas(canvas, document) == document
+    canvas = through_json(to_canvas(document, NODE_TYPES))
+    assert from_canvas(canvas, document, NODE_TYPES) == document
     assert canvas["nodes"][1]["data"]["handles"] == ["out", "error"]
 
 
@@ -108,12 +109,12 @@ def test_invalid_documents_round_trip_too() -> None:
         ],
         "output": {"x": "{{ nodes.a.output }}"},
     }
-    assert validate_document(document)  # really invalid
-    canvas = through_json(to_canvas(document))
+    assert validate_document(document, NODE_TYPES)  # really invalid
+    canvas = through_json(to_canvas(document, NODE_TYPES))
     keys = [node["id"] for node in canvas["nodes"]]
     assert len(keys) == len(set(keys)) == 5  # every object node is drawn, keys unique
     assert len(canvas["edges"]) == 2  # edges without two string ends cannot be drawn
-    assert from_canvas(canvas, document) == document
+    assert from_canvas(canvas, document, NODE_TYPES) == document
 
 
 @pytest.mark.parametrize("nodes", [None, "oops", {"a": 1}])
@@ -121,9 +122,9 @@ def test_documents_without_a_node_list(nodes: Any) -> None:
     document: dict[str, Any] = {"format": "agentflow/v1", "name": "x"}
     if nodes is not None:
         document["nodes"] = nodes
-    canvas = to_canvas(document)
+    canvas = to_canvas(document, NODE_TYPES)
     assert canvas == {"nodes": [], "edges": []}
-    assert from_canvas(canvas, document) == document
+    assert from_canvas(canvas, document, NODE_TYPES) == document
 
 
 def _random_document(rng: random.Random) -> dict[str, Any]:
@@ -167,8 +168,8 @@ def test_round_trip_property_on_random_documents() -> None:
     for _ in range(300):
         document = _random_document(rng)
         original = copy.deepcopy(document)
-        canvas = through_json(to_canvas(document))
-        assert from_canvas(canvas, document) == document
+        canvas = through_json(to_canvas(document, NODE_TYPES))
+        assert from_canvas(canvas, document, NODE_TYPES) == document
         assert document == original  # nothing was mutated
 
 
@@ -177,7 +178,7 @@ def test_round_trip_property_on_random_documents() -> None:
 
 def test_nodes_and_edges_added_on_the_canvas() -> None:
     document = positioned(make_document())
-    canvas = through_json(to_canvas(document))
+    canvas = through_json(to_canvas(document, NODE_TYPES))
     canvas["nodes"].append(
         {
             "id": "set_1",
@@ -189,7 +190,7 @@ def test_nodes_and_edges_added_on_the_canvas() -> None:
         {"id": "x1", "source": "check", "target": "set_1", "sourceHandle": "false", "data": {}}
     )
     canvas["edges"].append({"id": "x2", "source": "start", "target": "set_1", "data": {}})
-    result = from_canvas(canvas, document)
+    result = from_canvas(canvas, document, NODE_TYPES)
     assert result["nodes"][-1] == {
         "id": "set_1",
         "type": "set",
@@ -203,10 +204,10 @@ def test_nodes_and_edges_added_on_the_canvas() -> None:
 
 def test_deleting_on_the_canvas_removes_from_the_document() -> None:
     document = positioned(make_document())
-    canvas = through_json(to_canvas(document))
+    canvas = through_json(to_canvas(document, NODE_TYPES))
     canvas["nodes"] = [node for node in canvas["nodes"] if node["id"] != "reply"]
     canvas["edges"] = [edge for edge in canvas["edges"] if edge["target"] != "reply"]
-    result = from_canvas(canvas, document)
+    result = from_canvas(canvas, document, NODE_TYPES)
     assert [node["id"] for node in result["nodes"]] == ["start", "classify", "check"]
     assert len(result["edges"]) == 2
     assert result["output"] == document["output"]  # document fields are kept
@@ -214,10 +215,10 @@ def test_deleting_on_the_canvas_removes_from_the_document() -> None:
 
 def test_changing_an_edge_handle() -> None:
     document = positioned(make_document())
-    canvas = through_json(to_canvas(document))
+    canvas = through_json(to_canvas(document, NODE_TYPES))
     canvas["edges"][2]["sourceHandle"] = "out"  # was explicit "true": stays explicit
     canvas["edges"][0]["sourceHandle"] = "error"
-    result = from_canvas(canvas, document)
+    result = from_canvas(canvas, document, NODE_TYPES)
     assert result["edges"][2]["source_handle"] == "out"
     assert result["edges"][0] == {"source": "start", "target": "classify", "source_handle": "error"}
 
@@ -243,7 +244,7 @@ def test_changing_an_edge_handle() -> None:
     ],
 )
 def test_node_handles(node: dict[str, Any], handles: list[str]) -> None:
-    assert node_handles(node) == handles
+    assert node_handles(node, NODE_TYPES) == handles
 
 
 # -- layout --------------------------------------------------------------------------------
@@ -272,7 +273,7 @@ def _diamond() -> dict[str, Any]:
 
 
 def test_layout_is_layered_left_to_right_by_depth() -> None:
-    positions = layout_positions(_diamond())
+    positions = layout_positions(_diamond(), NODE_TYPES)
     x = {key: position["x"] for key, position in positions.items()}
     assert x["start"] == x["alone"] == 0
     assert x["start"] < x["cond"] < x["yes"] == x["no"] < x["late"]
@@ -281,7 +282,7 @@ def test_layout_is_layered_left_to_right_by_depth() -> None:
 
 
 def test_layout_leaves_no_overlap_within_a_layer() -> None:
-    positions = layout_positions(_diamond())
+    positions = layout_positions(_diamond(), NODE_TYPES)
     yes, no = sorted((positions["yes"]["y"], positions["no"]["y"]))
     assert no - yes >= 76  # at least a node's height apart
 
@@ -289,7 +290,7 @@ def test_layout_leaves_no_overlap_within_a_layer() -> None:
 def test_auto_layout_only_changes_positions() -> None:
     document = _diamond()
     document["nodes"][0]["position"] = {"x": 999, "y": 999}
-    laid_out = auto_layout(document)
+    laid_out = auto_layout(document, NODE_TYPES)
     assert laid_out["nodes"][0]["position"] == {"x": 0, "y": laid_out["nodes"][0]["position"]["y"]}
     for before, after in zip(document["nodes"], laid_out["nodes"], strict=True):
         assert {k: v for k, v in after.items() if k != "position"} == {
@@ -297,7 +298,7 @@ def test_auto_layout_only_changes_positions() -> None:
         }
     assert laid_out["edges"] == document["edges"]
     assert document["nodes"][0]["position"] == {"x": 999, "y": 999}  # not mutated
-    assert auto_layout(laid_out) == laid_out  # stable
+    assert auto_layout(laid_out, NODE_TYPES) == laid_out  # stable
 
 
 def test_layout_survives_cycles_and_dangling_edges() -> None:
@@ -312,7 +313,7 @@ def test_layout_survives_cycles_and_dangling_edges() -> None:
             {"source": "c", "target": "ghost"},
         ],
     }
-    positions = layout_positions(document)
+    positions = layout_positions(document, NODE_TYPES)
     assert set(positions) == {"a", "b", "c"}
     assert positions["b"]["x"] > positions["a"]["x"]
 
@@ -328,9 +329,9 @@ def test_layout_of_a_large_graph_is_quick() -> None:
     ]
     document = {"format": "agentflow/v1", "name": "big", "nodes": nodes, "edges": edges}
     started = time.perf_counter()
-    laid_out = auto_layout(document)
-    canvas = to_canvas(laid_out)
-    assert from_canvas(canvas, laid_out) == laid_out
+    laid_out = auto_layout(document, NODE_TYPES)
+    canvas = to_canvas(laid_out, NODE_TYPES)
+    assert from_canvas(canvas, laid_out, NODE_TYPES) == laid_out
     assert time.perf_counter() - started < 2
     assert len({(n["position"]["x"], n["position"]["y"]) for n in laid_out["nodes"]}) == 1000
 
@@ -339,10 +340,10 @@ def test_nodes_without_position_are_drawn_below_the_placed_ones() -> None:
     document = _diamond()
     document["nodes"][0]["position"] = {"x": 100, "y": 500}
     document["nodes"][2]["position"] = {"x": 420, "y": 480}
-    canvas = to_canvas(document)
+    canvas = to_canvas(document, NODE_TYPES)
     drawn = {node["id"]: node["position"] for node in canvas["nodes"]}
     assert drawn["start"] == {"x": 100, "y": 500}
     for key in ("late", "yes", "no", "alone"):
         assert drawn[key]["y"] >= 500 + 98, key  # below the placed nodes
         assert drawn[key]["x"] >= 100 - 16  # (snapped to the grid)
-    assert from_canvas(through_json(canvas), document) == document
+    assert from_canvas(through_json(canvas), document, NODE_TYPES) == document

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
+from agentflow.nodes.registry import NODE_TYPES
 from agentflow.services.templates.documents import (
     input_fields,
     missing_secrets,
@@ -133,7 +134,7 @@ def test_every_official_file_is_a_valid_document_with_metadata() -> None:
     assert len(visible) >= 10
     for template in templates:
         assert template.description and template.metadata.category
-        problems = validate_document(template.document)
+        problems = validate_document(template.document, NODE_TYPES)
         if template in visible:
             assert problems == [], template.slug
         llm_models = {

@@ -29,6 +29,7 @@ from agentflow.engine.masking import SecretMasker
 from agentflow.engine.ports import EngineDeps, RunRecorder, StepError, StepRecord
 from agentflow.engine.run import RunExecution, RunOutcome
 from agentflow.errors import AgentFlowError, Conflict, NotFound
+from agentflow.nodes.registry import NODE_TYPES
 from agentflow.spec import safe_input
 from agentflow.spec.models import Document
 from agentflow.spec.problems import Problem
@@ -76,7 +77,7 @@ class StepAlreadyDecided(StepNotWaiting):
 
 def check_request(raw_document: Mapping[str, Any], run_input: Any) -> Document:
     """Validate a document and a run input together, reporting every problem at once."""
-    problems = validate_document(raw_document)
+    problems = validate_document(raw_document, NODE_TYPES)
     if problems:
         raise InvalidRunRequest(problems)
     document = Document.model_validate(raw_document)
@@ -213,6 +214,7 @@ async def execute_run(
     deps = EngineDeps(
         recorder=_Fanout(recorder, observer),
         approvals=PostgresApprovalInbox(database_url, org_id),
+        node_types=NODE_TYPES,
         workflows=PostgresWorkflowLoader(database_url),
         secrets=secrets,
         allow_hosts=allow_hosts,

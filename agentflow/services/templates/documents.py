@@ -17,8 +17,8 @@ import re
 from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
-from agentflow.nodes.base import string_leaves
 from agentflow.nodes.registry import get_node_type
+from agentflow.spec.node_types import string_leaves
 
 # env.NAME and env["NAME"] / env['NAME'], as expressions write them.
 ENV_REFERENCE = re.compile(

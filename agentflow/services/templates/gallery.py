@@ -35,6 +35,7 @@ from agentflow.db.templates import (
     TemplateVersion,
 )
 from agentflow.errors import InvalidInput, NotFound
+from agentflow.nodes.registry import NODE_TYPES
 from agentflow.services.runs.gate import org_secret_names
 from agentflow.services.templates.documents import (
     missing_secrets,
@@ -331,7 +332,7 @@ def install_template(
             )
     document = use_template_model(document, settings.template_model)
     if any(not isinstance(node.get("position"), dict) for node in document.get("nodes") or []):
-        document = auto_layout(document)
+        document = auto_layout(document, NODE_TYPES)
     workflow_id = workflow_service.create_workflow(
         database_url,
         " ".join((form.name or name).split()) or name,

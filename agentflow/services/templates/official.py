@@ -22,6 +22,7 @@ from agentflow.db.engine import session_scope
 from agentflow.db.models import utcnow
 from agentflow.db.templates import OFFICIAL, REVIEW_APPROVED, Template, TemplateVersion
 from agentflow.errors import AgentFlowError
+from agentflow.nodes.registry import NODE_TYPES
 from agentflow.services.templates.documents import (
     METADATA_KEY,
     required_secrets,
@@ -82,7 +83,11 @@ def read_template_file(path: Path) -> OfficialTemplate:
     # the problems of those nodes are expected (the template stays hidden until then).
     absent = set(unregistered_types(metadata.requires_node_types))
     waiting = {node.get("id") for node in document.get("nodes") or [] if node.get("type") in absent}
-    problems = [problem for problem in validate_document(document) if problem.node not in waiting]
+    problems = [
+        problem
+        for problem in validate_document(document, NODE_TYPES)
+        if problem.node not in waiting
+    ]
     if problems:
         raise TemplateFileError(path, "; ".join(str(problem) for problem in problems[:5]))
     return OfficialTemplate(path.stem, metadata, document, required_secrets(document))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from agentflow.nodes.registry import NODE_TYPES
 from agentflow.spec.canvas import LAYER_GAP_X, canvas_keys, layout_positions
 
 BOX_WIDTH = 180
@@ -62,7 +63,7 @@ def preview(document: Mapping[str, Any]) -> dict[str, Any]:
             "nodes": [],
             "edges": [],
         }
-    layout = layout_positions({"nodes": nodes, "edges": document.get("edges") or []})
+    layout = layout_positions({"nodes": nodes, "edges": document.get("edges") or []}, NODE_TYPES)
     keys = canvas_keys(nodes)
     position = {
         key: {"x": round(layout[key]["x"] * SCALE_X), "y": round(layout[key]["y"] * SCALE_Y)}

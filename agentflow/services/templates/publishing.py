@@ -37,6 +37,7 @@ from agentflow.db.templates import (
 )
 from agentflow.db.tenancy import get_in_org
 from agentflow.errors import Forbidden, InvalidInput
+from agentflow.nodes.registry import NODE_TYPES
 from agentflow.services.templates.documents import (
     node_types,
     required_secrets,
@@ -72,7 +73,7 @@ def publish(database_url: str, actor: Actor, data: PublishInput | dict[str, Any]
     require(actor, Action.TEMPLATE_PUBLISH)
     form = parse_input(PublishInput, data)
     draft = workflow_service.get_draft(database_url, form.workflow_id, org_id=actor.org_id)
-    problems = validate_document(draft)
+    problems = validate_document(draft, NODE_TYPES)
     if problems:
         raise workflow_service.InvalidWorkflow(problems)
     document = without_webhook_secrets(draft)

@@ -46,7 +46,7 @@ def node_catalog() -> dict[str, dict[str, Any]]:
             "description": node_type.description,
             "icon": node_type.icon,
             "config": config,
-            "handles": node_handles({"type": name, "config": config}),
+            "handles": node_handles({"type": name, "config": config}, NODE_TYPES),
         }
     return catalog
 
@@ -119,7 +119,7 @@ def merge_canvas(
     ``keep_positions``: the server moved nodes since (auto-layout), so nodes it knows
     keep the server's position; only new nodes take the canvas's.
     """
-    merged = from_canvas(canvas, current)
+    merged = from_canvas(canvas, current, NODE_TYPES)
     current_nodes = {
         node["id"]: node
         for node in current.get("nodes") or []
@@ -156,7 +156,7 @@ def node_keys(document: Mapping[str, Any]) -> list[str]:
 
 
 def canvas_node_data(node: Mapping[str, Any]) -> dict[str, Any]:
-    return {"node": dict(node), "handles": node_handles(node)}
+    return {"node": dict(node), "handles": node_handles(node, NODE_TYPES)}
 
 
 # -- test runs -----------------------------------------------------------------------------

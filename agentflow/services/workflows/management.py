@@ -25,6 +25,7 @@ from agentflow.db.models import utcnow
 from agentflow.db.runs import Run, Workflow, WorkflowVersion
 from agentflow.db.tenancy import get_in_org
 from agentflow.errors import AgentFlowError, InvalidInput, WorkflowNotFound
+from agentflow.nodes.registry import NODE_TYPES
 from agentflow.services.delivery.automation_hooks import after_publish
 from agentflow.spec import safe_input
 from agentflow.spec.errors import DocumentError
@@ -219,7 +220,7 @@ def parse_upload(source: str | bytes) -> dict[str, Any]:
         raw = load_raw(source)
     except DocumentError as exc:
         raise InvalidWorkflow(exc.problems) from None
-    problems = validate_document(_storable(raw))
+    problems = validate_document(_storable(raw), NODE_TYPES)
     if problems:
         raise InvalidWorkflow(problems)
     return raw
@@ -279,7 +280,7 @@ def update_workflow(
         kept = workflow.document if draft is None else draft
         workflow.document = {**kept, "name": workflow.name}
         workflow.updated_at = utcnow()
-    return validate_document(document) if document is not None else []
+    return validate_document(document, NODE_TYPES) if document is not None else []
 
 
 def duplicate(database_url: str, workflow_id: uuid.UUID, *, org_id: uuid.UUID) -> uuid.UUID:
@@ -335,7 +336,7 @@ def publish(
         if document is not None:
             workflow.document = {**document, "name": workflow.name}
             workflow.updated_at = utcnow()
-        problems = validate_document(workflow.document)
+        problems = validate_document(workflow.document, NODE_TYPES)
         if problems:
             raise InvalidWorkflow(problems)
         workflow.latest_version += 1

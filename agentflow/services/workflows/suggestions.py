@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from agentflow.nodes.base import string_leaves
 from agentflow.spec.graph import Graph
+from agentflow.spec.node_types import string_leaves
 
 Suggestion = dict[str, str]
 

@@ -26,6 +26,7 @@ from agentflow.db.engine import session_scope
 from agentflow.db.runs import Workflow, WorkflowVersion
 from agentflow.db.tenancy import get_in_org
 from agentflow.errors import NotFound, WorkflowNotFound, WorkflowNotPublished
+from agentflow.nodes.registry import NODE_TYPES
 from agentflow.services.tenancy import audit
 from agentflow.services.tenancy.permissions import Action, Actor, require
 from agentflow.services.triggers import webhooks
@@ -133,7 +134,7 @@ def comparison(
 ) -> tuple[DocumentDiff, dict[str, Any]]:
     """The diff and the read-only canvas graph that highlights it."""
     before, after = _pair(database_url, actor, workflow_id, old, new)
-    return diff_documents(before, after), comparison_canvas(before, after)
+    return diff_documents(before, after), comparison_canvas(before, after, NODE_TYPES)
 
 
 def _published(

@@ -18,6 +18,7 @@ from typing import Any
 import reflex as rx
 
 from agentflow.errors import AgentFlowError, Forbidden
+from agentflow.nodes.registry import NODE_TYPES
 from agentflow.services.tenancy.acting import check
 from agentflow.services.tenancy.permissions import Action, Actor
 from agentflow.services.workflows import builder as builder_service
@@ -79,7 +80,7 @@ class BuilderState(rx.State):
             "workflow": self.current_workflow,
             "rev": self._next_rev(),
             "record": record,
-            **to_canvas(self._document),
+            **to_canvas(self._document, NODE_TYPES),
         }
 
     def _push_node(self, key: str) -> None:
@@ -164,7 +165,7 @@ class BuilderState(rx.State):
         self._change_seq = self._saved_seq = 0
         self.save_status, self.save_error = SAVED, ""
         self._push_graph()
-        self._set_problems(await asyncio.to_thread(validate_document, draft))
+        self._set_problems(await asyncio.to_thread(validate_document, draft, NODE_TYPES))
         form = await self.get_state(NodeFormState)
         form.show(self._document, "")
         run = await self.get_state(BuilderRunState)
@@ -179,7 +180,7 @@ class BuilderState(rx.State):
         if not self.current_workflow or graph.get("workflow") != self.current_workflow:
             return None  # a late message about another workflow (or none loaded)
         if base_rev == self._rev:
-            self._document = from_canvas(graph, self._document)
+            self._document = from_canvas(graph, self._document, NODE_TYPES)
         else:
             self._document = builder_service.merge_canvas(
                 self._document, graph, keep_positions=base_rev < self._layout_rev
@@ -220,7 +221,7 @@ class BuilderState(rx.State):
     def auto_layout(self) -> Any:
         if not self._document:
             return None
-        self._document = auto_layout(self._document)
+        self._document = auto_layout(self._document, NODE_TYPES)
         self._push_graph(record=True)
         self._layout_rev = self._rev
         self.command = {"seq": self._next_rev(), "name": "fit"}
@@ -353,7 +354,7 @@ class BuilderState(rx.State):
         self._saved_seq = self._change_seq
         self.save_status, self.save_error, self.selected = SAVED, "", ""
         self._push_graph(record=True)
-        self._set_problems(await asyncio.to_thread(validate_document, draft))
+        self._set_problems(await asyncio.to_thread(validate_document, draft, NODE_TYPES))
         form = await self.get_state(NodeFormState)
         form.show(self._document, "")
 

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Body, Query, Response, status
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 
+from agentflow.nodes.registry import NODE_TYPES
 from agentflow.services.tenancy.permissions import Action, Actor, require
 from agentflow.services.workflows import editing, versions
 from agentflow.services.workflows import management as service
@@ -56,7 +57,7 @@ def _describe(actor: Actor, workflow_id: uuid.UUID) -> dict[str, Any]:
     summary = next((s for s in summaries if s.id == str(workflow_id)), None)
     if summary is None:  # deleted in between
         raise not_found("workflow")
-    problems = [problem.to_dict() for problem in validate_document(document)]
+    problems = [problem.to_dict() for problem in validate_document(document, NODE_TYPES)]
     return jsonable_encoder({**asdict(summary), "document": document, "problems": problems})
 
 

@@ -11,7 +11,9 @@ from typing import Any
 from agentflow.engine.memory import MemoryApprovalInbox, MemoryRecorder
 from agentflow.engine.ports import EngineDeps
 from agentflow.engine.run import RunExecution, RunOutcome
+from agentflow.nodes.registry import NODE_TYPES
 from agentflow.spec.models import Document
+from agentflow.spec.node_types import NodeCatalog, NodeConfig, NodeType
 
 RUN_ID = "5d9e0c1a-0000-4000-8000-00000000000a"
 FAILING = "{{ 1 // 0 }}"  # an expression that fails whenever it is rendered
@@ -39,9 +41,12 @@ async def execute(
     *,
     approvals: MemoryApprovalInbox | None = None,
     cancel: asyncio.Event | None = None,
+    node_types: NodeCatalog = NODE_TYPES,
 ) -> tuple[RunOutcome, MemoryRecorder]:
     recorder = MemoryRecorder()
-    deps = EngineDeps(recorder=recorder, approvals=approvals or MemoryApprovalInbox())
+    deps = EngineDeps(
+        recorder=recorder, approvals=approvals or MemoryApprovalInbox(), node_types=node_types
+    )
     outcome = await RunExecution(doc, run_id=RUN_ID, deps=deps).execute(
         {} if run_input is None else run_input, started_at=datetime.now(UTC), cancel=cancel
     )
@@ -205,10 +210,49 @@ async def test_an_approval_waits_and_a_resume_follows_the_decision() -> None:
     assert "yes" not in first.steps
 
     inbox.decide(RUN_ID, "review", approved=False, by="qa")
-    deps = EngineDeps(recorder=MemoryRecorder(), approvals=inbox)
+    deps = EngineDeps(recorder=MemoryRecorder(), approvals=inbox, node_types=NODE_TYPES)
     resumed = await RunExecution(APPROVAL, run_id=RUN_ID, deps=deps).execute(
         {}, started_at=datetime.now(UTC), previous=first.steps
     )
     assert resumed.status == "succeeded"
     assert (statuses(resumed)["yes"], statuses(resumed)["no"]) == ("skipped", "succeeded")
     assert (RUN_ID, "review") in inbox.asked
+
+
+# -- the node types a run may use ---------------------------------------------------------
+
+
+class ShoutConfig(NodeConfig):
+    text: str
+
+
+class Shout(NodeType[ShoutConfig]):
+    """A type only this test knows: the engine finds it in the catalog it is given."""
+
+    type = "shout"
+    title = "Shout"
+    description = "Upper-cases its text."
+    icon = "megaphone"
+    config_model = ShoutConfig
+
+    async def execute(self, config: ShoutConfig, ctx: Any) -> Any:
+        return config.text.upper()
+
+
+SHOUTING = document(
+    [{"id": "loud", "type": "shout", "config": {"text": "hello"}}],
+    [("start", "loud")],
+    output="{{ nodes.loud.output }}",
+)
+
+
+async def test_the_engine_runs_the_node_types_of_the_catalog_it_is_given() -> None:
+    with_shout = {**NODE_TYPES, "shout": Shout()}
+    outcome, _ = await execute(SHOUTING, node_types=with_shout)
+    assert outcome.status == "succeeded"
+    assert outcome.output == "HELLO"
+
+    outcome, _ = await execute(SHOUTING)  # the product's catalog has no such type
+    assert outcome.status == "failed"
+    assert outcome.steps["loud"].error is not None
+    assert "unknown node type 'shout'" in outcome.steps["loud"].error.message

@@ -32,6 +32,7 @@ def make_deps(**overrides: Any) -> EngineDeps:
     values: dict[str, Any] = {
         "recorder": MemoryRecorder(keep=False),
         "approvals": MemoryApprovalInbox(),
+        "node_types": NODE_TYPES,
         "org_id": "org-1",
     }
     values.update(overrides)

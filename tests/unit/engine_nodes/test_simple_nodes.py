@@ -11,14 +11,12 @@ from agentflow.engine.errors import NodeError, as_node_error
 from agentflow.nodes.registry import NODE_TYPES
 from agentflow.nodes.switch import json_equal
 from agentflow.spec.errors import ExpressionError
-from agentflow.spec.models import Node
 from tests.unit.engine_nodes.conftest import make_ctx, run_node
 
 
 def handles_after(type_name: str, raw_config: dict, output: object) -> list[str]:
-    node = Node(id="n", type=type_name, config=raw_config)
-    config = NODE_TYPES[type_name].parse_config(raw_config)
-    return live_handles_after_success(node, config, output)
+    node_type = NODE_TYPES[type_name]
+    return live_handles_after_success(node_type, node_type.parse_config(raw_config), output)
 
 
 async def test_trigger_returns_the_run_input():

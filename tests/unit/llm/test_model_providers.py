@@ -12,9 +12,9 @@ from pydantic import ValidationError
 
 from agentflow.llm import ModelPolicy, ModelRefused, ModelRoute
 from agentflow.llm.providers import DEFAULT_PROVIDERS, GUARDED_PROVIDERS
-from agentflow.nodes.base import NodeConfigError
 from agentflow.nodes.registry import NODE_TYPES
 from agentflow.settings import Settings
+from agentflow.spec.node_types import NodeConfigError
 from agentflow.spec.validation import validate_document
 from tests.unit.spec.conftest import make_document
 
@@ -173,7 +173,9 @@ def _with_models(model: str, fallbacks: list[str]) -> dict[str, Any]:
 
 
 def test_a_refused_model_is_a_validation_problem_on_its_node():
-    problems = validate_document(_with_models("ollama/llama3", ["gpt-4o", "llamafile/x"]))
+    problems = validate_document(
+        _with_models("ollama/llama3", ["gpt-4o", "llamafile/x"]), NODE_TYPES
+    )
     assert [problem.to_dict() for problem in problems] == [
         {
             "node": "classify",
@@ -202,7 +204,7 @@ def test_a_refused_model_inside_a_map_body_is_reported_on_the_inner_node():
         }
     )
     document["edges"].append({"source": "start", "target": "fan"})
-    problems = [problem.to_dict() for problem in validate_document(document)]
+    problems = [problem.to_dict() for problem in validate_document(document, NODE_TYPES)]
     assert [(p["node"], p["message"].split(":")[0]) for p in problems] == [
         ("fan/classify", "config.model")
     ]
@@ -210,6 +212,6 @@ def test_a_refused_model_inside_a_map_body_is_reported_on_the_inner_node():
 
 def test_a_configured_local_server_makes_the_document_valid(instance_policy):
     document = _with_models("ollama/llama3", [])
-    assert validate_document(document) != []
+    assert validate_document(document, NODE_TYPES) != []
     instance_policy(ModelPolicy(local_servers={"ollama": "http://10.0.0.7:11434"}))
-    assert validate_document(document) == []
+    assert validate_document(document, NODE_TYPES) == []

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from agentflow.nodes.base import FIELD_KIND_KEY, NodeConfig, NodeConfigError, NodeType
 from agentflow.nodes.registry import NODE_TYPES, get_node_type
 from agentflow.spec.models import SubflowBody
+from agentflow.spec.node_types import FIELD_KIND_KEY, NodeConfig, NodeConfigError, NodeType
 
 BODY = {"nodes": [{"id": "a", "type": "template", "config": {"template": "{{ item }}"}}]}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from agentflow.nodes.registry import NODE_TYPES
 from agentflow.spec.diff import comparison_canvas, diff_documents
 
 
@@ -136,7 +137,7 @@ def test_the_comparison_canvas_marks_each_node_and_edge() -> None:
         {"source": "start", "target": "classify"},
         {"source": "classify", "target": "notify"},
     ]
-    canvas = comparison_canvas(old, new)
+    canvas = comparison_canvas(old, new, NODE_TYPES)
     marks = {node["id"]: node["data"]["diff"] for node in canvas["nodes"]}
     assert marks == {"start": "", "classify": "changed", "notify": "added", "reply": "removed"}
     removed = next(node for node in canvas["nodes"] if node["id"] == "reply")

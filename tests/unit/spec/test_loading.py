@@ -7,6 +7,7 @@ import json
 import pytest
 import yaml
 
+from agentflow.nodes.registry import NODE_TYPES
 from agentflow.spec import loading
 from agentflow.spec.errors import DocumentError
 from agentflow.spec.loading import load_document, load_raw, parse_document
@@ -14,8 +15,8 @@ from agentflow.spec.models import MAX_DOCUMENT_BYTES
 
 
 def test_json_and_yaml_give_the_same_document(document):
-    from_json, json_problems = parse_document(json.dumps(document))
-    from_yaml, yaml_problems = parse_document(yaml.safe_dump(document).encode())
+    from_json, json_problems = parse_document(json.dumps(document), NODE_TYPES)
+    from_yaml, yaml_problems = parse_document(yaml.safe_dump(document).encode(), NODE_TYPES)
     assert json_problems == yaml_problems == []
     assert from_json is not None and from_json == from_yaml
 
@@ -28,10 +29,10 @@ def test_size_is_checked_before_parsing(monkeypatch):
     monkeypatch.setattr(loading.yaml, "safe_load", must_not_parse)
     monkeypatch.setattr(loading.yaml, "parse", must_not_parse)
     oversized = b"{" + b" " * MAX_DOCUMENT_BYTES + b"}"
-    document, problems = parse_document(oversized)
+    document, problems = parse_document(oversized, NODE_TYPES)
     assert document is None
     assert problems[0].field == "document" and "larger than" in problems[0].message
-    document, problems = parse_document("a: " + "é" * (MAX_DOCUMENT_BYTES // 2))
+    document, problems = parse_document("a: " + "é" * (MAX_DOCUMENT_BYTES // 2), NODE_TYPES)
     assert document is None and "larger than" in problems[0].message
 
 
@@ -83,7 +84,7 @@ def test_parse_document_reports_every_validation_problem(document):
     document["format"] = "agentflow/v0"
     document["nodes"][1]["type"] = "nope"
     document["edges"].append({"source": "check", "target": "ghost"})
-    parsed, problems = parse_document(json.dumps(document))
+    parsed, problems = parse_document(json.dumps(document), NODE_TYPES)
     assert parsed is None
     locations = {(problem.kind, problem.location) for problem in problems}
     assert ("field", "format") in locations
@@ -92,10 +93,10 @@ def test_parse_document_reports_every_validation_problem(document):
 
 
 def test_load_document_raises_with_the_problems(document):
-    assert load_document(json.dumps(document)).name == "Ticket triage"
+    assert load_document(json.dumps(document), NODE_TYPES).name == "Ticket triage"
     document["nodes"] = []
     with pytest.raises(DocumentError) as caught:
-        load_document(json.dumps(document))
+        load_document(json.dumps(document), NODE_TYPES)
     assert caught.value.problems
     assert "trigger" in caught.value.message
 
@@ -144,7 +145,7 @@ def test_yaml_11_only_scalars_are_refused_naming_line_and_value(
     node_id, handle, line, value, reading
 ):
     source = _YAML_11_DOCUMENT % {"node_id": node_id, "target": node_id, "handle": handle}
-    document, problems = parse_document(source)
+    document, problems = parse_document(source, NODE_TYPES)
     assert document is None
     assert len(problems) == 1, problems
     message = problems[0].message
@@ -155,7 +156,7 @@ def test_yaml_11_only_scalars_are_refused_naming_line_and_value(
 
 def test_quoted_yaml_11_words_are_the_text_written():
     source = _YAML_11_DOCUMENT % {"node_id": "'yes'", "target": '"yes"', "handle": "out"}
-    document, problems = parse_document(source)
+    document, problems = parse_document(source, NODE_TYPES)
     assert problems == [] and document is not None
     assert [node.id for node in document.nodes] == ["start", "yes"]
 

@@ -7,12 +7,13 @@ from typing import Any
 
 import pytest
 
+from agentflow.nodes.registry import NODE_TYPES
 from agentflow.spec.models import Document
 from agentflow.spec.validation import validate_document, validate_run_input
 
 
 def problems_of(document: Any) -> list[dict[str, str]]:
-    return [problem.to_dict() for problem in validate_document(document)]
+    return [problem.to_dict() for problem in validate_document(document, NODE_TYPES)]
 
 
 def assert_problem(document: Any, kind: str, location: str, text: str) -> None:
@@ -140,6 +141,16 @@ def test_duplicate_ids(document):
 def test_unknown_node_type(document):
     node(document, "reply")["type"] = "teleport"
     assert_problem(document, "node", "reply", "unknown node type 'teleport'")
+
+
+def test_node_types_come_from_the_catalog_given_to_validation(document):
+    without_llm = {name: kind for name, kind in NODE_TYPES.items() if name != "llm"}
+    problems = [problem.to_dict() for problem in validate_document(document, without_llm)]
+    unknown = [p for p in problems if p.get("node") == "classify"]
+    assert unknown, problems
+    assert "unknown node type 'llm'" in unknown[0]["message"]
+    assert "llm" not in unknown[0]["message"].split("known: ")[1]
+    assert problems_of(document) == []  # the product's catalog has it
 
 
 def test_config_must_match_the_type_schema(document):

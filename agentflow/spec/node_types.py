@@ -1,6 +1,11 @@
 """The contract of a node type: config schema, handles, template fields, execution.
 
-Each module in this package defines a ``NodeConfig`` subclass (the ``config``
+It lives with the format because validation and the canvas need it, while the
+concrete types (``agentflow.nodes``) need the engine: the format and the engine
+take the types they know as a :data:`NodeCatalog` argument, so neither imports
+``agentflow.nodes`` and the packages form no cycle.
+
+Each module in ``agentflow.nodes`` defines a ``NodeConfig`` subclass (the ``config``
 object of the format's table, field for field) and one ``NodeType``
 instance. Config fields carry ``Field(description=...)`` for form labels and,
 when their strings are evaluated, a *kind* in ``json_schema_extra`` under
@@ -37,6 +42,8 @@ from agentflow.spec.models import DEFAULT_HANDLE, ERROR_HANDLE, OnError, Subflow
 from agentflow.spec.problems import validation_messages
 
 FIELD_KIND_KEY = "x-agentflow-kind"
+TRIGGER_TYPE = "trigger"
+"""The node type that starts a document's graph (the format's trigger node)."""
 FieldKind = Literal["template", "expression", "json", "subflow"]
 
 TEMPLATE: dict[str, Any] = {FIELD_KIND_KEY: "template"}
@@ -197,3 +204,8 @@ class NodeType(Generic[ConfigT]):
 
     def __repr__(self) -> str:
         return f"<NodeType {self.type}>"
+
+
+NodeCatalog = Mapping[str, NodeType[Any]]
+"""The node types a document may use, by name. The product's catalog is
+``agentflow.nodes.registry.NODE_TYPES``; tests may pass a smaller one."""
