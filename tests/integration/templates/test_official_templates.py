@@ -27,6 +27,12 @@ from agentflow.settings import Settings
 from agentflow.templates import OFFICIAL_DIR
 from tests.integration.accounts.conftest import Person
 from tests.integration.conftest import LocalServer, age_run
+from tests.integration.templates.schema_replies import (
+    SHAPES,
+    TEXT_REPLY,
+    Shape,
+    schema_reply,
+)
 
 OFFICIAL = {template.slug: template for template in read_official_templates()}
 VISIBLE = sorted(slug for slug, t in OFFICIAL.items() if not t.metadata.requires_node_types)
@@ -219,12 +225,20 @@ def test_every_visible_official_template_has_a_scenario() -> None:
     assert sorted(SCENARIOS) == VISIBLE
 
 
-@pytest.mark.parametrize("slug", VISIBLE)
-async def test_an_official_template_installs_and_runs(
-    slug: str, db: str, ana: Person, settings: Settings, local_server: LocalServer
-) -> None:
+async def install_and_run(
+    slug: str,
+    db: str,
+    person: Person,
+    settings: Settings,
+    local_server: LocalServer,
+    mocks: Callable[[dict[str, Any]], dict[str, str]],
+    approve: Callable[[str], bool],
+) -> dict[str, Any]:
+    """Install ``slug`` with its scenario's secrets, give its LLM nodes ``mocks(document)``,
+    run it with its scenario's input, answer each approval it waits on with
+    ``approve(node)``, and return the finished run as the run page describes it."""
     scenario = SCENARIOS[slug]
-    actor = ana.actor()
+    actor = person.actor()
     summary = next(s for s in gallery.list_templates(db, actor) if s.name == OFFICIAL[slug].name)
     assert sorted(summary.secrets) == sorted(scenario.secrets)
     values = {
@@ -235,30 +249,91 @@ async def test_an_official_template_installs_and_runs(
     )
     assert installed.missing_secrets == []
 
-    document = workflows.get_draft(db, installed.workflow_id, org_id=ana.org_id)
+    document = workflows.get_draft(db, installed.workflow_id, org_id=person.org_id)
     assert all("position" in node for node in document["nodes"])  # laid out for the builder
-    models = with_mocks(document, scenario.mocks)
+    models = with_mocks(document, mocks(document))
     assert set(models) <= {"openai/gpt-4o-mini"}  # `default` became the configured model
     run_input = scenario.input(local_server.base) if scenario.input else None
     run_input = run_input or OFFICIAL[slug].metadata.example_input
-    run_gate.require_secrets(db, ana.org_id, document)  # nothing missing: no error
-    run_id = create_run(db, document, run_input, org_id=ana.org_id)
+    run_gate.require_secrets(db, person.org_id, document)  # nothing missing: no error
+    run_id = create_run(db, document, run_input, org_id=person.org_id)
     options: dict[str, Any] = {
-        "org_id": ana.org_id,
-        "secrets": secrets_for_run(db, ana.org_id, settings=settings),
+        "org_id": person.org_id,
+        "secrets": secrets_for_run(db, person.org_id, settings=settings),
         "allow_hosts": (f"127.0.0.1:{local_server.port}",),
     }
     outcome = await execute_run(db, run_id, **options)
-    for node, approved in scenario.approve.items():
-        assert outcome.status == "waiting"
+    while outcome.status == "waiting":
+        waiting = [node for node, step in outcome.steps.items() if step.status == "waiting"]
+        assert waiting, "the run waits but no step does"
         # The approver answers later than the run's own deadline (but within the
         # approval's timeout): waiting for a person does not count against the deadline.
         age_run(db, run_id, document.get("settings", {}).get("timeout_s", 3600) + 60, waiting=True)
-        decide_approval(db, run_id, node, approved=approved, by="mod", org_id=ana.org_id)
+        for node in waiting:
+            answer = approve(node)
+            decide_approval(db, run_id, node, approved=answer, by="mod", org_id=person.org_id)
         outcome = await execute_run(db, run_id, **options)
-    run = describe_run(db, run_id, org_id=ana.org_id)
-    assert run["status"] == "succeeded", run["error"] or [s["error"] for s in run["steps"]]
+    return describe_run(db, run_id, org_id=person.org_id)
+
+
+def failure_of(run: dict[str, Any]) -> Any:
+    return run["error"] or [(s["node"], s["error"]) for s in run["steps"] if s["error"]]
+
+
+@pytest.mark.parametrize("slug", VISIBLE)
+async def test_an_official_template_installs_and_runs(
+    slug: str, db: str, ana: Person, settings: Settings, local_server: LocalServer
+) -> None:
+    scenario = SCENARIOS[slug]
+    asked: list[str] = []
+
+    def approve(node: str) -> bool:
+        asked.append(node)
+        return scenario.approve[node]
+
+    run = await install_and_run(
+        slug, db, ana, settings, local_server, lambda _: scenario.mocks, approve
+    )
+    assert asked == list(scenario.approve)
+    assert run["status"] == "succeeded", failure_of(run)
     scenario.check(run, local_server)
+
+
+def schema_mocks(graph: dict[str, Any], shape: Shape) -> dict[str, str]:
+    """A reply of ``shape`` for every LLM node of ``graph`` (bodies included): the
+    smallest its ``json_schema`` accepts, ``{}`` for JSON without one, else text."""
+    mocks: dict[str, str] = {}
+    for node in graph.get("nodes") or []:
+        config = node.get("config") or {}
+        if node["type"] == "llm":
+            schema = config.get("json_schema")
+            if config.get("response_format") != "json":
+                mocks[node["id"]] = TEXT_REPLY
+            else:
+                mocks[node["id"]] = json.dumps(schema_reply(schema, shape) if schema else {})
+        if isinstance(config.get("subflow"), dict):
+            mocks.update(schema_mocks(config["subflow"], shape))
+    return mocks
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("slug", VISIBLE)
+async def test_an_official_template_succeeds_on_any_reply_that_fits_its_schemas(
+    slug: str, shape: Shape, db: str, ana: Person, settings: Settings, local_server: LocalServer
+) -> None:
+    """Replies that leave out optional fields and give nulls (sparse), also give empty
+    lists (empty), or fill every field (full). Approvals are refused on the full run
+    and granted on the others, so both ways out of each approval are taken."""
+    run = await install_and_run(
+        slug,
+        db,
+        ana,
+        settings,
+        local_server,
+        lambda document: schema_mocks(document, shape),
+        lambda node: shape != "full",
+    )
+    assert run["status"] == "succeeded", failure_of(run)
 
 
 def _counts(db: str) -> tuple[int, int]:
@@ -280,7 +355,8 @@ def test_loading_again_changes_nothing_and_a_newer_version_adds_one(
     shutil.copytree(OFFICIAL_DIR, folder)
     path = folder / "meeting-notes-summariser.yaml"
     raw = yaml.safe_load(path.read_text())
-    raw["template"]["version"] += 1
+    newer = raw["template"]["version"] + 1
+    raw["template"]["version"] = newer
     raw["template"]["changelog"] = "Shorter summaries"
     raw["name"] = "Meeting notes summariser (v2)"
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
@@ -291,6 +367,6 @@ def test_loading_again_changes_nothing_and_a_newer_version_adds_one(
         row = session.execute(
             select(Template).where(Template.slug == "meeting-notes-summariser")  # type: ignore[arg-type]
         ).scalar_one()
-        assert (row.name, row.latest_version) == ("Meeting notes summariser (v2)", 2)
+        assert (row.name, row.latest_version) == ("Meeting notes summariser (v2)", newer)
     # The older file (version 1) does not take it back.
     assert load_official_templates(db).updated == []
