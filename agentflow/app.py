@@ -53,7 +53,13 @@ from state.pages.schedules.page import schedules_page
 from state.pages.schedules.state import SchedulesState
 from state.pages.secrets.page import secrets_page
 from state.pages.secrets.state import SecretsState
-from state.pages.shell import EMPTY_PAGES, EmptyPage, make_empty_page, settings_page
+from state.pages.shell import (
+    EMPTY_PAGES,
+    EmptyPage,
+    make_empty_page,
+    not_found_page,
+    settings_page,
+)
 from state.pages.system import state as system
 from state.pages.templates.detail import TemplateDetailState
 from state.pages.templates.detail_page import template_detail_page
@@ -66,6 +72,7 @@ from state.pages.workflows.state import WorkflowsState
 from state.session import SessionState
 from state.web import api_v1, auth_routes, hooks
 from state.web.api_docs import mount_docs
+from state.web.page_status import PageStatus
 from state.web.security_headers import FramingRule, SecurityHeaders
 
 
@@ -85,47 +92,6 @@ def create_api() -> FastAPI:
     mount_docs(api)
     return api
 
-
-# Pages that other sites may frame, each with who may (the hosted chat page will be
-# the one: its workflow names the origins). Every other response says DENY.
-FRAMING_RULES: list[FramingRule] = []
-
-
-def with_security_headers(asgi_app: ASGIApp) -> SecurityHeaders:
-    """The outermost layer of our app: every page, API answer and error gets the headers."""
-    return SecurityHeaders(asgi_app, framing=FRAMING_RULES)
-
-
-# The API is mounted first (it mounts Reflex's own app, with the compiled frontend, under
-# itself), then everything is wrapped in the security headers.
-app = rx.App(api_transformer=[create_api(), with_security_headers])
-
-
-@contextlib.asynccontextmanager
-async def shared_clients() -> AsyncIterator[None]:
-    """The web process's shared queue client lives as long as the app (agentflow.queue)."""
-    yield
-    await close_shared_queues()
-
-
-app.register_lifespan_task(shared_clients)
-
-
-def _page_component(page: EmptyPage) -> Callable[[], rx.Component]:
-    def component() -> rx.Component:
-        return make_empty_page(page)
-
-    component.__name__ = page.route.strip("/") or "index"
-    return component
-
-
-for page in EMPTY_PAGES:
-    app.add_page(
-        _page_component(page),
-        route=page.route,
-        title=f"{page.title} · AgentFlow",
-        on_load=SessionState.require,
-    )
 
 # Pages that need a signed-in user: (view, route, title, the page state's load events).
 SIGNED_IN_PAGES: list[tuple[Callable[[], rx.Component], str, str, list[Any]]] = [
@@ -163,10 +129,6 @@ SIGNED_IN_PAGES: list[tuple[Callable[[], rx.Component], str, str, list[Any]]] = 
     (webhooks_page, "/settings/webhooks", "Webhooks", [WebhooksState.load]),
     (audit_page, "/settings/audit", "Audit trail", [AuditLogState.load]),
 ]
-for view, route, title, loads in SIGNED_IN_PAGES:
-    app.add_page(
-        view, route=route, title=f"{title} · AgentFlow", on_load=[SessionState.require, *loads]
-    )
 
 # Open to everyone. The invitation page is not behind SessionState.require: signed
 # out, it offers log-in and sign-up links that come back with the invitation's token
@@ -179,5 +141,69 @@ PUBLIC_PAGES: list[tuple[Callable[[], rx.Component], str, str, Any]] = [
     (reset_password_page, "/reset-password", "Choose a new password", AuthFormState.load),
     (invite_page, "/invite", "Invitation", InviteState.load),
 ]
+
+# Every address a page answers at; the not-found page is Reflex's "404" route.
+PAGE_ROUTES = [
+    *(page.route for page in EMPTY_PAGES),
+    *(route for _, route, _, _ in SIGNED_IN_PAGES),
+    *(route for _, route, _, _ in PUBLIC_PAGES),
+]
+
+
+def with_page_status(asgi_app: ASGIApp) -> PageStatus:
+    """Deep links to pages with an id in their address answer 200 (state.web.page_status)."""
+    return PageStatus(asgi_app, PAGE_ROUTES)
+
+
+# Pages that other sites may frame, each with who may (the hosted chat page will be
+# the one: its workflow names the origins). Every other response says DENY.
+FRAMING_RULES: list[FramingRule] = []
+
+
+def with_security_headers(asgi_app: ASGIApp) -> SecurityHeaders:
+    """The outermost layer of our app: every page, API answer and error gets the headers."""
+    return SecurityHeaders(asgi_app, framing=FRAMING_RULES)
+
+
+# The API is mounted first (it mounts Reflex's own app, with the compiled frontend, under
+# itself), then page statuses are set, then everything is wrapped in the security headers.
+app = rx.App(api_transformer=[create_api(), with_page_status, with_security_headers])
+
+
+@contextlib.asynccontextmanager
+async def shared_clients() -> AsyncIterator[None]:
+    """The web process's shared queue client lives as long as the app (agentflow.queue)."""
+    yield
+    await close_shared_queues()
+
+
+app.register_lifespan_task(shared_clients)
+
+
+def _page_component(page: EmptyPage) -> Callable[[], rx.Component]:
+    def component() -> rx.Component:
+        return make_empty_page(page)
+
+    component.__name__ = page.route.strip("/") or "index"
+    return component
+
+
+for page in EMPTY_PAGES:
+    app.add_page(
+        _page_component(page),
+        route=page.route,
+        title=f"{page.title} · AgentFlow",
+        on_load=SessionState.require,
+    )
+
+for view, route, title, loads in SIGNED_IN_PAGES:
+    app.add_page(
+        view, route=route, title=f"{title} · AgentFlow", on_load=[SessionState.require, *loads]
+    )
+
 for view, route, title, load in PUBLIC_PAGES:
     app.add_page(view, route=route, title=f"{title} · AgentFlow", on_load=load)
+
+app.add_page(
+    not_found_page, route="404", title="Page not found · AgentFlow", on_load=SessionState.require
+)

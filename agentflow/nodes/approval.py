@@ -26,13 +26,22 @@ from agentflow.spec.node_types import TEMPLATE, NodeConfig, NodeType
 
 class ApprovalConfig(NodeConfig):
     message: str = Field(
-        min_length=1, description="What the approver is asked.", json_schema_extra=TEMPLATE
+        min_length=1,
+        title="Question for the approver",
+        description="What the approver is asked.",
+        json_schema_extra=TEMPLATE,
     )
     timeout_s: float = Field(
-        24 * 3600, gt=0, le=30 * 24 * 3600, description="How long to wait for an answer."
+        24 * 3600,
+        gt=0,
+        le=30 * 24 * 3600,
+        title="Answer within (s)",
+        description="How long to wait for an answer.",
     )
     on_timeout: Literal["reject", "approve"] = Field(
-        "reject", description="The decision taken when nobody answers in time."
+        "reject",
+        title="If nobody answers",
+        description="The decision taken when nobody answers in time.",
     )
 
 

@@ -14,6 +14,7 @@ from agentflow.spec.node_types import EXPRESSION, NodeConfig, NodeType
 class ConditionConfig(NodeConfig):
     expression: str = Field(
         min_length=1,
+        title="Condition",
         description="Expression deciding the branch, e.g. input.n > 5.",
         json_schema_extra=EXPRESSION,
     )

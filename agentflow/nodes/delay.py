@@ -26,6 +26,7 @@ MAX_DELAY_S = 30 * 24 * 3600
 
 class DelayConfig(NodeConfig):
     seconds: float | str = Field(
+        title="Wait (s)",
         description="How long to wait, in seconds (a number or a template).",
         json_schema_extra=TEMPLATE,
     )

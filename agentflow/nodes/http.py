@@ -30,22 +30,38 @@ from agentflow.spec.node_types import TEMPLATE, NodeConfig, NodeType
 
 
 class HttpConfig(NodeConfig):
-    method: str = Field("GET", description="HTTP method.", json_schema_extra=TEMPLATE)
-    url: str = Field(min_length=1, description="Absolute http(s) URL.", json_schema_extra=TEMPLATE)
+    method: str = Field(
+        "GET", title="Method", description="HTTP method.", json_schema_extra=TEMPLATE
+    )
+    url: str = Field(
+        min_length=1, title="URL", description="Absolute http(s) URL.", json_schema_extra=TEMPLATE
+    )
     headers: dict[str, Any] | str = Field(
-        default_factory=dict, description="Request headers.", json_schema_extra=TEMPLATE
+        default_factory=dict,
+        title="Headers",
+        description="Request headers.",
+        json_schema_extra=TEMPLATE,
     )
     query: dict[str, Any] | str = Field(
-        default_factory=dict, description="Query-string parameters.", json_schema_extra=TEMPLATE
+        default_factory=dict,
+        title="Query parameters",
+        description="Query-string parameters.",
+        json_schema_extra=TEMPLATE,
     )
     body: Any = Field(
         None,
+        title="Body",
         description="Request body: JSON value (sent as JSON) or text.",
         json_schema_extra=TEMPLATE,
     )
-    timeout_s: float = Field(30, gt=0, le=300, description="Limit of the request, in seconds.")
+    timeout_s: float = Field(
+        30, gt=0, le=300, title="Timeout (s)", description="Limit of the request, in seconds."
+    )
     credential: str | None = Field(
-        None, min_length=1, description="Name of an org credential to authenticate with."
+        None,
+        min_length=1,
+        title="Credential",
+        description="Name of an org credential to authenticate with.",
     )
 
     @field_validator("method")

@@ -40,7 +40,7 @@ from agentflow.llm import (
 )
 from agentflow.nodes.runtime import as_text
 from agentflow.spec.expressions import render_template
-from agentflow.spec.node_types import JSON, TEMPLATE, FieldProblem, NodeConfig, NodeType
+from agentflow.spec.node_types import JSON, TEMPLATE, FieldProblem, NodeConfig, NodeType, shown_when
 
 
 class LlmMessage(BaseModel):
@@ -51,31 +51,53 @@ class LlmMessage(BaseModel):
 
 
 class LlmConfig(NodeConfig):
-    model: str = Field(min_length=1, description="litellm model string, e.g. 'openai/gpt-4o-mini'.")
+    model: str = Field(
+        min_length=1, title="Model", description="litellm model string, e.g. 'openai/gpt-4o-mini'."
+    )
     messages: list[LlmMessage] | None = Field(
-        None, min_length=1, description="The conversation to send (instead of prompt)."
+        None,
+        min_length=1,
+        title="Messages",
+        description="The conversation to send (instead of prompt).",
     )
     prompt: str | None = Field(
-        None, description="A single user message (instead of messages).", json_schema_extra=TEMPLATE
+        None,
+        title="Prompt",
+        description="A single user message (instead of messages).",
+        json_schema_extra=TEMPLATE,
     )
     system: str | None = Field(
-        None, description="Optional system message sent first.", json_schema_extra=TEMPLATE
+        None,
+        title="System message",
+        description="Optional system message sent first.",
+        json_schema_extra=TEMPLATE,
     )
-    temperature: float | None = Field(None, ge=0, le=2, description="Sampling temperature.")
-    max_tokens: int | None = Field(None, ge=1, le=1_000_000, description="Longest reply.")
+    temperature: float | None = Field(
+        None, ge=0, le=2, title="Temperature", description="Sampling temperature."
+    )
+    max_tokens: int | None = Field(
+        None, ge=1, le=1_000_000, title="Longest reply (tokens)", description="Longest reply."
+    )
     response_format: Literal["text", "json"] = Field(
-        "text", description="'json' asks for a JSON reply, parsed into output.json."
+        "text",
+        title="Reply format",
+        description="'json' asks for a JSON reply, parsed into output.json.",
     )
     json_schema: dict[str, Any] | None = Field(
-        None, description="Optional JSON Schema the JSON reply must follow.", json_schema_extra=JSON
+        None,
+        title="Reply JSON Schema",
+        description="Optional JSON Schema the JSON reply must follow.",
+        json_schema_extra={**JSON, **shown_when("response_format", "json")},
     )
     fallback_models: list[str] = Field(
         default_factory=list,
         max_length=10,
+        title="Fallback models",
         description="Models tried in order when the provider fails.",
     )
     mock_response: str | None = Field(
         None,
+        title="Test reply (no model is called)",
         description="Canned reply passed to litellm's mock_response (no network).",
         json_schema_extra=TEMPLATE,
     )

@@ -34,11 +34,15 @@ MAX_MAP_ITEMS = 10_000
 class MapConfig(NodeConfig):
     items: str = Field(
         min_length=1,
+        title="Items",
         description="Expression giving the list to map over, e.g. input.tickets.",
         json_schema_extra=EXPRESSION,
     )
-    concurrency: int = Field(4, ge=1, le=64, description="Items processed at once.")
+    concurrency: int = Field(
+        4, ge=1, le=64, title="Items at once", description="Items processed at once."
+    )
     subflow: SubflowBody = Field(
+        title="Steps for each item",
         description="The body run for each item: nodes, edges and output.",
         json_schema_extra=SUBFLOW,
     )

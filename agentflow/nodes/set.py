@@ -13,6 +13,7 @@ from agentflow.spec.node_types import TEMPLATE, NodeConfig, NodeType
 
 class SetConfig(NodeConfig):
     values: dict[str, Any] = Field(
+        title="Values",
         description="Keys to set; string values (at any depth) are templates.",
         json_schema_extra=TEMPLATE,
     )

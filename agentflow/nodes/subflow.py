@@ -37,13 +37,20 @@ MAX_LISTED_PROBLEMS = 5
 
 class SubflowConfig(NodeConfig):
     workflow: str | None = Field(
-        None, min_length=1, description="Id or name of a workflow of this org to run."
+        None,
+        min_length=1,
+        title="Workflow",
+        description="Id or name of a workflow of this org to run.",
     )
     subflow: SubflowBody | None = Field(
-        None, description="An inline body to run instead.", json_schema_extra=SUBFLOW
+        None,
+        title="Inline steps",
+        description="An inline body to run instead.",
+        json_schema_extra=SUBFLOW,
     )
     input: Any = Field(
         default_factory=dict,
+        title="Input",
         description="The child's input: a template, or an object of templates.",
         json_schema_extra=TEMPLATE,
     )

@@ -36,11 +36,12 @@ class SwitchCase(BaseModel):
 class SwitchConfig(NodeConfig):
     value: str = Field(
         min_length=1,
+        title="Value to match",
         description="Expression giving the value to match.",
         json_schema_extra=EXPRESSION,
     )
     cases: list[SwitchCase] = Field(
-        default_factory=list, max_length=100, description="Cases, checked in order."
+        default_factory=list, max_length=100, title="Cases", description="Cases, checked in order."
     )
 
     @field_validator("cases")

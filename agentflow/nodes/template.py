@@ -17,7 +17,9 @@ from agentflow.spec.node_types import TEMPLATE, NodeConfig, NodeType
 
 
 class TemplateConfig(NodeConfig):
-    template: str = Field(description="The template to render.", json_schema_extra=TEMPLATE)
+    template: str = Field(
+        title="Template", description="The template to render.", json_schema_extra=TEMPLATE
+    )
 
 
 class TemplateNode(NodeType[TemplateConfig]):

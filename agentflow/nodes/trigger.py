@@ -16,7 +16,7 @@ from pydantic import Field, field_validator, model_validator
 from agentflow.engine.context import NodeContext
 from agentflow.spec.cron import InvalidSchedule
 from agentflow.spec.cron import parse as parse_cron
-from agentflow.spec.node_types import JSON, TRIGGER_TYPE, NodeConfig, NodeType
+from agentflow.spec.node_types import JSON, TRIGGER_TYPE, NodeConfig, NodeType, shown_when
 
 _CRON_FIELD = re.compile(r"[0-9A-Za-z*?/,\-]+")
 _CRON_MACROS = frozenset({"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@hourly"})
@@ -25,31 +25,49 @@ _ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*")
 
 class TriggerConfig(NodeConfig):
     kind: Literal["manual", "webhook", "schedule"] = Field(
-        "manual", description="What starts a run: a person or API call, a webhook, a schedule."
+        "manual",
+        title="Starts on",
+        description="What starts a run: a person or API call, a webhook, a schedule.",
     )
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = Field(
-        "POST", description="Webhook: the HTTP method the webhook accepts."
+        "POST",
+        title="HTTP method",
+        description="Webhook: the HTTP method the webhook accepts.",
+        json_schema_extra=shown_when("kind", "webhook"),
     )
     secret: str | None = Field(
         None,
         min_length=1,
+        title="Signing secret",
         description="Webhook: optional shared secret; requests must then carry an "
         "HMAC signature of the body made with it.",
+        json_schema_extra=shown_when("kind", "webhook"),
     )
     response: Literal["sync", "async"] = Field(
         "async",
+        title="Webhook answer",
         description="Webhook: 'sync' answers with the run's output when it ends; "
         "'async' answers at once with the run id.",
+        json_schema_extra=shown_when("kind", "webhook"),
     )
     cron: str | None = Field(
-        None, description="Schedule: cron expression, e.g. '0 9 * * 1-5' (required)."
+        None,
+        title="Schedule (cron)",
+        description="Schedule: cron expression, e.g. '0 9 * * 1-5' (required).",
+        json_schema_extra=shown_when("kind", "schedule"),
     )
-    timezone: str = Field("UTC", description="Schedule: IANA time zone the cron is read in.")
+    timezone: str = Field(
+        "UTC",
+        title="Time zone",
+        description="Schedule: IANA time zone the cron is read in.",
+        json_schema_extra=shown_when("kind", "schedule"),
+    )
     input: dict[str, Any] | None = Field(
         None,
+        title="Input of scheduled runs",
         description="Schedule: the JSON object each scheduled run gets as its input "
         "(default {}); it must satisfy the workflow's inputs schema.",
-        json_schema_extra=JSON,
+        json_schema_extra={**JSON, **shown_when("kind", "schedule")},
     )
 
     @field_validator("cron")

@@ -46,10 +46,20 @@ TRIGGER_TYPE = "trigger"
 """The node type that starts a document's graph (the format's trigger node)."""
 FieldKind = Literal["template", "expression", "json", "subflow"]
 
+SHOWN_WHEN_KEY = "x-agentflow-shown-when"
+"""A field that applies only for some values of another: ``{"kind": ["webhook"]}``.
+Forms hide it otherwise (a manual trigger shows no cron); the document may still
+hold it, and validation reads it as always."""
+
 TEMPLATE: dict[str, Any] = {FIELD_KIND_KEY: "template"}
 EXPRESSION: dict[str, Any] = {FIELD_KIND_KEY: "expression"}
 JSON: dict[str, Any] = {FIELD_KIND_KEY: "json"}
 SUBFLOW: dict[str, Any] = {FIELD_KIND_KEY: "subflow"}
+
+
+def shown_when(field: str, *values: str) -> dict[str, Any]:
+    """``json_schema_extra`` of a field that applies only while ``field`` is one of ``values``."""
+    return {SHOWN_WHEN_KEY: {field: list(values)}}
 
 
 class NodeConfig(BaseModel):

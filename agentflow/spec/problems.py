@@ -21,7 +21,7 @@ Location conventions (shared by loading and validation):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
@@ -82,14 +82,53 @@ def format_location(location: tuple[int | str, ...]) -> str:
 _FRIENDLY_MESSAGES = {
     "missing": "is required",
     "extra_forbidden": "is not a known field",
+    "string_type": "must be text",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "finite_number": "must be a finite number",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "list_type": "must be a list",
+    "dict_type": "must be an object",
+    "model_type": "must be an object",
+    "uuid_parsing": "must be an id (a UUID)",
 }
+# Wording that needs the limit pydantic reports in the error's context.
+_BOUNDED_MESSAGES = {
+    "greater_than": "must be more than {gt}",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than": "must be less than {lt}",
+    "less_than_equal": "must be at most {le}",
+    "string_too_long": "must be at most {max_length} characters",
+    "too_long": "must have at most {max_length} entries",
+    "too_short": "must have at least {min_length} entries",
+    "literal_error": "must be one of {expected}",
+    "enum": "must be one of {expected}",
+}
+
+
+def _friendly(error: Any) -> str:
+    kind, context = error["type"], error.get("ctx") or {}
+    if kind == "string_too_short":
+        limit = context.get("min_length", 1)
+        return "must not be empty" if limit == 1 else f"must be at least {limit} characters"
+    if kind == "too_short" and context.get("min_length") == 1:
+        return "must have at least one entry"
+    if kind in _BOUNDED_MESSAGES:
+        try:
+            return _BOUNDED_MESSAGES[kind].format(**context)
+        except (KeyError, IndexError, ValueError):
+            pass
+    message = _FRIENDLY_MESSAGES.get(kind, error["msg"])
+    return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
 
 def validation_messages(exc: ValidationError) -> list[tuple[str, str]]:
     """Pydantic errors as ``(path, message)`` pairs with readable wording."""
-    messages = []
-    for error in exc.errors(include_url=False, include_input=False):
-        message = _FRIENDLY_MESSAGES.get(error["type"], error["msg"])
-        message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
-        messages.append((format_location(error["loc"]), message))
-    return messages
+    return [
+        (format_location(error["loc"]), _friendly(error))
+        for error in exc.errors(include_url=False, include_input=False)
+    ]

@@ -2,6 +2,7 @@
 // job (see its module); this component only wires them to React Flow.
 import React, { useMemo, useRef } from "react";
 import { Background, Controls, ReactFlow } from "@xyflow/react";
+import { useLocation } from "react-router";
 import "@xyflow/react/dist/style.css";
 import { CanvasContext, NODE_TYPES } from "./canvas_node.jsx";
 import { CanvasMenu, useContextMenu } from "./canvas_menu.jsx";
@@ -23,7 +24,15 @@ import { useSelection } from "./use_selection.js";
 import { useServerCommands } from "./use_server_commands.js";
 
 const NO_TYPES = {};
+const NOTHING = [];
 const DELETE_KEYS = ["Backspace", "Delete"];
+const WORKFLOW_ADDRESS = /\/workflows\/([^/]+)/;
+
+// The workflow the page's address names ("" when it names none).
+function workflowInAddress(pathname) {
+  const match = WORKFLOW_ADDRESS.exec(pathname || "");
+  return match ? decodeURIComponent(match[1]) : "";
+}
 
 export function Builder(props) {
   const {
@@ -47,10 +56,17 @@ export function Builder(props) {
     decide: props.onDecide,
   });
 
-  const { nodes, edges, workflow, store } = useGraphStore(handlers);
+  const { nodes: storedNodes, edges: storedEdges, workflow, store } = useGraphStore(handlers);
+  // Right after opening another workflow, the page state (and this canvas, when it
+  // stays mounted) still holds the previous one's graph: it is neither adopted nor
+  // drawn, so no frame of it shows before the new graph arrives.
+  const addressed = workflowInAddress(useLocation().pathname);
+  const current = !addressed || workflow === addressed;
+  const nodes = current ? storedNodes : NOTHING;
+  const edges = current ? storedEdges : NOTHING;
   const history = useHistory(store);
   const selection = useSelection(store, handlers);
-  useGraphSync(graph, store, history, selection, wrapper);
+  useGraphSync(graph, store, history, selection, wrapper, addressed);
   usePatchSync(patch, store);
   useServerCommands(focus, command, store, history, selection);
   useLeaveGuard(dirty, store);

@@ -7,8 +7,9 @@ import { decorateEdge, sized } from "./canvas_node.jsx";
 import { LOCAL_CACHE } from "./use_graph_store.js";
 
 // `history` and `selection` are the results of useHistory and useSelection;
-// `wrapper` is a ref to the canvas's element.
-export function useGraphSync(graph, store, history, selection, wrapper) {
+// `wrapper` is a ref to the canvas's element; `addressed` is the workflow the page's
+// address names (a graph of any other is stale and is not applied).
+export function useGraphSync(graph, store, history, selection, wrapper, addressed) {
   const flow = useReactFlow();
   const nodesInitialized = useNodesInitialized();
   const [pendingFit, setPendingFit] = useState(false);
@@ -17,6 +18,7 @@ export function useGraphSync(graph, store, history, selection, wrapper) {
 
   useEffect(() => {
     if (!graph || !graph.workflow || graph.rev === undefined || graph.rev === null) return;
+    if (addressed && graph.workflow !== addressed) return;
     if (graph.rev === store.appliedRevRef.current) return;
     store.flush();
     const first = store.workflowRef.current !== graph.workflow;
@@ -42,7 +44,7 @@ export function useGraphSync(graph, store, history, selection, wrapper) {
       false
     );
     if (first) setPendingFit(true);
-  }, [graph, store, record, resetHistory, remember]);
+  }, [graph, addressed, store, record, resetHistory, remember]);
 
   // The first view of a workflow: fit it once React Flow has measured the nodes.
   useEffect(() => {

@@ -52,6 +52,26 @@ def make_empty_page(page: EmptyPage) -> rx.Component:
     )
 
 
+def not_found_page() -> rx.Component:
+    """What an address no page has shows, inside the shell (it answers 404)."""
+    return page_frame(
+        "Page not found",
+        "There is no page at this address.",
+        rx.box(
+            empty_state(
+                icon="compass",
+                title="Nothing here",
+                explanation="The link may be mistyped, or what it pointed to was deleted. "
+                "Your workflows, runs and templates are one click away in the sidebar.",
+                action_label="Go to workflows",
+                action_href="/workflows",
+            ),
+            data_testid="not-found",
+            width="100%",
+        ),
+    )
+
+
 def _status_row(component: ObjectVar[dict[str, Any]]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.text(component["name"], weight="medium")),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
@@ -32,15 +32,28 @@ INVITE_PAGE = organizations.INVITE_PATH
 SIGNUP_PAGE = "/signup"
 FORGOT_PAGE = "/forgot-password"
 MAX_FIELD = 1000  # longer form fields are refused before reaching the services
+# What a form sent back after an error shows again (never a password).
+KEPT_FIELDS = ("name", "email", "org_name")
+MAX_KEPT = 254
 
 
 def _redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-def _back(page: str, error: str, next_path: str) -> RedirectResponse:
-    """Back to the form with an error code, keeping where the user was going."""
+def _back(
+    page: str, error: str, next_path: str, typed: dict[str, object] | None = None
+) -> RedirectResponse:
+    """Back to the form with an error code, keeping where the user was going and what
+    they typed in the fields of :data:`KEPT_FIELDS` (so only the password is retyped)."""
     keep = "" if next_path == "/" else f"&next={quote(next_path)}"
+    kept = {
+        name: str(value)[:MAX_KEPT]
+        for name, value in (typed or {}).items()
+        if name in KEPT_FIELDS and str(value)
+    }
+    if kept:
+        keep += "&" + urlencode(kept)
     return _redirect(f"{page}?error={error}{keep}")
 
 
@@ -91,7 +104,7 @@ async def signup(request: Request) -> RedirectResponse:
     try:
         form = accounts.parse_sign_up(data)
     except InvalidInput:
-        return _back(SIGNUP_PAGE, "invalid", next_path)
+        return _back(SIGNUP_PAGE, "invalid", next_path, data)
     if await asyncio.to_thread(_may_mail, request, "signup", form.email):
         await asyncio.to_thread(
             registration.request_sign_up,
@@ -158,9 +171,9 @@ async def login(request: Request) -> RedirectResponse:
             user_agent=user_agent,
         )
     except accounts.LoginLocked:
-        return _back(LOGIN_PAGE, "locked", next_path)
+        return _back(LOGIN_PAGE, "locked", next_path, data)
     except accounts.InvalidCredentials:
-        return _back(LOGIN_PAGE, "invalid_credentials", next_path)
+        return _back(LOGIN_PAGE, "invalid_credentials", next_path, data)
     response = _redirect(_after_sign_in(next_path))
     _set_session(response, new)
     return response

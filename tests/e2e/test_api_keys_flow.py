@@ -70,9 +70,13 @@ def test_login_with_a_wrong_password_shows_an_error_and_sets_no_cookie(
     page.get_by_label("Email").fill("bob@example.com")
     page.get_by_label("Password").fill("not the password")
     page.get_by_test_id("login-submit").click()
-    expect(page).to_have_url(re.compile(r"/login/?\?error=invalid_credentials$"))
+    expect(page).to_have_url(
+        re.compile(r"/login/?\?error=invalid_credentials&email=bob%40example.com$")
+    )
     expect(page.get_by_test_id("auth-error")).to_contain_text("incorrect")
     assert "not the password" not in page.url
+    expect(page.get_by_label("Email")).to_have_value("bob@example.com")  # kept
+    expect(page.get_by_label("Password")).to_have_value("")
     assert SESSION_COOKIE not in {c["name"] for c in page.context.cookies()}
 
     page.get_by_label("Email").fill("bob@example.com")
@@ -85,6 +89,24 @@ def test_login_with_a_wrong_password_shows_an_error_and_sets_no_cookie(
     assert SESSION_COOKIE not in {c["name"] for c in page.context.cookies()}
     page.goto("/workflows")  # the old session is gone: every page asks to sign in again
     expect(page).to_have_url(re.compile(r"/login/?\?next=/workflows/?$"))
+
+
+def test_a_refused_sign_up_keeps_what_was_typed_except_the_password(
+    anonymous_page: Page, clean_db: str
+) -> None:
+    page = anonymous_page
+    page.goto("/signup")
+    page.get_by_label("Name", exact=True).fill("Dee")
+    page.get_by_label("Email").fill("dee@example.com")
+    page.get_by_label("Password").fill("short")  # the server wants 8 characters
+    page.get_by_label("Organisation name").fill("Dee's bakery")
+    page.get_by_test_id("signup-submit").click()
+    expect(page.get_by_test_id("auth-error")).to_contain_text("password of 8 to 256")
+    expect(page.get_by_label("Name", exact=True)).to_have_value("Dee")
+    expect(page.get_by_label("Email")).to_have_value("dee@example.com")
+    expect(page.get_by_label("Organisation name")).to_have_value("Dee's bakery")
+    expect(page.get_by_label("Password")).to_have_value("")
+    assert "short" not in page.url
 
 
 class _Kept:

@@ -596,3 +596,91 @@ def test_screenshots_of_the_builder_mid_run(
             "data-state", "succeeded", timeout=SLOW
         )
         context.close()
+
+
+SEEN_NODES = """() => {
+  window.__seenNodes = new Set();
+  const note = () => document.querySelectorAll(".react-flow__node[data-id]")
+    .forEach((n) => window.__seenNodes.add(n.getAttribute("data-id")));
+  new MutationObserver(note).observe(document.body, { subtree: true, childList: true });
+}"""
+
+
+def test_opening_another_workflow_shows_nothing_of_the_previous_one(
+    page: Page, account: Account
+) -> None:
+    """Its graph (not even for a frame), its inputs schema in the workflow panel and
+    the test-run input typed for it all stay with the first workflow."""
+    first = _inputs_workflow("ticket", [{"id": "first_only", "type": "template"}])
+    second = _inputs_workflow("city", [{"id": "second_only", "type": "template"}])
+    first_id = workflows.create_workflow(
+        account.database_url, "First", document=first, org_id=account.org_id
+    )
+    second_id = workflows.create_workflow(
+        account.database_url, "Second", document=second, org_id=account.org_id
+    )
+    canvas = open_builder(page, first_id, 2)
+    expect(page.get_by_test_id("field-inputs")).to_have_value(re.compile('"ticket"'))
+    page.get_by_test_id("open-test-run").click()
+    page.get_by_test_id("run-input").fill('{"ticket": "typed for the first"}')
+    page.keyboard.press("Escape")
+    expect(page.get_by_test_id("run-input")).to_have_count(0)
+
+    page.get_by_test_id("nav-workflows").click()  # in-app navigation: the page state stays
+    row = page.get_by_test_id("workflow-row").filter(has_text="Second")
+    page.evaluate(SEEN_NODES)
+    row.get_by_role("link", name="Second").click()
+    expect(canvas).to_have_attribute("data-workflow", str(second_id), timeout=SLOW)
+    expect(canvas).to_have_attribute("data-node-count", "2")
+    expect(page.get_by_test_id("node-second_only")).to_be_visible()
+    seen = page.evaluate("() => [...window.__seenNodes]")
+    assert "first_only" not in seen and "second_only" in seen
+    inputs = page.get_by_test_id("field-inputs")
+    expect(inputs).to_have_value(re.compile('"city"'))
+    expect(inputs).not_to_have_value(re.compile('"ticket"'))
+    page.get_by_test_id("open-test-run").click()
+    expect(page.get_by_test_id("run-input")).to_have_value(re.compile(r'"city": ""'))
+
+
+def _inputs_workflow(field: str, nodes: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "format": "agentflow/v1",
+        "name": field,
+        "inputs": {"type": "object", "properties": {field: {"type": "string"}}},
+        "nodes": [
+            {"id": "start", "type": "trigger", "config": {"kind": "manual"}},
+            *({**node, "config": {"template": "hi"}} for node in nodes),
+        ],
+        "edges": [{"source": "start", "target": node["id"]} for node in nodes],
+    }
+
+
+def test_a_trigger_shows_only_the_fields_of_its_kind_with_written_labels(
+    page: Page, account: Account
+) -> None:
+    document = _inputs_workflow("ticket", [{"id": "reply", "type": "template"}])
+    workflow_id = workflows.create_workflow(
+        account.database_url, "Kinds", document=document, org_id=account.org_id
+    )
+    open_builder(page, workflow_id, 2)
+    select_node(page, "start")
+    panel = page.get_by_test_id("node-panel")
+    for key in ("config.method", "config.secret", "config.cron", "config.timezone"):
+        expect(page.get_by_test_id(f"field-{key}")).to_have_count(0)  # a manual trigger
+    page.get_by_test_id("field-config.kind").click()
+    page.get_by_role("option", name="schedule").click()
+    expect(page.get_by_label("Schedule (cron)")).to_be_visible()
+    expect(page.get_by_label("Time zone")).to_be_visible()
+    expect(page.get_by_test_id("field-config.method")).to_have_count(0)
+    page.get_by_test_id("field-config.kind").click()
+    page.get_by_role("option", name="webhook").click()
+    expect(page.get_by_label("HTTP method")).to_be_visible()
+    expect(page.get_by_test_id("field-config.cron")).to_have_count(0)
+    # Every control of the form has an accessible name.
+    unnamed = panel.locator("input, textarea, button[role=combobox]").evaluate_all(
+        """(controls) => controls
+            .filter((c) => !(c.labels && c.labels.length) && !c.getAttribute("aria-label")
+                && !c.getAttribute("aria-labelledby"))
+            .map((c) => c.getAttribute("data-testid") || c.outerHTML.slice(0, 80))"""
+    )
+    assert unnamed == []

@@ -24,7 +24,7 @@ def test_rename_create_and_switch_organisations(page: Page, account: Account) ->
 
     page.get_by_test_id("open-new-org").click()
     page.get_by_test_id("create-org").click()
-    expect(page.get_by_role("dialog")).to_contain_text("at least 1 character")
+    expect(page.get_by_role("dialog")).to_contain_text("Name must not be empty.")
     page.get_by_test_id("new-org-name").fill("Side project")
     page.get_by_test_id("create-org").click()
     expect(page.get_by_role("dialog")).to_have_count(0)

@@ -6,12 +6,21 @@ import re
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import ConsoleMessage, Page, Response, expect
 
+from agentflow.services.runs.lifecycle import create_run
+from agentflow.services.templates import gallery
+from agentflow.services.templates.official import load_official_templates
+from agentflow.services.workflows.management import create_workflow
 from components.shell import NAV_ITEMS
 from state.pages.shell import EMPTY_PAGES
+from tests.e2e.conftest import Account
+from tests.integration.conftest import workflow
 
 EMPTY_TITLES = {page.route: page.empty_title for page in EMPTY_PAGES}
+DEEP_LINKED = workflow(
+    [{"id": "greet", "type": "template", "config": {"template": "hi"}}], [("start", "greet")]
+)
 
 
 def test_the_shell_loads_with_the_sidebar(page: Page) -> None:
@@ -83,3 +92,50 @@ def test_a_section_stays_highlighted_on_its_sub_pages(page: Page) -> None:
     page.goto("/settings/api-keys")
     expect(page.get_by_test_id("nav-settings")).to_have_attribute("aria-current", "page")
     expect(page.get_by_test_id("nav-workflows")).to_have_attribute("aria-current", "false")
+
+
+def test_deep_links_answer_200_and_load_every_resource(page: Page, account: Account) -> None:
+    """A bookmarked or shared address with an id in it opens with HTTP 200 and the
+    browser logs no failed resource (a 404 document is logged as one)."""
+    db = account.database_url
+    load_official_templates(db)
+    workflow_id = create_workflow(db, "Deep link", document=DEEP_LINKED, org_id=account.org_id)
+    run_id = create_run(db, DEEP_LINKED, {}, org_id=account.org_id, workflow_id=workflow_id)
+    template = gallery.list_templates(db, account.actor())[0]
+    failures: list[str] = []
+
+    def note_console(message: ConsoleMessage) -> None:
+        if message.type == "error" and "Failed to load resource" in message.text:
+            failures.append(message.text)
+
+    def note_response(response: Response) -> None:
+        if response.status >= 400:
+            failures.append(f"{response.status} {response.url}")
+
+    page.on("console", note_console)
+    page.on("response", note_response)
+    # Each address, and what shows that its own page opened on it.
+    addresses = {
+        f"/workflows/{workflow_id}": ("builder-canvas", None),
+        f"/executions/{run_id}": ("run-status", "queued"),
+        f"/templates/{template.id}": ("template-name", template.name),
+        f"/analytics/workflows/{workflow_id}": ("workflow-name", "Deep link"),
+    }
+    for address, (test_id, text) in addresses.items():
+        answer = page.goto(address)
+        assert answer is not None and answer.status == 200, address
+        shown = page.get_by_test_id(test_id)
+        expect(shown).to_be_visible(timeout=15_000)
+        if text is not None:
+            expect(shown).to_have_text(text)
+        expect(page.get_by_test_id("not-found")).to_have_count(0)
+    assert failures == []
+
+
+def test_an_unknown_address_shows_the_not_found_page_in_the_shell(page: Page) -> None:
+    answer = page.goto("/workflows/a/b/no-such-page")
+    assert answer is not None and answer.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+    page.get_by_test_id("not-found").get_by_test_id("empty-state-action").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Workflows")

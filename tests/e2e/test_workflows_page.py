@@ -71,6 +71,20 @@ def test_import_shows_every_problem_per_node_then_imports(
     assert [w.name for w in svc.list_workflows(clean_db, org_id=account.org_id)] == ["Imported"]
 
 
+def test_a_file_over_the_size_limit_is_refused_with_a_reason(
+    page: Page, account: Account, clean_db: str
+) -> None:
+    page.goto("/workflows")
+    page.get_by_role("button", name="Import").click()
+    big = json.dumps({**GOOD, "description": "x" * (1024 * 1024)}).encode()
+    page.locator("#workflow-file input[type=file]").set_input_files(
+        files=[{"name": "big.json", "mimeType": "application/json", "buffer": big}]
+    )
+    problems = page.get_by_test_id("import-problems")
+    expect(problems).to_contain_text("over 1 MiB, the size limit of a workflow document")
+    assert svc.list_workflows(clean_db, org_id=account.org_id) == []
+
+
 def test_search_filter_rename_duplicate_delete_and_export(
     page: Page, account: Account, clean_db: str
 ) -> None:

@@ -38,7 +38,7 @@ def test_starter_configs_only_miss_what_the_user_must_fill_in() -> None:
         }
         problems = [p for p in validate_document(document, NODE_TYPES) if p.node == "n"]
         for problem in problems:  # only empty required strings, never unknown fields
-            assert "at least 1 character" in problem.message, (name, problem)
+            assert "must not be empty" in problem.message, (name, problem)
 
 
 def test_problems_are_placed_on_their_node() -> None:

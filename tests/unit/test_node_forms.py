@@ -18,12 +18,50 @@ def fields_by_key(node: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {field["key"]: field for field in node_forms.node_fields(node)}
 
 
+# Configs that together show every field a type has (some apply to one kind only).
+SHOWING_ALL = {
+    "trigger": [{"kind": "manual"}, {"kind": "webhook"}, {"kind": "schedule"}],
+    "llm": [{"response_format": "text"}, {"response_format": "json"}],
+}
+
+
 def test_every_type_gets_a_form_covering_its_whole_schema() -> None:
     for name, node_type in NODE_TYPES.items():
-        fields = fields_by_key({"id": "n", "type": name, "config": {}})
+        shown: set[str] = set()
+        for config in SHOWING_ALL.get(name, [{}]):
+            fields = fields_by_key({"id": "n", "type": name, "config": config})
+            assert {"name", "retry.max_attempts", "timeout_s", "on_error"} <= set(fields)
+            shown |= set(fields)
         properties = node_type.config_schema()["properties"]
-        assert {f"config.{p}" for p in properties} <= set(fields), name
-        assert {"name", "retry.max_attempts", "timeout_s", "on_error"} <= set(fields)
+        assert {f"config.{p}" for p in properties} <= shown, name
+
+
+def test_fields_that_do_not_apply_are_hidden() -> None:
+    def config_keys(config: dict[str, Any]) -> set[str]:
+        fields = fields_by_key({"id": "t", "type": "trigger", "config": config})
+        return {key.removeprefix("config.") for key in fields if key.startswith("config.")}
+
+    webhook = {"method", "secret", "response"}
+    schedule = {"cron", "timezone", "input"}
+    assert config_keys({}) == {"kind"}  # manual, the default kind
+    assert config_keys({"kind": "webhook"}) == {"kind", *webhook}
+    assert config_keys({"kind": "schedule", "cron": "0 9 * * *"}) == {"kind", *schedule}
+    text_reply = fields_by_key({"id": "n", "type": "llm", "config": {"model": "m"}})
+    json_reply = {"id": "n", "type": "llm", "config": {"model": "m", "response_format": "json"}}
+    assert "config.json_schema" not in text_reply
+    assert "config.json_schema" in fields_by_key(json_reply)
+
+
+def test_every_config_field_has_a_written_label_and_help() -> None:
+    for name, node_type in NODE_TYPES.items():
+        for field_name, info in node_type.config_model.model_fields.items():
+            # Written in the config model: pydantic would otherwise make one from the key.
+            assert info.title, f"{name}.{field_name} has no label"
+            assert info.description, f"{name}.{field_name} has no help text"
+    llm = fields_by_key({"id": "n", "type": "llm", "config": {"response_format": "json"}})
+    assert llm["config.json_schema"]["label"] == "Reply JSON Schema"
+    assert llm["config.max_tokens"]["label"] == "Longest reply (tokens)"
+    assert llm["config.mock_response"]["label"] == "Test reply (no model is called)"
 
 
 def test_widgets_follow_the_schema() -> None:
@@ -37,13 +75,14 @@ def test_widgets_follow_the_schema() -> None:
     assert llm["config.response_format"]["widget"] == "select"
     assert llm["config.response_format"]["options"] == ["text", "json"]
     assert llm["config.response_format"]["value"] == "text"  # its default
-    assert llm["config.json_schema"]["widget"] == "json"
+    json_reply = {"id": "n", "type": "llm", "config": {"model": "m", "response_format": "json"}}
+    assert fields_by_key(json_reply)["config.json_schema"]["widget"] == "json"
     assert llm["config.fallback_models"]["widget"] == "lines"
     assert llm["on_error"]["options"] == ["fail", "continue", "route"]
     assert llm["retry.max_attempts"]["placeholder"] == "default: 1"
     condition = fields_by_key({"id": "c", "type": "condition", "config": {}})
     assert condition["config.expression"]["widget"] == "expression"
-    trigger = fields_by_key({"id": "t", "type": "trigger", "config": {}})
+    trigger = fields_by_key({"id": "t", "type": "trigger", "config": {"kind": "webhook"}})
     assert trigger["config.secret"]["widget"] == "text"
     assert trigger["config.kind"]["widget"] == "select"
     assert fields_by_key({"type": "delay"})["config.seconds"]["widget"] == "template_number"
@@ -133,14 +172,14 @@ def test_select_can_be_unset_when_optional() -> None:
 def test_unparseable_text_is_an_error_and_changes_nothing(
     key: str, text: str, message: str
 ) -> None:
-    node = {"id": "n", "type": "llm", "config": {"model": "m"}}
+    node = {"id": "n", "type": "llm", "config": {"model": "m", "response_format": "json"}}
     with pytest.raises(FieldError) as caught:
         edit(node, _field(node, key), text)
     assert message in caught.value.message
 
 
 def test_drafts_keep_what_was_typed_with_its_error() -> None:
-    node = {"id": "n", "type": "llm", "config": {"model": "m"}}
+    node = {"id": "n", "type": "llm", "config": {"model": "m", "response_format": "json"}}
     drafts = {"config.json_schema": ('{"type": ', "invalid JSON: ...")}
     fields = {f["key"]: f for f in node_forms.node_fields(node, drafts)}
     assert fields["config.json_schema"]["value"] == '{"type": '

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from agentflow.errors import Forbidden, InvalidInput
+from agentflow.spec.problems import validation_messages
 from agentflow.spec.safe_input import UnsafeInput, check_data
 
 
@@ -211,8 +212,25 @@ def parse_input(model: type[Body], data: Body | dict[str, Any]) -> Body:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
+        # One sentence per problem, naming the field as the form labels it: these
+        # messages are shown as they are by the pages and returned by the API.
         problems = [
-            f"{'.'.join(str(part) for part in error['loc']) or 'body'}: {error['msg']}"
-            for error in exc.errors()
+            f"{_field_label(model, path)} {message}." for path, message in validation_messages(exc)
         ]
-        raise InvalidInput("; ".join(problems)) from None
+        raise InvalidInput(" ".join(problems)) from None
+
+
+def _field_label(model: type[BaseModel], path: str) -> str:
+    """A field's written title, or its key in words: ``monthly_limit_usd`` -> "Monthly
+    limit (USD)"; a nested path keeps its dots."""
+    if not path:
+        return "The request"
+    field = model.model_fields.get(path)
+    if field is not None and field.title:
+        return field.title
+    words = path
+    for suffix, unit in (("_usd", " (USD)"), ("_s", " (s)")):
+        if words.endswith(suffix):
+            words = words.removesuffix(suffix) + unit
+    words = words.replace("_", " ")
+    return words[:1].upper() + words[1:]

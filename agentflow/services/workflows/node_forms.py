@@ -31,6 +31,7 @@ from pydantic.fields import FieldInfo
 from agentflow.errors import InvalidInput
 from agentflow.nodes.registry import get_node_type
 from agentflow.spec.models import Document, Node, Retry, Settings
+from agentflow.spec.node_types import SHOWN_WHEN_KEY
 
 UNSET = "__unset__"
 Field = dict[str, Any]
@@ -173,8 +174,13 @@ def config_fields(
     schema = node_type.config_schema()
     defs = schema.get("$defs", {})
     required = set(schema.get("required", []))
+    properties = schema.get("properties", {})
+    config = node.get("config")
+    config = config if isinstance(config, Mapping) else {}
     fields = []
-    for name, prop in schema.get("properties", {}).items():
+    for name, prop in properties.items():
+        if not _applies(prop, config, properties):
+            continue
         widget, options = widget_for(prop, defs)
         fields.append(
             _field(
@@ -191,6 +197,20 @@ def config_fields(
             )
         )
     return fields
+
+
+def _applies(
+    prop: Mapping[str, Any], config: Mapping[str, Any], properties: Mapping[str, Any]
+) -> bool:
+    """Whether a field applies to this config (a cron only to a schedule trigger)."""
+    when = prop.get(SHOWN_WHEN_KEY)
+    if not isinstance(when, Mapping):
+        return True
+    for field, values in when.items():
+        current = config.get(field, properties.get(field, {}).get("default"))
+        if current not in values:
+            return False
+    return True
 
 
 def node_fields(

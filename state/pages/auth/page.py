@@ -47,6 +47,10 @@ class AuthFormState(rx.State):
     ready: bool = False
     # Where to go after signing in: the page that asked for it, same-site only.
     next_path: str = "/"
+    # What was typed before a refused post (auth_routes.KEPT_FIELDS), shown again.
+    typed_name: str = ""
+    typed_email: str = ""
+    typed_org_name: str = ""
 
     @rx.event
     def load(self) -> None:
@@ -56,6 +60,9 @@ class AuthFormState(rx.State):
         self.next_path = safe_next(params.get("next", "/"))
         self.notice = NOTICES.get(params.get("notice", ""), "")
         self.reset_token = params.get("token", "")[:200]
+        self.typed_name = params.get("name", "")[:254] if code else ""
+        self.typed_email = params.get("email", "")[:254] if code else ""
+        self.typed_org_name = params.get("org_name", "")[:254] if code else ""
         self.ready = True
 
     @rx.var
@@ -72,15 +79,27 @@ class AuthFormState(rx.State):
         return rx.redirect(path + _next_query(safe_next(asked)))
 
 
+TYPED = {
+    "name": AuthFormState.typed_name,
+    "email": AuthFormState.typed_email,
+    "org_name": AuthFormState.typed_org_name,
+}
+
+
 def _next_query(next_path: str) -> str:
     return "" if next_path == "/" else f"?next={quote(next_path)}"
 
 
 def _field(label: str, name: str, kind: str, autocomplete: str, required: bool) -> rx.Component:
     field_id = f"field-{name}"
+    typed = TYPED.get(name)
+    # A refused post comes back with what was typed; the key remounts the input when it
+    # arrives (a default value is read only when an input mounts).
+    kept: dict[str, Any] = {} if typed is None else {"default_value": typed, "key": typed}
     return rx.vstack(
         rx.el.label(label, html_for=field_id, font_size="14px", font_weight="500"),
         rx.el.input(
+            **kept,
             id=field_id,
             name=name,
             type=kind,

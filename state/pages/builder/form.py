@@ -55,6 +55,15 @@ class NodeFormState(rx.State):
     _drafts: dict[str, tuple[str, str]] = {}
     _workflow_drafts: dict[str, tuple[str, str]] = {}
 
+    def forget(self) -> None:
+        """Another workflow opens: no form, and no draft typed into this one's."""
+        self._drafts, self._workflow_drafts = {}, {}
+        self.node_key = self.node_type = self.node_title = self.node_icon = ""
+        self.node_description = self.node_id = ""
+        self.fields, self.workflow_fields = [], []
+        self.suggestions, self.all_suggestions = [], []
+        self.schedule_text, self.schedule_times = "", []
+
     def show(self, document: dict[str, Any], key: str, *, keep_drafts: bool = False) -> None:
         """Rebuild the forms for ``key`` (the workflow form when empty)."""
         if key != self.node_key or not keep_drafts:

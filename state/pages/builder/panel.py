@@ -58,7 +58,7 @@ def _input(
         (
             "select",
             rx.select.root(
-                rx.select.trigger(width="100%", data_testid=test_id),
+                rx.select.trigger(width="100%", data_testid=test_id, id=test_id),
                 rx.select.content(
                     rx.foreach(
                         field["options"].to(list[str]),
@@ -78,6 +78,7 @@ def _input(
                 checked=field["checked"].to(bool),
                 on_change=lambda checked: on_flag(key, checked),
                 data_testid=test_id,
+                id=test_id,
             ),
         ),
         (
@@ -88,6 +89,7 @@ def _input(
                 placeholder="One per line",
                 rows="3",
                 data_testid=test_id,
+                id=test_id,
                 font_family="var(--code-font-family)",
             ),
         ),
@@ -117,6 +119,7 @@ def _input(
                 (field["widget"] == "number") | (field["widget"] == "integer"), "decimal", "text"
             ),
             data_testid=test_id,
+            id=test_id,
             width="100%",
             color_scheme=rx.cond(field["error"].to(str) != "", "red", "gray"),
         ),

@@ -56,6 +56,11 @@ class BuilderRunState(rx.State):
         self._steps, self._node_keys, self._following = {}, [], ""
         self.dialog_open = False
 
+    def forget_workflow(self) -> None:
+        """Another workflow opens: its test run starts from its own inputs, not this input."""
+        self.reset_run()
+        self.input_text, self.input_error, self.run_problems = "", "", []
+
     def show_step(self, key: str) -> None:
         self.step_node = key
         self.step = builder_service.step_detail(self._steps.get(key), datetime.now().astimezone())

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import reflex as rx
@@ -137,7 +138,7 @@ class BuilderState(rx.State):
     # -- loading ---------------------------------------------------------------------------
 
     @rx.event
-    async def load(self) -> Any:
+    async def load(self) -> AsyncIterator[Any]:
         from state.pages.builder.form import NodeFormState
         from state.pages.builder.run import BuilderRunState
 
@@ -145,6 +146,14 @@ class BuilderState(rx.State):
             await self._save_now()
         # The route arg, read the way Reflex reads it for its own dynamic route vars.
         raw_id = str(self.router._page.params.get("workflow_id", ""))
+        if raw_id != self.current_workflow:
+            # Nothing of the previous workflow stays on screen while this one loads: its
+            # graph, name, forms (and their drafts) and test-run input go first.
+            self.current_workflow, self.workflow_name, self._document = "", "", {}
+            self.graph, self.problems = {}, {}
+            (await self.get_state(NodeFormState)).forget()
+            (await self.get_state(BuilderRunState)).forget_workflow()
+            yield
         self._saver_running = False
         self.selected = ""
         self.load_error = ""

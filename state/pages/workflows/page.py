@@ -12,6 +12,7 @@ from components.dialogs import confirm_dialog, dialog_footer
 from components.empty_state import empty_state
 from components.problems import problem_list
 from components.shell import page_frame
+from state.pages.workflows.state import MAX_UPLOAD_BYTES
 from state.pages.workflows.state import WorkflowsState as S
 
 UPLOAD_ID = "workflow-file"
@@ -145,9 +146,11 @@ def _import_dialog() -> rx.Component:
                 rx.text("Drop a .json or .yaml file here, or click to choose one"),
                 id=UPLOAD_ID,
                 max_files=1,
-                max_size=1024 * 1024,
+                max_size=MAX_UPLOAD_BYTES,
                 accept={"application/json": [".json"], "application/x-yaml": [".yaml", ".yml"]},
                 on_drop=S.import_uploaded(rx.upload_files(upload_id=UPLOAD_ID)),
+                # A file the drop zone refuses (too large, not JSON or YAML) is said so.
+                on_drop_rejected=S.import_rejected,
                 border=f"1px dashed {rx.color('gray', 7)}",
                 padding="16px",
                 width="100%",

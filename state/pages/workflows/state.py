@@ -20,11 +20,18 @@ from agentflow.services.tenancy.acting import check
 from agentflow.services.tenancy.permissions import Action, Actor
 from agentflow.services.workflows import editing
 from agentflow.services.workflows import management as service
+from agentflow.spec.models import MAX_DOCUMENT_BYTES
 from components.formatting import percent, relative_time
 from state.common import database_url as _database
 from state.session import current_actor, login_redirect
 
-MAX_UPLOAD_BYTES = 1024 * 1024
+MAX_UPLOAD_BYTES = MAX_DOCUMENT_BYTES  # a bigger file could never be a valid document
+# Why the drop zone refused a file, by react-dropzone's error code.
+REJECTIONS = {
+    "file-too-large": "The file is over 1 MiB, the size limit of a workflow document.",
+    "file-invalid-type": "Only .json, .yaml and .yml files can be imported.",
+    "too-many-files": "Drop one file at a time.",
+}
 STATUS_FILTERS = ("all", "draft", "published")
 
 
@@ -182,11 +189,27 @@ class WorkflowsState(rx.State):
         return await self._import(self.import_text)
 
     @rx.event
+    def import_rejected(self, rejected: list[dict[str, Any]]) -> None:
+        """The drop zone refused the file before sending it: say why, keep the text."""
+        codes = [
+            str(error.get("code", ""))
+            for record in rejected[:5]
+            if isinstance(record, dict)
+            for error in record.get("errors") or []
+            if isinstance(error, dict)
+        ]
+        messages = list(dict.fromkeys(REJECTIONS.get(code, "") for code in codes)) or [""]
+        self.import_problems = [
+            {"where": "file", "message": message or "This file cannot be imported."}
+            for message in messages
+        ]
+
+    @rx.event
     async def import_uploaded(self, files: list[rx.UploadFile]) -> AsyncIterator[Any]:
         for upload in files[:1]:
             data = await upload.read()
             if len(data) > MAX_UPLOAD_BYTES:
-                self.import_problems = [{"where": "file", "message": "files are limited to 1 MiB"}]
+                self.import_problems = [{"where": "file", "message": REJECTIONS["file-too-large"]}]
                 return
             # Keep the text in the editor so the user can fix what is wrong in place.
             self.import_text = data.decode("utf-8", errors="replace")

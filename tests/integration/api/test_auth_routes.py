@@ -137,9 +137,13 @@ async def test_two_sign_up_links_for_one_address_make_one_account(
 
 async def test_invalid_sign_up_forms_still_say_so(browser: httpx.AsyncClient) -> None:
     short = await _sign_up(browser, "someone@example.com", "/", password="short")
-    assert short.headers["location"] == "/signup?error=invalid"
+    # What was typed comes back to the form, never the password.
+    assert short.headers["location"] == "/signup?error=invalid&email=someone%40example.com"
+    assert "short" not in short.headers["location"]
     bad = await _sign_up(browser, "not an address", "/executions")
-    assert bad.headers["location"] == "/signup?error=invalid&next=/executions"
+    assert bad.headers["location"] == (
+        "/signup?error=invalid&next=/executions&email=not+an+address"
+    )
 
 
 async def test_an_invitee_signs_up_by_the_link_and_accepts_the_invitation(
@@ -176,7 +180,10 @@ async def test_sign_up_mails_are_rate_limited_per_address(
 async def test_a_failed_login_keeps_where_the_user_was_going(browser: httpx.AsyncClient) -> None:
     form = {"email": "nobody@example.com", "password": "wrong password", "next": "/executions"}
     response = await browser.post("/auth/login", data=form, headers=SAME_SITE)
-    assert response.headers["location"] == "/login?error=invalid_credentials&next=/executions"
+    assert response.headers["location"] == (
+        "/login?error=invalid_credentials&next=/executions&email=nobody%40example.com"
+    )
+    assert "wrong" not in response.headers["location"]
     assert SESSION_COOKIE not in response.cookies
 
 

@@ -81,7 +81,7 @@ def test_missing_format(document):
 def test_header_fields_are_validated(document):
     document["name"] = ""
     document["settings"] = {"timeout": 10}
-    assert_problem(document, "field", "name", "at least 1 character")
+    assert_problem(document, "field", "name", "must not be empty")
     assert_problem(document, "field", "settings.timeout", "not a known field")
 
 
