@@ -368,7 +368,11 @@ def test_nothing_typed_is_lost(wide_page: Page, account: Account) -> None:
     page = wide_page
     document = workflows.blank_document("x")
     document["nodes"].append(
-        {"id": "ask", "type": "llm", "config": {"model": "gpt-4o-mini", "prompt": ""}}
+        {
+            "id": "ask",
+            "type": "llm",
+            "config": {"model": "gpt-4o-mini", "prompt": "", "response_format": "json"},
+        }
     )
     document["edges"] = [{"source": "start", "target": "ask"}]
     workflow_id = create(account, "Typing", document)

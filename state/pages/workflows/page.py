@@ -12,7 +12,7 @@ from components.dialogs import confirm_dialog, dialog_footer
 from components.empty_state import empty_state
 from components.problems import problem_list
 from components.shell import page_frame
-from state.pages.workflows.state import MAX_UPLOAD_BYTES
+from state.pages.workflows.state import DROP_ZONE_MAX_BYTES
 from state.pages.workflows.state import WorkflowsState as S
 
 UPLOAD_ID = "workflow-file"
@@ -146,7 +146,10 @@ def _import_dialog() -> rx.Component:
                 rx.text("Drop a .json or .yaml file here, or click to choose one"),
                 id=UPLOAD_ID,
                 max_files=1,
-                max_size=MAX_UPLOAD_BYTES,
+                # Larger than a document may be: a file over MAX_UPLOAD_BYTES reaches the
+                # server, which says how large it is allowed to be; only far larger ones
+                # are refused by the drop zone itself.
+                max_size=DROP_ZONE_MAX_BYTES,
                 accept={"application/json": [".json"], "application/x-yaml": [".yaml", ".yml"]},
                 on_drop=S.import_uploaded(rx.upload_files(upload_id=UPLOAD_ID)),
                 # A file the drop zone refuses (too large, not JSON or YAML) is said so.

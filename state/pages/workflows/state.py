@@ -26,6 +26,7 @@ from state.common import database_url as _database
 from state.session import current_actor, login_redirect
 
 MAX_UPLOAD_BYTES = MAX_DOCUMENT_BYTES  # a bigger file could never be a valid document
+DROP_ZONE_MAX_BYTES = 16 * MAX_UPLOAD_BYTES
 # Why the drop zone refused a file, by react-dropzone's error code.
 REJECTIONS = {
     "file-too-large": "The file is over 1 MiB, the size limit of a workflow document.",
