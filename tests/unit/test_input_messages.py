@@ -36,7 +36,7 @@ PYDANTIC_WORDING = ("should", "Field required", "Extra inputs", "Input should", 
         (
             AlertRuleInput,
             {"name": "Spend", "metric": "cost_usd", "threshold": 1, "org_id": "x"},
-            "Org id is not a known field.",
+            "org_id is not a known field.",
         ),
     ],
 )

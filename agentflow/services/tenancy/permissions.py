@@ -7,6 +7,7 @@ the API key, never from a request body.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -221,16 +222,22 @@ def parse_input(model: type[Body], data: Body | dict[str, Any]) -> Body:
 
 
 def _field_label(model: type[BaseModel], path: str) -> str:
-    """A field's written title, or its key in words: ``monthly_limit_usd`` -> "Monthly
-    limit (USD)"; a nested path keeps its dots."""
+    """A field of the form as it is labelled: its written title, or its key in words
+    (``monthly_limit_usd`` -> "Monthly limit (USD)"), followed by the rest of a nested
+    path (``Scopes[0]``). A key the model does not have is named as it was sent
+    (``org_id is not a known field``)."""
     if not path:
         return "The request"
-    field = model.model_fields.get(path)
-    if field is not None and field.title:
-        return field.title
-    words = path
+    name = re.split(r"[.\[]", path, maxsplit=1)[0]
+    field = model.model_fields.get(name)
+    if field is None:
+        return path
+    rest = path[len(name) :]
+    if field.title:
+        return field.title + rest
+    words = name
     for suffix, unit in (("_usd", " (USD)"), ("_s", " (s)")):
         if words.endswith(suffix):
             words = words.removesuffix(suffix) + unit
     words = words.replace("_", " ")
-    return words[:1].upper() + words[1:]
+    return words[:1].upper() + words[1:] + rest
