@@ -40,6 +40,9 @@ from state.pages.invite.page import invite_page
 from state.pages.invite.state import InviteState
 from state.pages.members.page import members_page
 from state.pages.members.state import MembersState
+from state.pages.model_providers.page import ROUTE as MODEL_PROVIDERS_ROUTE
+from state.pages.model_providers.page import model_providers_page
+from state.pages.model_providers.state import ModelProvidersState
 from state.pages.notifications.page import notifications_page
 from state.pages.notifications.state import NotificationsState
 from state.pages.org_settings.state import OrgSettingsState
@@ -126,6 +129,12 @@ SIGNED_IN_PAGES: list[tuple[Callable[[], rx.Component], str, str, list[Any]]] = 
     (members_page, "/settings/members", "Members", [MembersState.load]),
     (api_keys_page, "/settings/api-keys", "API keys", [ApiKeysState.load]),
     (secrets_page, "/settings/secrets", "Secrets", [SecretsState.load]),
+    (
+        model_providers_page,
+        MODEL_PROVIDERS_ROUTE,
+        "Model providers",
+        [ModelProvidersState.load],
+    ),
     (webhooks_page, "/settings/webhooks", "Webhooks", [WebhooksState.load]),
     (audit_page, "/settings/audit", "Audit trail", [AuditLogState.load]),
 ]

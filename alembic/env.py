@@ -9,6 +9,7 @@ from sqlmodel import SQLModel
 import agentflow.db.accounts
 import agentflow.db.analytics
 import agentflow.db.automation
+import agentflow.db.model_providers
 import agentflow.db.models
 import agentflow.db.runs
 import agentflow.db.templates

@@ -35,6 +35,21 @@ def _layout(figure: go.Figure, *, y_title: str, stacked: bool = False) -> go.Fig
     return figure
 
 
+def _time_axis(figure: go.Figure, buckets: list[str]) -> go.Figure:
+    """The same x axis on every time series: each bucket of the period, in order.
+
+    Plotly would read bucket labels as dates on one chart and, on a chart with no
+    data yet, draw a bare numeric axis; fixing the categories keeps the charts of
+    a page aligned bucket for bucket, empty or not.
+    """
+    if not figure.data:  # an axis needs a trace: an invisible one, out of the legend
+        figure.add_trace(
+            go.Bar(x=buckets, y=[0] * len(buckets), showlegend=False, hoverinfo="skip")
+        )
+    figure.update_xaxes(type="category", categoryorder="array", categoryarray=buckets)
+    return figure
+
+
 def _by(rows: list[dict[str, Any]], key: str, measure: str) -> dict[str, dict[str, float]]:
     series: dict[str, dict[str, float]] = defaultdict(dict)
     for row in rows:
@@ -61,7 +76,10 @@ def stacked_series(
                 hovertemplate="%{y:$.4f}" if money else "%{y}",
             )
         )
-    return _layout(figure, y_title=y_title, stacked=True)
+    figure = _layout(figure, y_title=y_title, stacked=True)
+    # Named even when there is one series (Plotly hides a lone trace's legend).
+    figure.update_layout(showlegend=bool(names))
+    return _time_axis(figure, buckets)
 
 
 def runs_by_status(data: dict[str, Any]) -> go.Figure:
@@ -118,7 +136,7 @@ def success_trend(rows: list[dict[str, Any]], buckets: list[str]) -> go.Figure:
     )
     figure = _layout(figure, y_title="success rate (%)")
     figure.update_yaxes(range=[0, 105])
-    return figure
+    return _time_axis(figure, buckets)
 
 
 def breakdown(rows: list[dict[str, Any]], key: str, measure: str, color: str) -> go.Figure:

@@ -7,7 +7,7 @@ from typing import Any
 import reflex as rx
 
 
-def error_callout(message: Any, test_id: str) -> rx.Component:
+def error_callout(message: Any, test_id: Any) -> rx.Component:
     """A service's refusal or error, shown as text, when there is one."""
     return rx.cond(
         message != "",

@@ -11,6 +11,7 @@ SETTINGS_TABS = (
     NavItem("Members", "/settings/members", "users"),
     NavItem("API keys", "/settings/api-keys", "key-round"),
     NavItem("Secrets", "/settings/secrets", "lock-keyhole"),
+    NavItem("Model providers", "/settings/model-providers", "brain-circuit"),
     NavItem("Webhooks", "/settings/webhooks", "webhook"),
     NavItem("Audit", "/settings/audit", "scroll-text"),
 )

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from arq.worker import Retry
@@ -25,6 +26,7 @@ from agentflow.backoff import backoff_delay
 from agentflow.db.engine import session_scope
 from agentflow.db.leases import Lease, LeaseLost, acquire, release, renew
 from agentflow.services.delivery.automation_hooks import after_run_settled
+from agentflow.services.providers.access import model_access
 from agentflow.services.runs.dispatch import apply_cancellation, enqueue
 from agentflow.services.runs.events import publish_event
 from agentflow.services.runs.lifecycle import execute_run
@@ -80,17 +82,25 @@ def _wake_at(database_url: str, run_id: uuid.UUID) -> Any:
         ).scalar_one_or_none()
 
 
-def _org_and_secrets(database_url: str, run_id: uuid.UUID) -> tuple[uuid.UUID, dict[str, str]]:
-    """The run's organisation and that organisation's secrets, for ``{{ env.NAME }}``.
+@dataclass(frozen=True)
+class RunTenant:
+    """Whom a run acts for: its organisation, that org's secrets (``{{ env.NAME }}``)
+    and its model provider settings (keys among those secrets)."""
 
-    The worker acts for whichever organisation queued the run; the run row says
-    which, and only that organisation's secrets are decrypted for it.
-    """
+    org_id: uuid.UUID
+    secrets: dict[str, str]
+    model_access: dict[str, dict[str, str]]
+
+
+def _tenant(database_url: str, run_id: uuid.UUID) -> RunTenant:
+    """The worker acts for whichever organisation queued the run; the run row says
+    which, and only that organisation's secrets are decrypted for it."""
     with session_scope(database_url) as session:
         org_id = session.execute(
             text("SELECT org_id FROM runs WHERE id = :id"), {"id": run_id}
         ).scalar_one()
-    return org_id, secrets_for_run(database_url, org_id)
+    secrets = secrets_for_run(database_url, org_id)
+    return RunTenant(org_id, secrets, model_access(database_url, org_id, secrets))
 
 
 def _cancel_requested(database_url: str, run_id: uuid.UUID) -> bool:
@@ -127,7 +137,7 @@ async def _execute_run_job(ctx: dict[str, Any], run_id: str) -> str:
     cancel = asyncio.Event()
     lost = asyncio.Event()
     try:
-        org_id, secrets = await asyncio.to_thread(_org_and_secrets, database_url, run_uuid)
+        tenant = await asyncio.to_thread(_tenant, database_url, run_uuid)
     except Exception:
         with contextlib.suppress(Exception):  # else the lease lapses by itself
             await asyncio.to_thread(release, database_url, lease)
@@ -140,8 +150,9 @@ async def _execute_run_job(ctx: dict[str, Any], run_id: str) -> str:
         execute_run(
             database_url,
             run_uuid,
-            org_id=org_id,
-            secrets=secrets,
+            org_id=tenant.org_id,
+            secrets=tenant.secrets,
+            model_access=tenant.model_access,
             cancel=cancel,
             fencing_token=lease.token,
             on_event=on_event,
@@ -169,7 +180,7 @@ async def _execute_run_job(ctx: dict[str, Any], run_id: str) -> str:
             await asyncio.to_thread(release, database_url, lease)
     if outcome.status == "waiting":
         try:
-            await _after_pausing(ctx, database_url, run_uuid, org_id)
+            await _after_pausing(ctx, database_url, run_uuid, tenant.org_id)
         except INFRA_ERRORS as exc:
             # Executing the run again would only pause it again: the reaper resumes it
             # from PostgreSQL when it is due (wake-up time, or the cancellation).

@@ -128,7 +128,11 @@ class ApiKey(SQLModel, table=True):
 
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_org_created", "org_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_audit_events_org_created", "org_id", "created_at"),
+        # The latest event about one target (an autosave looks for its editing session).
+        Index("ix_audit_events_org_target", "org_id", "target_type", "target_id", "id"),
+    )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
     # No foreign key: the record outlives the users and organisations it mentions.

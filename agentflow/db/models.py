@@ -26,3 +26,5 @@ class Organization(OrganizationBase, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow)
+    # The litellm model installed templates use (Settings → Model providers).
+    default_model: str | None = Field(default=None, max_length=200)

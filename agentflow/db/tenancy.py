@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from agentflow.db.accounts import ApiKey, Invitation, Membership, OrgSecret
+from agentflow.db.model_providers import OrgModelProvider
 
 
 class TenantRow(Protocol):
@@ -22,7 +23,7 @@ class TenantRow(Protocol):
 
 
 Row = TypeVar("Row", bound=TenantRow)
-Owned = TypeVar("Owned", Membership, Invitation, ApiKey, OrgSecret)
+Owned = TypeVar("Owned", Membership, Invitation, ApiKey, OrgSecret, OrgModelProvider)
 
 
 def get_in_org(

@@ -98,6 +98,9 @@ class EngineDeps:
     workflows: WorkflowLoader | None = None
     # Org secrets for ``env.NAME``; the recorder masks their values in records.
     secrets: Mapping[str, str] = field(default_factory=dict)
+    # The org's model provider settings, provider -> litellm arguments (api_key, and for
+    # Azure api_base and api_version); the recorder masks the keys like secrets.
+    model_access: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     # Hosts the org allows outbound requests to, despite the private-address guard.
     allow_hosts: tuple[str, ...] = ()
     org_id: str = ""

@@ -19,9 +19,11 @@ import asyncio
 import contextlib
 import math
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentflow.llm.catalog import ProviderSpec, instance_key, missing_key_message, spec_for
 from agentflow.llm.errors import LlmError, classify_provider_error
 from agentflow.llm.providers import ModelRefused, ModelRoute, instance_model_policy
 
@@ -71,6 +73,9 @@ class ChatRequest:
     json_mode: bool = False
     mock_response: str | None = None
     timeout_s: float = DEFAULT_CALL_TIMEOUT_S
+    # The organisation's provider settings, provider -> litellm arguments
+    # (api_key, and Azure's api_base and api_version): see agentflow.llm.catalog.
+    credentials: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def arguments(self, model: str) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
@@ -89,6 +94,28 @@ class ChatRequest:
             kwargs["response_format"] = {"type": "json_object"}
         return kwargs
 
+    def provider_arguments(self, route: ModelRoute) -> dict[str, Any]:
+        """Where and as whom to call ``route``: the org's key, or a clear error if none.
+
+        A mocked reply calls nothing, so it needs no key.
+        """
+        spec = spec_for(route.provider)
+        given = dict(self.credentials.get(spec.id, {})) if spec else {}
+        arguments = {k: v for k, v in given.items() if k in CREDENTIAL_ARGUMENTS and v}
+        if route.api_base is not None:  # the instance's own server: never the org's address
+            arguments.pop("api_base", None)
+        if spec is not None and self._lacks_key(spec, arguments):
+            raise LlmError("llm.auth", missing_key_message(spec, route.model))
+        return arguments | route.arguments()
+
+    def _lacks_key(self, spec: ProviderSpec, arguments: Mapping[str, str]) -> bool:
+        if not spec.key_required or self.mock_response is not None:
+            return False
+        return "api_key" not in arguments and not instance_key(spec)
+
+
+CREDENTIAL_ARGUMENTS = frozenset({"api_key", "api_base", "api_version"})
+
 
 @dataclass
 class Completion:
@@ -97,6 +124,8 @@ class Completion:
     prompt_tokens: int
     completion_tokens: int
     cost_usd: float
+    # A canned reply (mock_response): nothing was called and nothing is paid for.
+    mocked: bool = False
 
 
 async def complete(request: ChatRequest) -> Completion:
@@ -113,14 +142,17 @@ async def complete(request: ChatRequest) -> Completion:
     for route in routes:
         model = route.model
         try:
-            response = await provider_call(**request.arguments(model), **route.arguments())
+            arguments = request.provider_arguments(route)
+            response = await provider_call(**request.arguments(model), **arguments)
+        except LlmError:
+            raise
         except Exception as exc:
-            error = classify_provider_error(exc, model, litellm)
+            error = classify_provider_error(exc, model, litellm, provider=route.provider)
             if not error.fallback:
                 raise error from None
             failures.append(error)
             continue
-        return _completion(response, model, litellm)
+        return _completion(response, model, litellm, mocked=request.mock_response is not None)
     last = failures[-1]
     if len(failures) == 1:
         raise last
@@ -141,7 +173,7 @@ def route_of(model: str) -> ModelRoute:
     return route
 
 
-def _completion(response: Any, model: str, litellm: Any) -> Completion:
+def _completion(response: Any, model: str, litellm: Any, *, mocked: bool) -> Completion:
     try:
         content = response.choices[0].message.content
     except (AttributeError, IndexError, TypeError):
@@ -152,7 +184,9 @@ def _completion(response: Any, model: str, litellm: Any) -> Completion:
         model=model,
         prompt_tokens=_count(getattr(usage, "prompt_tokens", 0)),
         completion_tokens=_count(getattr(usage, "completion_tokens", 0)),
-        cost_usd=response_cost(response, litellm),
+        # litellm prices a mocked reply like a real one; nobody paid for it.
+        cost_usd=0.0 if mocked else response_cost(response, litellm),
+        mocked=mocked,
     )
 
 

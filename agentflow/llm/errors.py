@@ -54,8 +54,10 @@ def blocked_cause(exc: BaseException) -> BlockedAddressError | None:
     return None
 
 
-def classify_provider_error(exc: BaseException, model: str, litellm: Any) -> LlmError:
-    """Map an exception raised by ``litellm.acompletion`` for ``model``."""
+def classify_provider_error(
+    exc: BaseException, model: str, litellm: Any, *, provider: str = ""
+) -> LlmError:
+    """Map an exception raised by ``litellm.acompletion`` for ``model`` of ``provider``."""
     blocked = blocked_cause(exc)
     if blocked is not None:
         return LlmError("blocked_address", f"{model}: {blocked.message}")
@@ -74,7 +76,9 @@ def classify_provider_error(exc: BaseException, model: str, litellm: Any) -> Llm
             "llm.connection", f"{model}: connection failed: {detail}", retryable=True, fallback=True
         )
     if isinstance(exc, litellm.AuthenticationError | litellm.PermissionDeniedError):
-        return LlmError("llm.auth", f"{model}: not authorised: {detail}")
+        from agentflow.llm.catalog import rejected_key_message
+
+        return LlmError("llm.auth", rejected_key_message(provider, model, detail))
     if isinstance(exc, litellm.BadRequestError | litellm.NotFoundError):
         return LlmError("llm.bad_request", f"{model}: request refused: {detail}")
     if isinstance(status, int) and (status >= 500 or status in (408, 429)):

@@ -13,6 +13,13 @@ limit, timeout, connection, 5xx). Errors: ``llm.rate_limit``,
 JSON or breaks ``json_schema``) are not. Tokens and cost are added to the
 step even when the JSON check then fails.
 
+Mocked replies (``mock_response``) call nothing: they cost 0, the output says
+``mocked: true`` and the step is recorded under the provider ``mocked``.
+
+Keys: the organisation's provider settings (Settings → Model providers) reach
+the call as ``ctx.deps.model_access``; a provider with no key anywhere fails
+with ``llm.auth`` naming it and the settings page, before anything is sent.
+
 Providers: ``model`` and each of ``fallback_models`` may only select a provider
 the instance enabled (:mod:`agentflow.llm.providers`); another is a validation
 problem on the node, and is refused again when the step runs (``validation``,
@@ -40,7 +47,18 @@ from agentflow.llm import (
 )
 from agentflow.nodes.runtime import as_text
 from agentflow.spec.expressions import render_template
-from agentflow.spec.node_types import JSON, TEMPLATE, FieldProblem, NodeConfig, NodeType, shown_when
+from agentflow.spec.node_types import (
+    JSON,
+    MODEL,
+    TEMPLATE,
+    FieldProblem,
+    NodeConfig,
+    NodeType,
+    shown_when,
+)
+
+MOCKED_PROVIDER = "mocked"
+"""The provider recorded for a canned reply: analytics shows it apart, at no cost."""
 
 
 class LlmMessage(BaseModel):
@@ -52,7 +70,11 @@ class LlmMessage(BaseModel):
 
 class LlmConfig(NodeConfig):
     model: str = Field(
-        min_length=1, title="Model", description="litellm model string, e.g. 'openai/gpt-4o-mini'."
+        min_length=1,
+        title="Model",
+        description="Pick one of your organisation's providers' models, or type a litellm "
+        "model string such as openai/gpt-4o-mini.",
+        json_schema_extra=MODEL,
     )
     messages: list[LlmMessage] | None = Field(
         None,
@@ -155,18 +177,20 @@ class LlmNode(NodeType[LlmConfig]):
             max_tokens=config.max_tokens,
             json_mode=config.response_format == "json",
             mock_response=None if mock is None else as_text(render_template(mock, ctx.scope)),
+            credentials=ctx.deps.model_access,
         )
         ctx.resolved_input = {"model": config.model, "messages": messages}
         if config.fallback_models:
             ctx.resolved_input["fallback_models"] = list(config.fallback_models)
         try:
             reply = await complete(request)
+            # A canned reply is charted apart from the model it stands in for.
             ctx.usage.add(
                 reply.prompt_tokens,
                 reply.completion_tokens,
                 reply.cost_usd,
-                model=reply.model,
-                provider=provider_of(reply.model),
+                model=f"{reply.model} (mocked)" if reply.mocked else reply.model,
+                provider=MOCKED_PROVIDER if reply.mocked else provider_of(reply.model),
             )
             output: dict[str, Any] = {"text": reply.text}
             if request.json_mode:
@@ -179,6 +203,8 @@ class LlmNode(NodeType[LlmConfig]):
             "completion_tokens": reply.completion_tokens,
         }
         output["cost_usd"] = reply.cost_usd
+        if reply.mocked:
+            output["mocked"] = True
         return output
 
 

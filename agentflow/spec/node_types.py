@@ -44,7 +44,7 @@ from agentflow.spec.problems import validation_messages
 FIELD_KIND_KEY = "x-agentflow-kind"
 TRIGGER_TYPE = "trigger"
 """The node type that starts a document's graph (the format's trigger node)."""
-FieldKind = Literal["template", "expression", "json", "subflow"]
+FieldKind = Literal["template", "expression", "json", "subflow", "model"]
 
 SHOWN_WHEN_KEY = "x-agentflow-shown-when"
 """A field that applies only for some values of another: ``{"kind": ["webhook"]}``.
@@ -54,6 +54,8 @@ hold it, and validation reads it as always."""
 TEMPLATE: dict[str, Any] = {FIELD_KIND_KEY: "template"}
 EXPRESSION: dict[str, Any] = {FIELD_KIND_KEY: "expression"}
 JSON: dict[str, Any] = {FIELD_KIND_KEY: "json"}
+# A litellm model string: the builder offers the organisation's models as suggestions.
+MODEL: dict[str, Any] = {FIELD_KIND_KEY: "model"}
 SUBFLOW: dict[str, Any] = {FIELD_KIND_KEY: "subflow"}
 
 

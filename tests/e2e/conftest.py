@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -25,6 +26,7 @@ from agentflow.services.tenancy import accounts
 from agentflow.services.tenancy.permissions import Actor, Role
 from state.web.api_v1.deps import SESSION_COOKIE
 from tests.conftest import PROJECT_ROOT, free_port, service_env
+from tests.llm_servers import ModelServer, serving_models
 
 START_TIMEOUT_S = 900
 # Each running app's log (stdout and stderr of `agentflow up`), by address: without SMTP
@@ -56,8 +58,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
+def app_model_server() -> Iterator[ModelServer]:
+    """The instance's own OpenAI-compatible model server (AGENTFLOW_LLM_LOCAL_SERVERS)."""
+    with serving_models() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
 def app_url(
-    database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+    database_url: str,
+    redis_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    app_model_server: ModelServer,
 ) -> Iterator[str]:
     port = free_port()
     data_dir = tmp_path_factory.mktemp("app-data")
@@ -67,6 +79,7 @@ def app_url(
             "AGENTFLOW_WEB_PORT": str(port),
             "AGENTFLOW_ENV": "development",
             "AGENTFLOW_OUTBOUND_ALLOW_HOSTS": f"127.0.0.1:{WEBHOOK_RECEIVER_PORT}",
+            "AGENTFLOW_LLM_LOCAL_SERVERS": json.dumps({"hosted_vllm": app_model_server.base}),
         }
     )
     log_path = data_dir / "up.log"

@@ -688,3 +688,81 @@ def test_a_trigger_shows_only_the_fields_of_its_kind_with_written_labels(
             .map((c) => c.getAttribute("data-testid") || c.outerHTML.slice(0, 80))"""
     )
     assert unnamed == []
+
+
+def test_the_test_run_dialog_shows_only_the_current_problem(
+    wide_page: Page, account: Account
+) -> None:
+    page = wide_page
+    document = workflows.blank_document("x")
+    document["inputs"] = {
+        "type": "object",
+        "required": ["email"],
+        "properties": {"email": {"type": "string"}},
+    }
+    workflow_id = create(account, "Needs input", document)
+    open_builder(page, workflow_id, 1)
+    page.get_by_test_id("open-test-run").click()
+    run_input = page.get_by_test_id("run-input")
+    run_input.fill("{}")
+    page.get_by_test_id("start-run").click()
+    problems = page.get_by_test_id("run-problems")
+    expect(problems).to_contain_text("email")
+    expect(page.get_by_test_id("run-input-error")).to_contain_text("fix these problems first")
+
+    # A new attempt with another problem shows that one alone.
+    run_input.fill('{"email": ')
+    page.get_by_test_id("start-run").click()
+    expect(page.get_by_test_id("run-input-error")).to_contain_text("not valid JSON")
+    expect(page.get_by_test_id("run-problems")).to_have_count(0)
+
+
+def test_recent_runs_paint_the_canvas_survive_a_reload_and_open_from_the_badge(
+    wide_page: Page, account: Account
+) -> None:
+    page = wide_page
+    document = workflows.blank_document("x")
+    document["nodes"].append(
+        {
+            "id": "greet",
+            "type": "template",
+            "config": {"template": "hello"},
+            "position": {"x": 320, "y": 0},
+        }
+    )
+    document["edges"] = [{"source": "start", "target": "greet"}]
+    workflow_id = create(account, "Recent runs", document)
+    open_builder(page, workflow_id, 2)
+    page.get_by_test_id("recent-runs").click()
+    expect(page.get_by_role("menuitem")).to_contain_text("No runs yet")
+    page.keyboard.press("Escape")
+
+    page.get_by_test_id("open-test-run").click()
+    page.get_by_test_id("start-run").click()
+    status = page.get_by_test_id("run-status")
+    expect(status).to_have_attribute("data-state", "succeeded", timeout=SLOW)
+    greet = page.get_by_test_id("node-greet")
+    expect(greet).to_have_attribute("data-status", "succeeded")
+    expect(page).to_have_url(re.compile(r"\?run=[0-9a-f-]{36}$"))
+    run_id = page.url.rsplit("=", 1)[1]
+
+    # Cleared, then chosen again from the list of recent runs.
+    page.get_by_test_id("clear-run").click()
+    expect(status).to_have_count(0)
+    expect(greet).not_to_have_attribute("data-status", "succeeded")
+    page.get_by_test_id("recent-runs").click()
+    runs = page.get_by_test_id("recent-run")
+    expect(runs).to_have_count(1)
+    expect(runs).to_contain_text("succeeded")
+    runs.click()
+    expect(greet).to_have_attribute("data-status", "succeeded", timeout=SLOW)
+
+    # A reload shows the same run's states; the badge opens the run's page.
+    page.reload()
+    expect(page.get_by_test_id("node-greet")).to_have_attribute(
+        "data-status", "succeeded", timeout=SLOW
+    )
+    link = page.get_by_test_id("run-status-link")
+    expect(link).to_have_attribute("href", f"/executions/{run_id}")
+    link.click()
+    expect(page).to_have_url(re.compile(f"/executions/{run_id}$"))

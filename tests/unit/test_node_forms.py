@@ -66,7 +66,7 @@ def test_every_config_field_has_a_written_label_and_help() -> None:
 
 def test_widgets_follow_the_schema() -> None:
     llm = fields_by_key({"id": "n", "type": "llm", "config": {"model": "m"}})
-    assert llm["config.model"]["widget"] == "text"
+    assert llm["config.model"]["widget"] == "model"  # free text with the org's models offered
     assert llm["config.model"]["required"] and llm["config.model"]["label"] == "Model *"
     assert llm["config.prompt"]["widget"] == "template"
     assert llm["config.messages"]["widget"] == "json"
@@ -135,6 +135,8 @@ def test_editing_sets_clears_and_never_mutates() -> None:
     assert "prompt" not in cleared["config"]  # optional: removed, the default applies
     required = edit(node, _field(node, "config.model"), "")
     assert required["config"]["model"] == ""  # required: kept, the validator says why
+    picked = edit(node, _field(node, "config.model"), " openai/gpt-4o-mini ")
+    assert picked["config"]["model"] == "openai/gpt-4o-mini"
     numbered = edit(node, _field(node, "config.temperature"), " 0.7 ")
     assert numbered["config"]["temperature"] == 0.7
     whole = edit(node, _field(node, "config.max_tokens"), "200")

@@ -36,6 +36,7 @@ from agentflow.db.templates import (
 )
 from agentflow.errors import InvalidInput, NotFound
 from agentflow.nodes.registry import NODE_TYPES
+from agentflow.services.providers.access import default_model
 from agentflow.services.runs.gate import org_secret_names
 from agentflow.services.templates.documents import (
     missing_secrets,
@@ -301,7 +302,8 @@ def install_template(
     """A new workflow in the actor's organisation from the template's visible version.
 
     Secrets given in ``data`` are created first (they must be ones the template
-    needs and the organisation lacks); the LLM steps get the configured model.
+    needs and the organisation lacks); the LLM steps get the organisation's default
+    model (Settings → Model providers), else the instance's ``template_model``.
     """
     require(actor, Action.WORKFLOW_WRITE)
     form = parse_input(InstallInput, data or {})
@@ -330,7 +332,8 @@ def install_template(
                 {"name": secret_name, "value": form.secrets[secret_name]},
                 settings=settings,
             )
-    document = use_template_model(document, settings.template_model)
+    model = default_model(database_url, actor.org_id) or settings.template_model
+    document = use_template_model(document, model)
     if any(not isinstance(node.get("position"), dict) for node in document.get("nodes") or []):
         document = auto_layout(document, NODE_TYPES)
     workflow_id = workflow_service.create_workflow(

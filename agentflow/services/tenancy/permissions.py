@@ -64,6 +64,7 @@ class Action(StrEnum):
     EVENT_SUBSCRIPTION_MANAGE = "event_subscription.manage"
     NOTIFICATION_READ = "notification.read"
     WEBHOOK_MANAGE = "webhook.manage"  # see a workflow's webhook URL, rotate its token
+    MODEL_PROVIDER_MANAGE = "model_provider.manage"  # keys, endpoints, the default model
 
 
 A = Action
@@ -100,6 +101,7 @@ _ADMIN = _EDITOR | {
     A.ORG_UPDATE,
     A.BUDGET_MANAGE,
     A.EVENT_SUBSCRIPTION_MANAGE,
+    A.MODEL_PROVIDER_MANAGE,
 }
 
 # The permission matrix: role → the actions it may take. Owners differ from admins

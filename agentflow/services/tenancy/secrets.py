@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from agentflow.db.accounts import OrgSecret
@@ -185,6 +186,31 @@ def delete_secret(database_url: str, actor: Actor, name: str) -> None:
             raise SecretNotFound()
         session.delete(row)
         audit.record(session, actor, "secret.delete", target_type="secret", target_id=name)
+
+
+def put_secret(
+    session: Session,
+    actor: Actor,
+    name: str,
+    value: str,
+    *,
+    settings: Settings | None = None,
+) -> None:
+    """Create or replace ``name`` in the caller's transaction, audited like the forms'.
+
+    For use cases that keep a value as a secret on their own behalf (a model
+    provider's key); the caller has checked the actor's permission.
+    """
+    name, value = _check_name(name), _check_value(value)
+    nonce, ciphertext = encrypt(actor.org_id, name, value, settings=settings)
+    row = get_owned(session, OrgSecret, org_id=actor.org_id, name=name, for_update=True)
+    if row is None:
+        session.add(OrgSecret(org_id=actor.org_id, name=name, nonce=nonce, ciphertext=ciphertext))
+        action = "secret.create"
+    else:
+        row.nonce, row.ciphertext, row.updated_at = nonce, ciphertext, utcnow()
+        action = "secret.update"
+    audit.record(session, actor, action, target_type="secret", target_id=name)
 
 
 def list_secrets(database_url: str, actor: Actor) -> list[SecretInfo]:

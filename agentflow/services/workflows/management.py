@@ -243,6 +243,11 @@ def get_draft(database_url: str, workflow_id: uuid.UUID, *, org_id: uuid.UUID) -
         return dict(_owned(session, workflow_id, org_id).document)
 
 
+def workflow_name(database_url: str, workflow_id: uuid.UUID, *, org_id: uuid.UUID) -> str:
+    with session_scope(database_url) as session:
+        return _owned(session, workflow_id, org_id).name
+
+
 def save_draft(
     database_url: str,
     workflow_id: uuid.UUID,

@@ -76,6 +76,8 @@ def widget_for(prop: Mapping[str, Any], defs: Mapping[str, Any]) -> tuple[str, l
         return "template_any", []
     if kind == "expression":
         return "expression", []
+    if kind == "model":
+        return "model", []
     if kind in ("json", "subflow"):
         return "json", []
     if len(variants) == 1 and isinstance(variants[0].get("enum"), list):
@@ -105,7 +107,7 @@ def _get(target: Mapping[str, Any], path: list[str]) -> tuple[bool, Any]:
 def _display(widget: str, present: bool, value: Any) -> str:
     if not present or value is None:
         return ""
-    if widget in ("text", "template", "expression", "select") and isinstance(value, str):
+    if widget in ("text", "model", "template", "expression", "select") and isinstance(value, str):
         return value
     if widget == "lines" and isinstance(value, list):
         return "\n".join(str(item) for item in value)
@@ -314,6 +316,8 @@ def parse_value(widget: str, text: str, required: bool) -> tuple[bool, Any]:
     stripped = text.strip()
     if widget in ("text", "template", "expression"):
         return (True, text) if text or required else (False, None)
+    if widget == "model":  # a litellm model string never has spaces around it
+        return (True, stripped) if stripped or required else (False, None)
     if widget == "select":
         return (False, None) if text in ("", UNSET) else (True, text)
     if widget == "lines":

@@ -35,6 +35,16 @@ def _day(text: str) -> datetime | None:
         return None
 
 
+def _target(entry: audit.AuditEntry) -> str:
+    """ "workflow: Lead intake (3f2c…)": the name recorded with the event, when there is one."""
+    if not entry.target_type:
+        return ""
+    name = (entry.details or {}).get("name")
+    if isinstance(name, str) and name:
+        return f"{entry.target_type}: {name} ({entry.target_id})"
+    return f"{entry.target_type}: {entry.target_id}"
+
+
 def _row(entry: audit.AuditEntry) -> dict[str, str]:
     details = json.dumps(entry.details, sort_keys=True, default=str) if entry.details else ""
     return {
@@ -43,7 +53,7 @@ def _row(entry: audit.AuditEntry) -> dict[str, str]:
         "actor": entry.actor_label or entry.actor_type,
         "actor_type": entry.actor_type,
         "action": entry.action,
-        "target": f"{entry.target_type}: {entry.target_id}" if entry.target_type else "",
+        "target": _target(entry),
         "ip": entry.ip,
         "details": details[:MAX_DETAILS],
     }

@@ -7,17 +7,23 @@ draft next to its error and never overwritten, so nothing typed is lost.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import reflex as rx
 
+from agentflow.llm.catalog import model_choices
 from agentflow.nodes.registry import get_node_type
+from agentflow.services.providers import setup
+from agentflow.services.tenancy.permissions import Actor
 from agentflow.services.triggers import schedules
 from agentflow.services.workflows import builder as builder_service
 from agentflow.services.workflows import node_forms
 from agentflow.services.workflows.suggestions import suggestions
+from state.common import database_url
 from state.pages.builder.state import BuilderState
+from state.pages.model_providers.state import model_rows
 
 MAX_SUGGESTIONS = 1000
 
@@ -51,6 +57,8 @@ class NodeFormState(rx.State):
     # A schedule trigger's cron in words and its next five times ("" when not one).
     schedule_text: str = ""
     schedule_times: list[str] = []
+    # The models of the organisation's providers, offered by every model field.
+    model_choices: list[dict[str, str]] = []
 
     _drafts: dict[str, tuple[str, str]] = {}
     _workflow_drafts: dict[str, tuple[str, str]] = {}
@@ -63,6 +71,12 @@ class NodeFormState(rx.State):
         self.fields, self.workflow_fields = [], []
         self.suggestions, self.all_suggestions = [], []
         self.schedule_text, self.schedule_times = "", []
+
+    async def load_models(self, actor: Actor) -> None:
+        usable = setup.usable_specs(
+            (await asyncio.to_thread(setup.provider_settings, database_url(), actor)).providers
+        )
+        self._assign("model_choices", model_rows(await asyncio.to_thread(model_choices, usable)))
 
     def show(self, document: dict[str, Any], key: str, *, keep_drafts: bool = False) -> None:
         """Rebuild the forms for ``key`` (the workflow form when empty)."""

@@ -3,6 +3,8 @@ the test-run, publish and versions dialogs."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from agentflow.services.workflows.builder import catalog_order, node_catalog
@@ -60,16 +62,21 @@ def run_badge() -> rx.Component:
     return rx.cond(
         BuilderRunState.test_run_id != "",
         rx.hstack(
-            rx.badge(
-                rx.icon("activity", size=12),
-                "Run: ",
-                BuilderRunState.run_status,
-                color_scheme=rx.match(BuilderRunState.run_status, *RUN_COLORS, "gray"),
-                variant="surface",
-                size="2",
-                data_testid="run-status",
-                data_state=BuilderRunState.run_status,
-                title=BuilderRunState.run_error,
+            rx.link(
+                rx.badge(
+                    rx.icon("activity", size=12),
+                    "Run: ",
+                    BuilderRunState.run_status,
+                    color_scheme=rx.match(BuilderRunState.run_status, *RUN_COLORS, "gray"),
+                    variant="surface",
+                    size="2",
+                    data_testid="run-status",
+                    data_state=BuilderRunState.run_status,
+                    title=BuilderRunState.run_error,
+                ),
+                href="/executions/" + BuilderRunState.test_run_id,
+                aria_label="Open this run",
+                data_testid="run-status-link",
             ),
             rx.cond(
                 BuilderRunState.run_active,
@@ -88,6 +95,48 @@ def run_badge() -> rx.Component:
     )
 
 
+def _recent_run(run: Any) -> rx.Component:
+    return rx.menu.item(
+        rx.hstack(
+            rx.badge(
+                run["status"],
+                color_scheme=rx.match(run["status"], *RUN_COLORS, "gray"),
+                variant="soft",
+                size="1",
+            ),
+            rx.text(run["when"], size="2"),
+            rx.text(run["trigger"], size="1", color=rx.color("gray", 10)),
+            spacing="2",
+            align="center",
+        ),
+        on_select=BuilderRunState.show_run(run["id"]),  # type: ignore[operator]
+        data_testid="recent-run",
+    )
+
+
+def recent_runs_menu() -> rx.Component:
+    """This workflow's latest runs: choosing one paints its states on the canvas."""
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.button(
+                rx.icon("list", size=14),
+                "Runs",
+                variant="soft",
+                color_scheme="gray",
+                data_testid="recent-runs",
+            )
+        ),
+        rx.menu.content(
+            rx.cond(
+                BuilderRunState.recent_runs.length() > 0,  # type: ignore[attr-defined]
+                rx.foreach(BuilderRunState.recent_runs, _recent_run),
+                rx.menu.item("No runs yet: start a test run.", disabled=True),
+            ),
+        ),
+        on_open_change=BuilderRunState.refresh_recent,
+    )
+
+
 def toolbar() -> rx.Component:
     return rx.hstack(
         rx.link(
@@ -101,6 +150,7 @@ def toolbar() -> rx.Component:
         save_indicator(),
         rx.spacer(),
         run_badge(),
+        recent_runs_menu(),
         rx.button(
             rx.icon("network", size=14),
             "Auto-layout",

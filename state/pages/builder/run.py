@@ -18,14 +18,18 @@ import reflex as rx
 
 from agentflow.errors import AgentFlowError, Forbidden
 from agentflow.services.runs.lifecycle import InvalidRunRequest, RunNotFound, describe_run
+from agentflow.services.runs.queries import RunFilter, query_runs
 from agentflow.services.tenancy.permissions import Actor
 from agentflow.services.workflows import builder as builder_service
 from agentflow.services.workflows.management import InvalidWorkflow
+from components.formatting import relative_time
 from state.common import database_url
 from state.pages.builder.state import BuilderState
 from state.pages.runs import actions as run_actions
 from state.session import current_actor
 
+RECENT_RUNS = 10
+RUN_PARAM = "run"  # the address keeps the run shown on the canvas: ?run=<id>
 POLL_S = 0.3
 WAITING_POLL_S = 1.0
 FOLLOW_LIMIT_S = 3600
@@ -45,6 +49,8 @@ class BuilderRunState(rx.State):
     run_states: dict[str, dict[str, Any]] = {}
     step_node: str = ""
     step: dict[str, str] = {}
+    # This workflow's latest runs, newest first: choosing one paints its states.
+    recent_runs: list[dict[str, str]] = []
 
     _steps: dict[str, dict[str, Any]] = {}
     _node_keys: list[str] = []
@@ -60,6 +66,29 @@ class BuilderRunState(rx.State):
         """Another workflow opens: its test run starts from its own inputs, not this input."""
         self.reset_run()
         self.input_text, self.input_error, self.run_problems = "", "", []
+        self.recent_runs = []
+
+    async def load_recent(self, actor: Actor, workflow_id: str) -> None:
+        filters = RunFilter(workflow_id=uuid.UUID(workflow_id), page_size=RECENT_RUNS)
+        page = await asyncio.to_thread(query_runs, database_url(), filters, org_id=actor.org_id)
+        self.recent_runs = [
+            {
+                "id": row["run_id"],
+                "status": str(row["status"]),
+                "when": relative_time(row["created_at"]),
+                "trigger": str(row["trigger"]),
+            }
+            for row in page.rows
+        ]
+
+    def restore(self, run_id: str, node_keys: list[str]) -> bool:
+        """Show ``run_id`` (from the address) again after a reload; False if it is no id."""
+        try:
+            uuid.UUID(run_id)
+        except ValueError:
+            return False
+        self._begin(run_id, node_keys)
+        return True
 
     def show_step(self, key: str) -> None:
         self.step_node = key
@@ -90,7 +119,7 @@ class BuilderRunState(rx.State):
         self.input_text = json.dumps(
             builder_service.sample_input(builder.document().get("inputs")), indent=2
         )
-        self.input_error = ""
+        self.input_error, self.run_problems = "", []
 
     @rx.event
     def set_dialog_open(self, value: bool) -> None:
@@ -98,11 +127,14 @@ class BuilderRunState(rx.State):
 
     @rx.event
     def set_input_text(self, value: str) -> None:
+        # What the last attempt was refused for no longer describes the edited input.
         self.input_text = value
-        self.input_error = ""
+        self.input_error, self.run_problems = "", []
 
     @rx.event
     async def start(self) -> Any:
+        # Only this attempt's problem is shown: the previous one's go first.
+        self.input_error, self.run_problems = "", []
         try:
             run_input = json.loads(self.input_text or "null")
         except json.JSONDecodeError as exc:
@@ -134,7 +166,26 @@ class BuilderRunState(rx.State):
         self.starting = False
         self.dialog_open = False
         self._begin(str(run_id), builder_service.node_keys(document))
-        yield BuilderRunState.follow
+        if actor is not None:
+            await self.load_recent(actor, builder.current_workflow)
+        yield [BuilderRunState.follow, remember_run(str(run_id))]
+
+    @rx.event
+    async def refresh_recent(self, is_open: bool) -> None:
+        """The list as it is now, each time it opens (runs end and new ones start)."""
+        builder = await self.get_state(BuilderState)
+        actor = await current_actor(self)
+        if is_open and actor is not None and builder.current_workflow:
+            await self.load_recent(actor, builder.current_workflow)
+
+    @rx.event
+    async def show_run(self, run_id: str) -> Any:
+        """Paint one of the recent runs on the canvas (and keep it in the address)."""
+        builder = await self.get_state(BuilderState)
+        if not any(run["id"] == run_id for run in self.recent_runs):
+            return None
+        self._begin(run_id, builder_service.node_keys(builder.document()))
+        return [BuilderRunState.follow, remember_run(run_id)]
 
     def _begin(self, run_id: str, node_keys: list[str]) -> None:
         self.test_run_id, self.run_status, self.run_error, self.run_cost = run_id, "queued", "", ""
@@ -236,5 +287,16 @@ class BuilderRunState(rx.State):
         return None
 
     @rx.event
-    def clear(self) -> None:
+    def clear(self) -> Any:
         self.reset_run()
+        return remember_run("")
+
+
+def remember_run(run_id: str) -> Any:
+    """Put the shown run in the address (or take it out), without a navigation, so a
+    reload shows it again."""
+    query = f"?{RUN_PARAM}={run_id}" if run_id else ""
+    return rx.call_script(
+        f"window.history.replaceState(window.history.state, '', "
+        f"window.location.pathname + {json.dumps(query)})"
+    )

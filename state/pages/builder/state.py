@@ -140,7 +140,7 @@ class BuilderState(rx.State):
     @rx.event
     async def load(self) -> AsyncIterator[Any]:
         from state.pages.builder.form import NodeFormState
-        from state.pages.builder.run import BuilderRunState
+        from state.pages.builder.run import RUN_PARAM, BuilderRunState
 
         if self.current_workflow and self._saved_seq < self._change_seq:
             await self._save_now()
@@ -177,8 +177,13 @@ class BuilderState(rx.State):
         self._set_problems(await asyncio.to_thread(validate_document, draft, NODE_TYPES))
         form = await self.get_state(NodeFormState)
         form.show(self._document, "")
+        await form.load_models(actor)
         run = await self.get_state(BuilderRunState)
         run.reset_run()
+        await run.load_recent(actor, raw_id)
+        shown = self.router.url.query_parameters.get(RUN_PARAM, "")
+        if shown and run.restore(shown, builder_service.node_keys(self._document)):
+            yield BuilderRunState.follow
 
     # -- from the canvas -------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from agentflow.errors import Forbidden
+from agentflow.services.providers.setup import enable_provider
 from agentflow.services.tenancy import api_keys, audit, organizations
 from agentflow.services.tenancy import secrets as org_secrets
 from agentflow.services.tenancy.permissions import ROLE_ACTIONS, Action, Actor, Role, require
@@ -44,6 +45,7 @@ EXPECTED = {
     "alert.manage": "OAE",
     "budget.manage": "OA",
     "webhook.manage": "OAE",
+    "model_provider.manage": "OA",
 }
 LETTER = {Role.OWNER: "O", Role.ADMIN: "A", Role.EDITOR: "E", Role.VIEWER: "V"}
 
@@ -82,6 +84,9 @@ def _enforced_by_services() -> dict[Action, Case]:
         Action.AUDIT_READ: lambda db, actor, target, s: audit.query(db, actor),
         Action.ORG_UPDATE: lambda db, actor, target, s: organizations.update_org(
             db, actor, {"name": "Renamed"}
+        ),
+        Action.MODEL_PROVIDER_MANAGE: lambda db, actor, target, s: enable_provider(
+            db, actor, "openai", {"api_key": "sk-matrix-key-0123"}, settings=s
         ),
         Action.WEBHOOK_MANAGE: lambda db, actor, target, s: webhooks.rotate(
             db, actor, workflows.create_workflow(db, "hooked", org_id=actor.org_id)

@@ -294,3 +294,25 @@ def test_text_that_cannot_be_stored_is_refused_naming_the_field(db: str, ana: Pe
         gallery.install_template(db, ana.actor(), template, {"name": "mine\x00"})
     assert named.value.message == "name: must not contain NUL characters (\\u0000)"
     assert workflows.list_workflows(db, org_id=ana.org_id) == []
+
+
+def test_an_installed_template_uses_the_organisations_default_model(
+    db: str, ana: Person, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentflow.services.providers.setup import enable_provider, set_default_model
+
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    actor = ana.actor()
+    lead = template_id(db, actor, "Lead enrichment")
+
+    def models(workflow_id: uuid.UUID) -> set[str]:
+        document = workflows.get_draft(db, workflow_id, org_id=ana.org_id)
+        return {n["config"]["model"] for n in document["nodes"] if n["type"] == "llm"}
+
+    before = gallery.install_template(db, actor, lead, settings=settings)
+    assert models(before.workflow_id) == {settings.template_model}  # the instance's choice
+    key = {"api_key": "sk-ant-org-key-0123"}
+    enable_provider(db, actor, "anthropic", key, settings=settings)
+    set_default_model(db, actor, {"model": "anthropic/claude-haiku-4-5"})
+    after = gallery.install_template(db, actor, lead, settings=settings)
+    assert models(after.workflow_id) == {"anthropic/claude-haiku-4-5"}

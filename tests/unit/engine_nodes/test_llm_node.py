@@ -1,5 +1,6 @@
-"""llm: real litellm with mock_response (no network): text, usage, cost, JSON, errors,
-fallback models."""
+"""llm: real litellm with mock_response (no network): text, usage, JSON, errors,
+fallback models. A mocked reply costs nothing; priced replies from a real server are
+in tests/unit/llm/test_org_credentials.py."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ PRICED = "gpt-4o-mini"
 UNPRICED = "openai/agentflow-unpriced"  # litellm raises ModelNotMappedError for its cost
 
 
-async def test_a_text_reply_with_usage_and_cost():
+async def test_a_mocked_reply_has_usage_but_costs_nothing_and_says_it_is_mocked():
     ctx = make_ctx({"ticket": "printer on fire", "answer": "hardware"})
     config = {
         "model": PRICED,
@@ -27,15 +28,18 @@ async def test_a_text_reply_with_usage_and_cost():
         "mock_response": "{{ input.answer }}",
     }
     output = await run_node("llm", config, ctx)
-    assert set(output) == {"text", "model", "usage", "cost_usd"}
+    assert set(output) == {"text", "model", "usage", "cost_usd", "mocked"}
     assert output["text"] == "hardware"
     assert output["model"] == PRICED
     assert output["usage"]["prompt_tokens"] > 0
     assert output["usage"]["completion_tokens"] > 0
-    assert output["cost_usd"] > 0
+    assert output["cost_usd"] == 0.0  # gpt-4o-mini is priced, but nothing was called
+    assert output["mocked"] is True
     assert ctx.usage.prompt_tokens == output["usage"]["prompt_tokens"]
     assert ctx.usage.completion_tokens == output["usage"]["completion_tokens"]
-    assert ctx.usage.cost_usd == output["cost_usd"]
+    assert ctx.usage.cost_usd == 0.0
+    # Analytics charts it apart from the real model.
+    assert (ctx.usage.model, ctx.usage.provider) == (f"{PRICED} (mocked)", "mocked")
     assert ctx.resolved_input["messages"] == [
         {"role": "system", "content": "You classify tickets."},
         {"role": "user", "content": "Classify: printer on fire"},
@@ -82,7 +86,7 @@ async def test_json_mode_parses_a_fenced_reply_and_checks_the_schema():
     output = await run_node("llm", config, make_ctx())
     assert output["json"] == {"n": 3, "tags": ["a"]}
     assert output["text"].startswith("```json")
-    assert list(output) == ["text", "json", "model", "usage", "cost_usd"]
+    assert list(output) == ["text", "json", "model", "usage", "cost_usd", "mocked"]
 
 
 @pytest.mark.parametrize(
@@ -106,7 +110,7 @@ async def test_json_mode_failures_are_not_retryable_but_usage_is_kept(reply, mes
     assert caught.value.type == "llm.invalid_json"
     assert not caught.value.retryable
     assert caught.value.message.startswith(message)
-    assert ctx.usage.completion_tokens > 0 and ctx.usage.cost_usd > 0
+    assert ctx.usage.completion_tokens > 0 and ctx.usage.model == f"{PRICED} (mocked)"
 
 
 @pytest.mark.parametrize(
@@ -156,7 +160,7 @@ async def test_a_rate_limited_model_falls_back_to_the_next(provider_calls):
     assert provider_calls == [PRICED, "gpt-4o"]
     assert output["text"] == "from the fallback"
     assert output["model"] == "gpt-4o"
-    assert output["cost_usd"] > 0
+    assert output["cost_usd"] == 0.0 and output["mocked"] is True
     assert ctx.resolved_input["fallback_models"] == ["gpt-4o", UNPRICED]
 
 
