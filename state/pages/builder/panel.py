@@ -11,8 +11,11 @@ from typing import Any
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from agentflow.llm.catalog import SETTINGS_PATH
 from agentflow.services.workflows.node_forms import UNSET
 from components.canvas import template_field
+from components.model_picker import model_datalist, model_input
+from components.step_error import step_error
 from state.pages.builder.form import NodeFormState
 from state.pages.builder.run import BuilderRunState
 from state.pages.builder.state import BuilderState
@@ -91,6 +94,17 @@ def _input(
                 data_testid=test_id,
                 id=test_id,
                 font_family="var(--code-font-family)",
+            ),
+        ),
+        (
+            "model",
+            model_input(
+                value=field["value"].to(str),
+                on_change=lambda value: on_text(key, value),
+                data_testid=test_id,
+                id=test_id,
+                width="100%",
+                color_scheme=rx.cond(field["error"].to(str) != "", "red", "gray"),
             ),
         ),
         *[
@@ -192,7 +206,9 @@ def problems_section() -> rx.Component:
                 max_height="220px",
                 overflow_y="auto",
             ),
-            width="100%",
+            flex_shrink="0",
+            margin="0 16px 16px",
+            width="auto",
             padding="12px",
             border=f"1px solid {rx.color('red', 6)}",
             background=rx.color("red", 2),
@@ -280,13 +296,7 @@ def step_section() -> rx.Component:
                     ),
                     rx.cond(
                         step["error_message"] != "",
-                        rx.callout(
-                            step["error_type"] + ": " + step["error_message"],
-                            icon="triangle-alert",
-                            color_scheme="red",
-                            size="1",
-                            data_testid="step-error",
-                        ),
+                        step_error(step["error_type"], step["error_message"], "step-error"),
                     ),
                     _detail_block("Resolved input", step["input"], "step-input"),
                     _detail_block("Output", step["output"], "step-output"),
@@ -384,20 +394,6 @@ def node_panel() -> rx.Component:
             align="center",
         ),
         rx.text(state.node_description, size="2", color=rx.color("gray", 11)),
-        rx.cond(
-            BuilderState.problems.contains(state.node_key),  # type: ignore[attr-defined]
-            rx.callout(
-                rx.foreach(
-                    BuilderState.problems[state.node_key].to(list[str]),  # type: ignore[attr-defined]
-                    lambda message: rx.text(message, size="1"),
-                ),
-                icon="circle-alert",
-                color_scheme="red",
-                size="1",
-                width="100%",
-                data_testid="node-panel-problems",
-            ),
-        ),
         step_section(),
         _schedule_preview(),
         _fields(
@@ -417,6 +413,18 @@ def node_panel() -> rx.Component:
             state.suggestions,
             scope,
         ),
+        model_datalist(state.model_choices),
+        rx.cond(
+            (state.node_type == "llm") & (state.model_choices.length() == 0),  # type: ignore[attr-defined]
+            rx.text(
+                "No model provider is set up for your organisation yet: ",
+                rx.link("set one up in Settings → Model providers", href=SETTINGS_PATH),
+                ".",
+                size="1",
+                color=rx.color("gray", 11),
+                data_testid="no-model-providers",
+            ),
+        ),
         _section_title("Errors and retries"),
         _fields(
             state.fields,
@@ -425,6 +433,22 @@ def node_panel() -> rx.Component:
             NodeFormState.set_flag,
             state.suggestions,
             scope,
+        ),
+        # After the fields, so that problems coming and going while someone types
+        # never move the field being typed in.
+        rx.cond(
+            BuilderState.problems.contains(state.node_key),  # type: ignore[attr-defined]
+            rx.callout(
+                rx.foreach(
+                    BuilderState.problems[state.node_key].to(list[str]),  # type: ignore[attr-defined]
+                    lambda message: rx.text(message, size="1"),
+                ),
+                icon="circle-alert",
+                color_scheme="red",
+                size="1",
+                width="100%",
+                data_testid="node-panel-problems",
+            ),
         ),
         spacing="3",
         width="100%",
@@ -469,18 +493,22 @@ def workflow_panel() -> rx.Component:
 
 
 def right_panel() -> rx.Component:
-    return rx.box(
-        rx.vstack(
-            problems_section(),
+    # The problems sit below the form's scroll area rather than above the form: when
+    # they come and go while someone types, the area shrinks at its bottom and the
+    # fields stay where they are.
+    return rx.flex(
+        rx.box(
             rx.cond(NodeFormState.node_key != "", node_panel(), workflow_panel()),
-            spacing="4",
-            width="100%",
+            flex="1",
+            min_height="0",
+            overflow_y="auto",
+            padding="16px",
         ),
+        problems_section(),
+        direction="column",
         width="360px",
         min_width="360px",
         height="100%",
-        overflow_y="auto",
-        padding="16px",
         border_left=f"1px solid {rx.color('gray', 5)}",
         background=rx.color("gray", 1),
     )

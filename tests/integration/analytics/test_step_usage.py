@@ -34,5 +34,5 @@ async def test_llm_steps_record_model_and_provider(clean_db: str, org: uuid.UUID
                 {"id": run_id},
             ).all()
         )
-    assert rows["ask"] == ("gpt-4o-mini", "openai")
+    assert rows["ask"] == ("gpt-4o-mini (mocked)", "mocked")  # a canned reply, charted apart
     assert rows["say"] == (None, None)
