@@ -1,29 +1,20 @@
 // A textarea for templates, expressions and JSON with autocomplete of the names in
 // scope (input.*, env.*, nodes.<upstream>.output...). The text is kept locally so
-// typing never waits for the server; changes are sent debounced, and on blur.
+// typing never waits for the server; changes are sent debounced, and on blur. What
+// accepting a suggestion writes is in template_completion.js, where the menu goes in
+// use_menu_placement.js.
 import React, { useEffect, useLayoutEffect, useRef, useState } from "react";
+import { acceptSuggestion, matches, overtypeBrace, tokenAt } from "./template_completion.js";
 import { useLatest } from "./use_latest.js";
+import { useMenuPlacement } from "./use_menu_placement.js";
 
 const SEND_DELAY_MS = 250;
-const MAX_ITEMS = 40;
-const TOKEN_CHAR = /[A-Za-z0-9_.]/;
+// Until it is measured (within the same commit), the menu is laid out unseen.
+const UNPLACED = { visibility: "hidden", top: 0, left: 0 };
 
-function tokenAt(text, caret, mode) {
-  let start = caret;
-  while (start > 0 && TOKEN_CHAR.test(text[start - 1])) start -= 1;
-  if (mode !== "expression") {
-    const open = text.lastIndexOf("{{", caret);
-    const close = text.lastIndexOf("}}", caret - 1);
-    if (open < 0 || close > open || open + 2 > start) return null;
-  }
-  return { start, token: text.slice(start, caret) };
-}
-
-function matches(suggestions, token) {
-  const lower = token.toLowerCase();
-  return (suggestions || [])
-    .filter((s) => s.insert.toLowerCase().startsWith(lower) && s.insert !== token)
-    .slice(0, MAX_ITEMS);
+function menuStyle(place) {
+  if (!place) return UNPLACED;
+  return { top: place.top, left: place.left, width: place.width, maxHeight: place.maxHeight };
 }
 
 export function TemplateField(props) {
@@ -42,6 +33,8 @@ export function TemplateField(props) {
   const [text, setText] = useState(value ?? "");
   const [menu, setMenu] = useState(null);
   const area = useRef(null);
+  const list = useRef(null);
+  const place = useMenuPlacement(menu, area, list);
   const timer = useRef(null);
   const lastSent = useRef(value ?? "");
   const handler = useLatest(onValueChange);
@@ -52,6 +45,9 @@ export function TemplateField(props) {
   // typed in between and move the caret behind them (their text then lands in the
   // wrong place).
   const pendingCaret = useRef(null);
+  // The closing braces the last accepted suggestion stands in front of: typing them
+  // steps over them instead of adding a second pair.
+  const closing = useRef(null);
 
   useLayoutEffect(() => {
     if (pendingCaret.current === null || !area.current) return;
@@ -69,6 +65,7 @@ export function TemplateField(props) {
       clearTimeout(timer.current);
       setText(incoming);
       lastSent.current = incoming;
+      closing.current = null;
       setMenu(null);
     } else if (incoming !== lastSent.current && document.activeElement !== area.current) {
       setText(incoming);
@@ -105,22 +102,35 @@ export function TemplateField(props) {
 
   const accept = (item) => {
     if (!menu) return;
-    const before = text.slice(0, menu.start) + item.insert;
-    let after = text.slice(menu.caret);
-    if (mode !== "expression") {
-      const close = after.indexOf("}}");
-      const reopen = after.indexOf("{{");
-      if (close < 0 || (reopen >= 0 && reopen < close)) after = ` }}${after}`;
-    }
-    const next = before + after;
-    pendingCaret.current = before.length;
-    setText(next);
+    const done = acceptSuggestion(text, menu, item.insert, mode);
+    pendingCaret.current = done.caret;
+    closing.current = done.closing;
+    setText(done.text);
     setMenu(null);
-    send(next);
+    send(done.text);
   };
 
-  const onKeyDown = (event) => {
-    if (!menu) return;
+  // A "}" typed in front of the braces an accepted suggestion wrote steps over them;
+  // true when it did (the key then types nothing itself).
+  const stepOverClosing = (event) => {
+    const field = event.target;
+    if (event.key !== "}" || field.selectionStart !== field.selectionEnd) return false;
+    const done = overtypeBrace(text, field.selectionStart, closing.current);
+    if (done === null) return false;
+    event.preventDefault();
+    setMenu(null);
+    if (done.text === text) {
+      field.setSelectionRange(done.caret, done.caret);
+    } else {
+      pendingCaret.current = done.caret;
+      setText(done.text);
+      clearTimeout(timer.current);
+      timer.current = setTimeout(() => send(done.text), SEND_DELAY_MS);
+    }
+    return true;
+  };
+
+  const onMenuKey = (event) => {
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
       event.preventDefault();
       const step = event.key === "ArrowDown" ? 1 : -1;
@@ -133,6 +143,11 @@ export function TemplateField(props) {
       event.preventDefault();
       setMenu(null);
     }
+  };
+
+  const onKeyDown = (event) => {
+    if (stepOverClosing(event)) return;
+    if (menu) onMenuKey(event);
   };
 
   return (
@@ -150,14 +165,25 @@ export function TemplateField(props) {
         aria-autocomplete="list"
         onChange={onChange}
         onKeyDown={onKeyDown}
-        onClick={(event) => refreshMenu(text, event.target.selectionStart)}
+        onClick={(event) => {
+          closing.current = null; // the caret was put somewhere else
+          refreshMenu(text, event.target.selectionStart);
+        }}
         onBlur={() => {
           send(text);
+          closing.current = null;
           window.setTimeout(() => setMenu(null), 150);
         }}
       />
       {menu && (
-        <ul className="af-tf-menu" role="listbox" data-testid={testId ? `${testId}-suggestions` : undefined}>
+        <ul
+          ref={list}
+          className="af-tf-menu"
+          role="listbox"
+          data-placement={place?.above ? "above" : "below"}
+          data-testid={testId ? `${testId}-suggestions` : undefined}
+          style={menuStyle(place)}
+        >
           {menu.items.map((item, index) => (
             <li
               key={item.insert}
@@ -188,7 +214,7 @@ const CSS = `
   border-radius: var(--radius-2, 6px); padding: 6px 8px; outline: none; }
 .af-tf-input:focus { border-color: var(--accent-8); box-shadow: 0 0 0 1px var(--accent-8); }
 .af-tf-invalid, .af-tf-invalid:focus { border-color: var(--red-9); box-shadow: 0 0 0 1px var(--red-9); }
-.af-tf-menu { position: absolute; z-index: 40; left: 0; right: 0; top: 100%; margin: 2px 0 0; padding: 4px;
+.af-tf-menu { position: fixed; z-index: 1000; box-sizing: border-box; min-width: 0; margin: 0; padding: 4px;
   list-style: none; max-height: 220px; overflow-y: auto; background: var(--color-panel-solid, white);
   border: 1px solid var(--gray-6); border-radius: 8px; box-shadow: 0 8px 24px var(--black-a5, rgba(0,0,0,.18)); }
 .af-tf-menu li { display: flex; justify-content: space-between; gap: 8px; padding: 4px 8px; border-radius: 6px;

@@ -1,4 +1,5 @@
-"""Reading runs: filtered, paginated lists for the Executions page, the CLI and the API."""
+"""Reading runs: filtered, paginated lists for the Executions page, the CLI and the API,
+and what one run ran (its workflow, version and node labels) for the run page."""
 
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ from sqlmodel import col
 
 from agentflow.db.engine import session_scope
 from agentflow.db.runs import Run, Workflow
+from agentflow.db.tenancy import get_in_org
+from agentflow.nodes.registry import NODE_TYPES
+from agentflow.services.runs.lifecycle import RunNotFound
+from agentflow.spec.node_types import NodeCatalog
 
 RUN_STATUSES = ("queued", "running", "waiting", "succeeded", "failed", "cancelled", "timed_out")
 MAX_PAGE_SIZE = 200
@@ -107,3 +112,35 @@ def query_runs(
         return RunPage(
             [_row(run, name) for run, name in rows], total, filters.page, filters.page_size
         )
+
+
+def node_labels(document: dict[str, Any], catalog: NodeCatalog) -> dict[str, str]:
+    """What people call each node of ``document``: its name, else its type's title (as
+    the canvas shows it), else the bare type of a type this catalog does not know."""
+    labels = {}
+    for node in document.get("nodes", []):
+        node_type = catalog.get(node.get("type", ""))
+        title = node_type.title if node_type is not None else str(node.get("type", ""))
+        labels[str(node["id"])] = node.get("name") or title
+    return labels
+
+
+def run_origin(database_url: str, run_id: uuid.UUID, *, org_id: uuid.UUID) -> dict[str, Any]:
+    """What a run ran: its workflow (``workflow_id`` None for a document run as is, or
+    once the workflow is deleted), the published version (None for a draft), and the
+    label of each node in the exact document it ran."""
+    with session_scope(database_url) as session:
+        run = get_in_org(session, Run, run_id, org_id=org_id)
+        if run is None:
+            raise RunNotFound(str(run_id))
+        workflow = (
+            get_in_org(session, Workflow, run.workflow_id, org_id=org_id)
+            if run.workflow_id
+            else None
+        )
+        return {
+            "workflow_id": str(workflow.id) if workflow else None,
+            "workflow": workflow.name if workflow else run.document.get("name") or "(ad hoc)",
+            "workflow_version": run.workflow_version,
+            "node_labels": node_labels(run.document, NODE_TYPES),
+        }

@@ -17,6 +17,7 @@ from agentflow.services.runs.lifecycle import (
     RunNotFound,
     describe_run,
 )
+from agentflow.services.runs.queries import run_origin
 from agentflow.services.tenancy.acting import check
 from agentflow.services.tenancy.permissions import Action, Actor
 from components.formatting import duration, money, timestamp
@@ -26,6 +27,8 @@ from state.session import current_actor
 
 MAX_SHOWN_JSON = 20_000
 MIN_BAR_PERCENT = 0.6  # keep instant steps visible on the timeline
+# A skipped step never ran: it has no attempts, time, cost or tokens worth a figure.
+SKIPPED_SUMMARY = "skipped: not on the branch taken"
 
 
 def _json(value: Any) -> str:
@@ -57,16 +60,39 @@ def timeline(steps: list[dict[str, str]], now: datetime) -> tuple[list[dict[str,
     return placed, duration(span)
 
 
-def _step_row(step: dict[str, Any]) -> dict[str, str]:
+def step_summary(step: dict[str, Any], seconds: float | None) -> str:
+    """The line beside a step's name: attempts, time, cost and tokens, or that it was
+    skipped (its zeros would read as a step that ran and did nothing)."""
+    if step["status"] == "skipped":
+        return SKIPPED_SUMMARY
+    tokens = f"{step['prompt_tokens']} + {step['completion_tokens']}"
+    return (
+        f"×{step['attempts']} · {duration(seconds)} · {money(step['cost_usd'])} · {tokens} tokens"
+    )
+
+
+def version_label(workflow_id: str | None, version: int | None) -> str:
+    """The version a run ran: a published number, the draft, or a dash for a document
+    that was run without being a saved workflow."""
+    if version:
+        return f"version {version}"
+    return "draft" if workflow_id else "–"
+
+
+def _step_row(step: dict[str, Any], labels: dict[str, str]) -> dict[str, str]:
     started, finished = _moment(step["started_at"]), _moment(step["finished_at"])
     seconds = (finished - started).total_seconds() if started and finished else None
+    skipped = step["status"] == "skipped"
     return {
         "node": step["node"],
+        # A node missing from the document (one inside a subflow body) goes by its id.
+        "label": labels.get(step["node"], step["node"]),
         "status": step["status"],
         "started_at": step["started_at"] or "",
         "finished_at": step["finished_at"] or "",
         "attempts": str(step["attempts"]),
-        "duration": duration(seconds),
+        "duration": "skipped" if skipped else duration(seconds),
+        "summary": step_summary(step, seconds),
         "cost": money(step["cost_usd"]),
         "tokens": f"{step['prompt_tokens']} + {step['completion_tokens']}",
         "input": _json(step["input"]),
@@ -88,6 +114,11 @@ class RunDetailState(rx.State):
     selected: str = ""
     rerun_node: str = ""
     notice: str = ""
+    # What the run ran (its workflow, version and node labels): read once per run, as
+    # the stored document of a run never changes.
+    origin: dict[str, str] = {}
+    _origin_of: str = ""
+    _node_labels: dict[str, str] = {}
 
     def _run_uuid(self) -> uuid.UUID | None:
         try:
@@ -113,6 +144,11 @@ class RunDetailState(rx.State):
             check(actor, Action.RUN_READ)
             org = actor.org_id
             view = await asyncio.to_thread(describe_run, database_url(), run_id, org_id=org)
+            if self._origin_of != str(run_id):
+                self._keep_origin(
+                    await asyncio.to_thread(run_origin, database_url(), run_id, org_id=org)
+                )
+                self._origin_of = str(run_id)
             new_events = await asyncio.to_thread(
                 events_after, database_url(), run_id, self.last_event_id, org_id=org
             )
@@ -122,13 +158,20 @@ class RunDetailState(rx.State):
         self.found = True
         self._show(view, new_events)
 
+    def _keep_origin(self, origin: dict[str, Any]) -> None:
+        workflow_id = origin["workflow_id"]
+        self.origin = {
+            "workflow": origin["workflow"],
+            "href": f"/workflows/{workflow_id}" if workflow_id else "",
+            "version": version_label(workflow_id, origin["workflow_version"]),
+        }
+        self._node_labels = origin["node_labels"]
+
     def _show(self, view: dict[str, Any], new_events: list[dict[str, Any]]) -> None:
         started, finished = _moment(view["started_at"]), _moment(view["finished_at"])
         self.run = {
             "id": view["run_id"],
             "status": view["status"],
-            # The published version it ran; a dash for a draft or a document run as is.
-            "version": str(view.get("workflow_version") or "–"),
             "started": timestamp(started),
             "duration": duration((finished - started).total_seconds())
             if started and finished
@@ -141,7 +184,7 @@ class RunDetailState(rx.State):
             "error": _json(view["error"]) if view["error"] else "",
         }
         self.terminal = view["status"] in TERMINAL_RUN_STATUSES
-        self.steps = [_step_row(step) for step in view["steps"]]
+        self.steps = [_step_row(step, self._node_labels) for step in view["steps"]]
         self.bars, self.span = timeline(self.steps, datetime.now(UTC))
         self.waiting_nodes = [s["node"] for s in view["steps"] if s["status"] == "waiting"]
         for event in new_events:

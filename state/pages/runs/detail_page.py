@@ -22,6 +22,16 @@ def _fact(label: str, value: Any, testid: str = "") -> rx.Component:
     )
 
 
+def _workflow_link() -> rx.Component:
+    """The workflow the run belongs to, linked back to its builder (plain text for a
+    document run without a saved workflow, or one deleted since)."""
+    return rx.cond(
+        S.origin["href"] != "",
+        rx.link(S.origin["workflow"], href=S.origin["href"], data_testid="run-workflow"),
+        rx.text(S.origin["workflow"], data_testid="run-workflow"),
+    )
+
+
 def _actions() -> rx.Component:
     return rx.hstack(
         rx.cond(
@@ -115,21 +125,18 @@ def _step(step: ObjectVar[dict[str, str]]) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.text(step["node"], weight="bold"),
+                rx.text(step["label"], weight="bold", data_testid="step-name"),
+                rx.text(
+                    step["node"],
+                    size="1",
+                    color=rx.color("gray", 11),
+                    font_family="var(--code-font-family)",
+                    data_testid="step-id",
+                ),
                 status_badge(step["status"]),
                 rx.spacer(),
-                rx.text(
-                    "×",
-                    step["attempts"],
-                    " · ",
-                    step["duration"],
-                    " · ",
-                    step["cost"],
-                    " · ",
-                    step["tokens"],
-                    " tokens",
-                    size="2",
-                ),
+                rx.text(step["summary"], size="2", data_testid="step-summary"),
+                align="center",
                 width="100%",
                 cursor="pointer",
                 on_click=S.select(step["node"]),
@@ -184,7 +191,8 @@ def run_detail_page() -> rx.Component:
             rx.vstack(
                 rx.hstack(
                     _fact("Status", status_badge(S.run["status"], data_testid="run-status")),
-                    _fact("Version", S.run["version"]),
+                    _fact("Workflow", _workflow_link()),
+                    _fact("Version", S.origin["version"], "run-version"),
                     _fact("Started", S.run["started"]),
                     _fact("Duration", S.run["duration"]),
                     _fact("Cost", S.run["cost"]),
