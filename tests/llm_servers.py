@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
+
+from tests.http_serving import serving
 
 REPLY = "hello from the model server"
 
@@ -109,16 +110,8 @@ def _handler(server: ModelServer) -> type[BaseHTTPRequestHandler]:
 def serving_models() -> Iterator[ModelServer]:
     """A ModelServer listening on a free port of 127.0.0.1 until the block ends."""
     state = ModelServer()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    httpd.daemon_threads = True
-    state.port = httpd.server_address[1]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(state)) as state.port:
         yield state
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ only), with their context size and price per million tokens.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -172,15 +173,17 @@ def _usd(value: float) -> str:
 
 def model_choices(specs: Iterable[ProviderSpec]) -> list[ModelChoice]:
     """The chat models of ``specs`` in litellm's price list, by provider then name."""
+    return [choice for spec in specs for choice in _choices_of(spec)]
+
+
+@functools.cache
+def _choices_of(spec: ProviderSpec) -> tuple[ModelChoice, ...]:
+    # The bundled price list does not change while the process runs, and every
+    # builder load asks for it: scan its ~2,500 entries once per provider.
     from agentflow.llm.completion import load_litellm
 
-    specs = list(specs)
-    price_list = load_litellm().model_cost
-    choices: list[ModelChoice] = []
-    for spec in specs:
-        found = {choice.model: choice for choice in _models_of(spec, price_list)}
-        choices += sorted(found.values(), key=lambda choice: choice.model)
-    return choices
+    found = {choice.model: choice for choice in _models_of(spec, load_litellm().model_cost)}
+    return tuple(sorted(found.values(), key=lambda choice: choice.model))
 
 
 def _models_of(spec: ProviderSpec, price_list: dict[str, dict]) -> Iterator[ModelChoice]:

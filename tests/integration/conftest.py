@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
 from agentflow.db.engine import session_scope
+from tests.http_serving import serving
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -76,13 +76,8 @@ def _handler(server: LocalServer) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture
 def local_server() -> Iterator[LocalServer]:
     state = LocalServer()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    state.port = httpd.server_address[1]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(_handler(state)) as state.port:
+        yield state
 
 
 def workflow(nodes: list[dict[str, Any]], edges: list[Any], **extra: Any) -> dict[str, Any]:

@@ -43,7 +43,7 @@ def _model_to_test(status: ProviderStatus, default_model: str | None) -> str:
     )
 
 
-async def test_provider(
+async def check_provider(
     database_url: str, actor: Actor, provider: str, *, settings: Settings | None = None
 ) -> ProviderCheck:
     """Ask the provider for one token; InvalidInput says why it failed, in a sentence."""

@@ -36,7 +36,7 @@ from agentflow.llm.catalog import (
     server_url,
     spec_for,
 )
-from agentflow.llm.providers import ModelRefused
+from agentflow.llm.providers import ModelRefused, check_base_url
 from agentflow.services.tenancy import audit
 from agentflow.services.tenancy.permissions import Action, Actor, parse_input, require
 from agentflow.services.tenancy.secrets import put_secret
@@ -133,16 +133,17 @@ def _spec(provider: str) -> ProviderSpec:
 
 
 def _endpoint(value: str | None) -> str:
-    text = (value or "").strip().rstrip("/")
-    split = urlsplit(text)
-    if split.scheme != "https" or not split.hostname:
+    """Azure's endpoint: an https address, checked like an instance's model server URL."""
+    text = (value or "").strip()
+    if urlsplit(text).scheme != "https":
         raise InvalidInput(
             "Azure OpenAI needs your resource's endpoint, an https:// address such as "
             "https://my-resource.openai.azure.com"
         )
-    if split.username or split.password or split.query or split.fragment:
-        raise InvalidInput("the endpoint is a plain https:// address, without a user, query or #")
-    return text
+    try:
+        return check_base_url("Azure OpenAI", text)
+    except ValueError as exc:
+        raise InvalidInput(f"the endpoint is not usable: {exc}") from None
 
 
 def enable_provider(

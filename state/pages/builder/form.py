@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from agentflow.llm.catalog import model_choices
 from agentflow.nodes.registry import get_node_type
 from agentflow.services.providers import setup
 from agentflow.services.tenancy.permissions import Actor
@@ -73,10 +72,8 @@ class NodeFormState(rx.State):
         self.schedule_text, self.schedule_times = "", []
 
     async def load_models(self, actor: Actor) -> None:
-        usable = setup.usable_specs(
-            (await asyncio.to_thread(setup.provider_settings, database_url(), actor)).providers
-        )
-        self._assign("model_choices", model_rows(await asyncio.to_thread(model_choices, usable)))
+        choices = await asyncio.to_thread(setup.models_for_forms, database_url(), actor)
+        self._assign("model_choices", model_rows(choices))
 
     def show(self, document: dict[str, Any], key: str, *, keep_drafts: bool = False) -> None:
         """Rebuild the forms for ``key`` (the workflow form when empty)."""

@@ -413,7 +413,6 @@ def node_panel() -> rx.Component:
             state.suggestions,
             scope,
         ),
-        model_datalist(state.model_choices),
         rx.cond(
             (state.node_type == "llm") & (state.model_choices.length() == 0),  # type: ignore[attr-defined]
             rx.text(
@@ -505,6 +504,9 @@ def right_panel() -> rx.Component:
             padding="16px",
         ),
         problems_section(),
+        # Once for the page, outside the form that changes with the selection, so the
+        # suggestions stay mounted while one node's form gives way to another's.
+        model_datalist(NodeFormState.model_choices),
         direction="column",
         width="360px",
         min_width="360px",

@@ -62,34 +62,36 @@ def _key_input(row: ObjectVar[dict]) -> rx.Component:
     )
 
 
+def _setting_input(
+    row: ObjectVar[dict], name: str, label: str, placeholder: str, width: str, *, key: str
+) -> rx.Component:
+    """One labelled text input of a provider's card, prefilled with its stored value."""
+    field_id = f"provider-{key}-" + row["id"].to(str)
+    return _labelled(
+        label,
+        field_id,
+        rx.input(
+            id=field_id,
+            name=name,
+            default_value=row[name].to(str),
+            placeholder=placeholder,
+            width=width,
+            data_testid=field_id,
+        ),
+    )
+
+
 def _endpoint_inputs(row: ObjectVar[dict]) -> rx.Component:
-    base_id = "provider-endpoint-" + row["id"].to(str)
-    version_id = "provider-version-" + row["id"].to(str)
     return rx.hstack(
-        _labelled(
+        _setting_input(
+            row,
+            "api_base",
             "Endpoint",
-            base_id,
-            rx.input(
-                id=base_id,
-                name="api_base",
-                default_value=row["api_base"].to(str),
-                placeholder="https://my-resource.openai.azure.com",
-                width="320px",
-                data_testid=base_id,
-            ),
+            "https://my-resource.openai.azure.com",
+            "320px",
+            key="endpoint",
         ),
-        _labelled(
-            "API version",
-            version_id,
-            rx.input(
-                id=version_id,
-                name="api_version",
-                default_value=row["api_version"].to(str),
-                placeholder="2024-10-21",
-                width="140px",
-                data_testid=version_id,
-            ),
-        ),
+        _setting_input(row, "api_version", "API version", "2024-10-21", "140px", key="version"),
         spacing="3",
         wrap="wrap",
     )

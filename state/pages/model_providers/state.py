@@ -146,7 +146,7 @@ class ModelProvidersState(rx.State):
         passed, message = False, "Your session ended: log in again."
         if actor is not None:
             try:
-                result = await check.test_provider(_database(), actor, provider)
+                result = await check.check_provider(_database(), actor, provider)
                 passed, message = True, result.message
             except Refusal as exc:
                 message = exc.message

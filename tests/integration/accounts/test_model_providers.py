@@ -10,7 +10,7 @@ from agentflow.db.engine import get_engine
 from agentflow.errors import Forbidden, InvalidInput, NotFound
 from agentflow.llm import ModelPolicy
 from agentflow.services.providers.access import default_model, model_access
-from agentflow.services.providers.check import test_provider as check_provider
+from agentflow.services.providers.check import check_provider
 from agentflow.services.providers.setup import (
     disable_provider,
     enable_provider,

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from sqlalchemy import text
 from agentflow.db.engine import get_engine, session_scope
 from agentflow.db.models import LOCAL_ORG_ID, Organization
 from agentflow.services.tenancy.permissions import Actor, Role
+from tests.http_serving import serving
 from tests.integration.durable.conftest import WorkerPool
 
 TEST_SECRET_KEY = "automation-tests-secret-key-" + "k" * 40
@@ -125,13 +125,8 @@ def receiver() -> Iterator[Receiver]:
             self.end_headers()
             self.wfile.write(payload)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    with serving(Handler) as state.port:
+        yield state
 
 
 @pytest.fixture

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator, Mapping
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,6 +18,7 @@ from agentflow.engine.ports import EngineDeps
 from agentflow.nodes.registry import NODE_TYPES
 from agentflow.spec.expressions import build_scope
 from agentflow.spec.models import SubflowBody
+from tests.http_serving import serving
 
 RUN_ID = "3f2c7e0e-0000-4000-8000-000000000001"
 STARTED = datetime(2026, 1, 1, 10, 0, 0)
@@ -114,10 +114,5 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def http_base() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(_Handler) as port:
+        yield f"http://127.0.0.1:{port}"
