@@ -67,7 +67,7 @@ export function Builder(props) {
   const history = useHistory(store);
   const selection = useSelection(store, handlers);
   useGraphSync(graph, store, history, selection, wrapper, addressed);
-  usePatchSync(patch, store);
+  usePatchSync(patch, store, history);
   useServerCommands(focus, command, store, history, selection);
   useLeaveGuard(dirty, store);
   useKeyboardShortcuts(history.undo, history.redo, comparing);

@@ -67,18 +67,21 @@ export function useGraphSync(graph, store, history, selection, wrapper, addresse
 }
 
 // Form edits: the patched nodes' data replaces theirs; structure and positions stay.
-export function usePatchSync(patch, store) {
+// The undo history takes the data too (a node removed meanwhile comes back edited).
+export function usePatchSync(patch, store, history) {
   const appliedRef = useRef(null);
+  const { adoptData } = history;
   useEffect(() => {
     if (!patch || patch.rev === undefined || patch.rev === appliedRef.current) return;
     appliedRef.current = patch.rev;
     if (patch.workflow !== store.workflowRef.current) return;
     store.acknowledge(patch.rev);
     const byId = new Map((patch.nodes || []).map((n) => [n.id, n]));
+    adoptData(byId);
     const next = store.nodesRef.current.map((n) =>
       byId.has(n.id) ? { ...n, data: byId.get(n.id).data } : n
     );
     store.commit(next, store.edgesRef.current, false);
     if (store.unsentRef.current) store.flush();
-  }, [patch, store]);
+  }, [patch, store, adoptData]);
 }

@@ -55,11 +55,24 @@ export function useHistory(store) {
     syncSize();
   }, [store, restore, syncSize]);
 
+  // A form edit's data reached the canvas: snapshots carry it too, so undoing the
+  // removal of a node edited just before it brings the node back with that edit
+  // (the edit may arrive after the node was removed).
+  const adoptData = useCallback((byId) => {
+    const patchNodes = (snapshot) => ({
+      ...snapshot,
+      nodes: snapshot.nodes.map((n) => (byId.has(n.id) ? { ...n, data: byId.get(n.id).data } : n)),
+    });
+    const h = historyRef.current;
+    h.past = h.past.map(patchNodes);
+    h.future = h.future.map(patchNodes);
+  }, []);
+
   // Another workflow was loaded: its history starts empty.
   const reset = useCallback(() => {
     historyRef.current = { past: [], future: [] };
     syncSize();
   }, [syncSize]);
 
-  return { canUndo: size.past > 0, canRedo: size.future > 0, record, undo, redo, reset };
+  return { canUndo: size.past > 0, canRedo: size.future > 0, record, undo, redo, reset, adoptData };
 }

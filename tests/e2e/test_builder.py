@@ -223,8 +223,9 @@ def test_undo_redo_restores_a_deleted_node(wide_page: Page, account: Account) ->
     canvas = open_builder(page, workflow_id, 2)
 
     select_node(page, "greet")
-    fill(page, "config.template", "Hello {{ input.name }}")  # content edited before delete
-    wait_saved(page)
+    # Edited, then deleted at once: the edit may reach the canvas after the node is
+    # gone, and undo must still bring the node back with it.
+    fill(page, "config.template", "Hello {{ input.name }}")
     page.get_by_test_id("node-greet").locator(".af-node-head").click()
     page.keyboard.press("Delete")
     expect(canvas).to_have_attribute("data-node-count", "1")
