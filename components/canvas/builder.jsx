@@ -1,6 +1,6 @@
 // The editable canvas: puts the pieces together and lays them out. Each hook has one
 // job (see its module); this component only wires them to React Flow.
-import React, { useMemo, useRef } from "react";
+import React, { useCallback, useMemo, useRef, useState } from "react";
 import { Background, Controls, ReactFlow } from "@xyflow/react";
 import { useLocation } from "react-router";
 import "@xyflow/react/dist/style.css";
@@ -10,7 +10,9 @@ import { CSS } from "./canvas_styles.js";
 import { CanvasToolbar } from "./canvas_toolbar.jsx";
 import { GRID } from "./grid.js";
 import { Palette } from "./palette.jsx";
+import { ShortcutHelp } from "./shortcut_help.jsx";
 import { StatusMiniMap } from "./status_minimap.jsx";
+import { useClipboard } from "./use_clipboard.js";
 import { useEditHandlers } from "./use_edit_handlers.js";
 import { useGraphStore } from "./use_graph_store.js";
 import { useGraphSync, usePatchSync } from "./use_graph_sync.js";
@@ -68,14 +70,30 @@ export function Builder(props) {
   const selection = useSelection(store, handlers);
   useGraphSync(graph, store, history, selection, wrapper, addressed);
   usePatchSync(patch, store, history);
-  useServerCommands(focus, command, store, history, selection);
+  useServerCommands(focus, command, store, history, selection, wrapper);
   useLeaveGuard(dirty, store);
-  useKeyboardShortcuts(history.undo, history.redo, comparing);
   useResizeObserverFilter();
 
   const edit = useEditHandlers(store, history.record);
   const creation = useNodeCreation(types, store, history.record, selection.select, wrapper);
+  const clipboard = useClipboard(store, history, selection, wrapper);
   const menu = useContextMenu();
+  const [helpOpen, setHelpOpen] = useState(false);
+  const openHelp = useCallback(() => setHelpOpen(true), []);
+  const closeHelp = useCallback(() => setHelpOpen(false), []);
+  const duplicateNode = useCallback((nodeId) => clipboard.duplicate([nodeId]), [clipboard]);
+  useKeyboardShortcuts(
+    {
+      undo: history.undo,
+      redo: history.redo,
+      selectAll: clipboard.selectAll,
+      copy: clipboard.copy,
+      paste: clipboard.paste,
+      duplicate: () => clipboard.duplicate(),
+      help: openHelp,
+    },
+    comparing
+  );
 
   const context = useMemo(
     () => ({
@@ -140,10 +158,12 @@ export function Builder(props) {
               onUndo={history.undo}
               onRedo={history.redo}
               onDelete={selection.deleteSelection}
+              onShortcuts={openHelp}
             />
           </ReactFlow>
-          <CanvasMenu menu={menu.menu} onDuplicate={creation.duplicateNode} onClose={menu.close} />
+          <CanvasMenu menu={menu.menu} onDuplicate={duplicateNode} onClose={menu.close} />
         </div>
+        <ShortcutHelp open={helpOpen} onClose={closeHelp} />
       </div>
       <style>{CSS}</style>
     </CanvasContext.Provider>

@@ -1,5 +1,6 @@
 // The context menu of a node (Duplicate, Delete) or an edge (Delete), opened with a
-// right click where it was clicked and closed by any click on the canvas.
+// right click where it was clicked and closed by any click on the canvas. The
+// trigger has no Duplicate: a workflow keeps one (see use_clipboard.js).
 import React, { useCallback, useState } from "react";
 import { useReactFlow } from "@xyflow/react";
 import { Copy, Trash2 } from "lucide-react";
@@ -9,7 +10,8 @@ export function useContextMenu() {
   const [menu, setMenu] = useState(null);
   const onNodeContextMenu = useCallback((event, node) => {
     event.preventDefault();
-    setMenu({ kind: "node", id: node.id, x: event.clientX, y: event.clientY });
+    const trigger = Boolean(node.data && node.data.node && node.data.node.type === "trigger");
+    setMenu({ kind: "node", id: node.id, trigger, x: event.clientX, y: event.clientY });
   }, []);
   const onEdgeContextMenu = useCallback((event, edge) => {
     event.preventDefault();
@@ -29,7 +31,7 @@ export function CanvasMenu({ menu, onDuplicate, onClose }) {
       data-testid="canvas-menu"
       style={{ left: menu.x, top: menu.y }}
     >
-      {menu.kind === "node" && (
+      {menu.kind === "node" && !menu.trigger && (
         <button
           type="button"
           role="menuitem"

@@ -121,4 +121,25 @@ export const CSS = `
 .af-diff-badge-removed { background: var(--red-9); }
 .af-diff-edge-added path { stroke: var(--green-9); stroke-width: 2.5; }
 .af-diff-edge-removed path { stroke: var(--red-9); stroke-width: 2.5; stroke-dasharray: 6 4; }
+.af-palette-search { width: 100%; box-sizing: border-box; margin: 0 0 10px; padding: 6px 8px; font-size: 12px;
+  border: 1px solid var(--gray-6); border-radius: 6px; background: var(--color-panel-solid, var(--gray-1));
+  color: var(--gray-12); }
+.af-palette-search:focus { outline: 2px solid var(--accent-8); outline-offset: -1px; }
+.af-palette-empty { font-size: 12px; color: var(--gray-11); padding: 4px; }
+.af-visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
+  white-space: nowrap; }
+.af-sheet-backdrop { position: fixed; inset: 0; z-index: 60; display: flex; align-items: center;
+  justify-content: center; background: var(--black-a6, rgba(0,0,0,.3)); }
+.af-sheet { min-width: 380px; max-width: 90vw; max-height: 85vh; overflow: auto; padding: 14px 18px;
+  background: var(--color-panel-solid, white); color: var(--gray-12); border-radius: 10px;
+  box-shadow: 0 12px 32px var(--black-a6, rgba(0,0,0,.25)); }
+.af-sheet-head { display: flex; align-items: center; justify-content: space-between; margin-bottom: 8px; }
+.af-sheet-head h2 { font-size: 16px; margin: 0; }
+.af-sheet-table { border-collapse: collapse; width: 100%; font-size: 13px; }
+.af-sheet-table th { text-align: left; font-weight: 400; padding: 5px 16px 5px 0; color: var(--gray-11); }
+.af-sheet-table td { padding: 5px 0; text-align: right; white-space: nowrap; }
+.af-sheet kbd { display: inline-block; min-width: 18px; padding: 1px 5px; margin: 0 2px; font-size: 11px;
+  font-family: inherit; text-align: center; border: 1px solid var(--gray-7); border-bottom-width: 2px;
+  border-radius: 4px; background: var(--gray-2); }
+.af-keys-or { color: var(--gray-10); font-size: 11px; }
 `;

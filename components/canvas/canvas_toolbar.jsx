@@ -1,10 +1,18 @@
-// The canvas's toolbar (top left): undo, redo, delete the selection.
+// The canvas's toolbar (top left): undo, redo, delete the selection, the shortcut sheet.
 import React from "react";
 import { Panel } from "@xyflow/react";
-import { Redo2, Trash2, Undo2 } from "lucide-react";
+import { Keyboard, Redo2, Trash2, Undo2 } from "lucide-react";
 import { ToolButton } from "./palette.jsx";
 
-export function CanvasToolbar({ canUndo, canRedo, canDelete, onUndo, onRedo, onDelete }) {
+export function CanvasToolbar({
+  canUndo,
+  canRedo,
+  canDelete,
+  onUndo,
+  onRedo,
+  onDelete,
+  onShortcuts,
+}) {
   return (
     <Panel position="top-left" className="af-toolbar">
       <ToolButton label="Undo (Ctrl+Z)" testId="undo" disabled={!canUndo} onClick={onUndo}>
@@ -20,6 +28,9 @@ export function CanvasToolbar({ canUndo, canRedo, canDelete, onUndo, onRedo, onD
         onClick={onDelete}
       >
         <Trash2 size={16} />
+      </ToolButton>
+      <ToolButton label="Keyboard shortcuts (?)" testId="open-shortcuts" onClick={onShortcuts}>
+        <Keyboard size={16} />
       </ToolButton>
     </Panel>
   );

@@ -1,6 +1,9 @@
-// Ctrl/Cmd+Z undoes, Ctrl/Cmd+Shift+Z and Ctrl/Cmd+Y redo, except while typing in a
-// field or while a comparison covers the canvas. (Delete/Backspace belong to React
-// Flow's deleteKeyCode.)
+// The canvas's keyboard shortcuts (listed for people in shortcut_list.js):
+// Ctrl/Cmd+Z undoes, Ctrl/Cmd+Shift+Z and Ctrl/Cmd+Y redo, Ctrl/Cmd+A selects every
+// node, Ctrl/Cmd+C copies the selected nodes, Ctrl/Cmd+V pastes them, Ctrl/Cmd+D
+// duplicates them, and "?" opens the shortcut sheet. None applies while typing in a
+// field, inside a dialog, or while a comparison covers the canvas. (Delete/Backspace
+// belong to React Flow's deleteKeyCode.)
 import { useEffect } from "react";
 import { useLatest } from "./use_latest.js";
 
@@ -10,23 +13,47 @@ function isEditable(target) {
   return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
 }
 
-export function useKeyboardShortcuts(undo, redo, comparing) {
+// A dialog (the test run, the shortcut sheet...) has keys of its own.
+function inDialog(target) {
+  return Boolean(target && target.closest && target.closest('[role="dialog"], [role="alertdialog"]'));
+}
+
+// Text the person selected on the page: Ctrl/Cmd+C then copies it, not nodes.
+function textSelected() {
+  const selected = window.getSelection ? window.getSelection() : null;
+  return Boolean(selected && !selected.isCollapsed && String(selected).trim());
+}
+
+// `actions`: { undo, redo, selectAll, copy, paste, duplicate, help }; copy and
+// duplicate answer whether they did anything (nothing selected: the key is left
+// to the browser).
+export function useKeyboardShortcuts(actions, comparing) {
+  const actionsRef = useLatest(actions);
   const comparingRef = useLatest(Boolean(comparing));
   useEffect(() => {
     const onKey = (event) => {
-      if (isEditable(event.target) || comparingRef.current) return;
+      if (isEditable(event.target) || inDialog(event.target) || comparingRef.current) return;
+      const run = actionsRef.current;
       const mod = event.ctrlKey || event.metaKey;
-      if (!mod) return;
-      const key = event.key.toLowerCase();
-      if (key === "z" && !event.shiftKey) {
-        event.preventDefault();
-        undo();
-      } else if ((key === "z" && event.shiftKey) || key === "y") {
-        event.preventDefault();
-        redo();
+      if (!mod) {
+        if (event.key === "?" && !event.altKey) {
+          event.preventDefault();
+          run.help();
+        }
+        return;
       }
+      const key = event.key.toLowerCase();
+      let handled = true;
+      if (key === "z" && !event.shiftKey) run.undo();
+      else if ((key === "z" && event.shiftKey) || key === "y") run.redo();
+      else if (key === "a") run.selectAll();
+      else if (key === "c") handled = !textSelected() && run.copy();
+      else if (key === "v") run.paste();
+      else if (key === "d") handled = run.duplicate();
+      else handled = false;
+      if (handled) event.preventDefault();
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [undo, redo, comparingRef]);
+  }, [actionsRef, comparingRef]);
 }

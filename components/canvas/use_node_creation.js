@@ -1,16 +1,12 @@
 // New nodes: a palette type dropped on the canvas or clicked (placed in the middle),
-// and a duplicate of a node (from its context menu). The new node is selected.
+// in the free space nearest to that point. The new node is selected. (Copies of
+// nodes are use_clipboard.js's.)
 import { useCallback } from "react";
 import { useReactFlow } from "@xyflow/react";
 import { sized } from "./canvas_node.jsx";
-import { GRID, snap } from "./grid.js";
+import { freePosition, nodeRect } from "./free_space.js";
+import { uniqueId } from "./node_ids.js";
 import { DRAG_MIME } from "./palette.jsx";
-
-function uniqueId(base, taken) {
-  let n = 1;
-  while (taken.has(`${base}_${n}`)) n += 1;
-  return `${base}_${n}`;
-}
 
 // `types` is the node-type metadata; `wrapper` a ref to the canvas's element.
 export function useNodeCreation(types, store, record, select, wrapper) {
@@ -43,39 +39,23 @@ export function useNodeCreation(types, store, record, select, wrapper) {
       const taken = new Set(store.nodesRef.current.map((n) => n.id));
       const id = uniqueId(type, taken);
       const config = JSON.parse(JSON.stringify(meta.config || {}));
-      insert(
-        sized({
-          id,
-          type: "agentflow",
-          position: { x: snap(at.x - 110), y: snap(at.y - 30) },
-          selected: true,
-          data: { node: { id, type, name: meta.title, config }, handles: meta.handles },
-        })
+      const node = sized({
+        id,
+        type: "agentflow",
+        position: { x: 0, y: 0 },
+        selected: true,
+        data: { node: { id, type, name: meta.title, config }, handles: meta.handles },
+      });
+      // The point is where the pointer (or the middle) was: the node's head goes there.
+      const { width, height } = nodeRect(node);
+      node.position = freePosition(
+        { x: at.x - 110, y: at.y - 30 },
+        { width, height },
+        store.nodesRef.current.map(nodeRect)
       );
+      insert(node);
     },
     [types, store, flow, insert, wrapper]
-  );
-
-  const duplicateNode = useCallback(
-    (nodeId) => {
-      const original = store.nodesRef.current.find((n) => n.id === nodeId);
-      if (!original) return;
-      const taken = new Set(store.nodesRef.current.map((n) => n.id));
-      const id = uniqueId(String(original.data.node.type || "node"), taken);
-      const copy = JSON.parse(JSON.stringify(original.data.node));
-      copy.id = id;
-      delete copy.position;
-      insert(
-        sized({
-          id,
-          type: "agentflow",
-          position: { x: original.position.x + 2 * GRID, y: original.position.y + 2 * GRID },
-          selected: true,
-          data: { node: copy, handles: original.data.handles },
-        })
-      );
-    },
-    [store, insert]
   );
 
   const onDrop = useCallback(
@@ -93,5 +73,5 @@ export function useNodeCreation(types, store, record, select, wrapper) {
     event.dataTransfer.dropEffect = "move";
   }, []);
 
-  return { addNode, duplicateNode, onDrop, onDragOver };
+  return { addNode, onDrop, onDragOver };
 }

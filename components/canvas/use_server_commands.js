@@ -1,11 +1,14 @@
 // Requests from Reflex, each with a sequence number so that one is carried out once:
 // `focus` selects a node and brings it into view (a click on a problem, a step of a
-// run); `command` runs a toolbar action outside the canvas (undo, redo, fit, delete).
+// run); `command` runs a toolbar action outside the canvas (undo, redo, fit after
+// auto-layout, delete).
 import { useEffect, useRef } from "react";
 import { useReactFlow } from "@xyflow/react";
+import { fitReadable } from "./readable_fit.js";
 
-// `history` and `selection` are the results of useHistory and useSelection.
-export function useServerCommands(focus, command, store, history, selection) {
+// `history` and `selection` are the results of useHistory and useSelection; `wrapper`
+// a ref to the canvas's element.
+export function useServerCommands(focus, command, store, history, selection, wrapper) {
   const flow = useReactFlow();
   const appliedFocusRef = useRef(null);
   const appliedCommandRef = useRef(null);
@@ -31,9 +34,9 @@ export function useServerCommands(focus, command, store, history, selection) {
     appliedCommandRef.current = command.seq;
     if (command.name === "undo") undo();
     else if (command.name === "redo") redo();
-    else if (command.name === "fit") flow.fitView({ padding: 0.2, maxZoom: 1, duration: 200 });
+    else if (command.name === "fit") fitReadable(flow, store.nodesRef.current, wrapper, { duration: 200 });
     else if (command.name === "delete" && command.id) {
       flow.deleteElements({ nodes: [{ id: command.id }] });
     }
-  }, [command, undo, redo, flow]);
+  }, [command, store, undo, redo, flow, wrapper]);
 }
