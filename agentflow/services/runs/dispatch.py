@@ -127,7 +127,7 @@ def store_run(
             workflow_id=workflow_id,
             workflow_version=workflow_version,
         )
-        _audit(session, actor, "run.start", run_id, trigger=trigger, workflow=workflow_id,
+        audit_run(session, actor, "run.start", run_id, trigger=trigger, workflow=workflow_id,
                **(details or {}))  # fmt: skip
         return run_id
 
@@ -161,7 +161,7 @@ async def start_run(
     return run_id
 
 
-def _audit(session: Any, actor: Actor, action: str, run_id: uuid.UUID, **details: Any) -> None:
+def audit_run(session: Any, actor: Actor, action: str, run_id: uuid.UUID, **details: Any) -> None:
     """The audit entry of a run use case, in the use case's own transaction."""
     audit.record(
         session,
@@ -265,7 +265,7 @@ async def cancel_run(database_url: str, run_id: uuid.UUID, *, actor: Actor) -> s
         require(actor, Action.RUN_CANCEL)
         with unit_of_work(database_url) as session:
             result = apply_cancellation(database_url, run_id, actor.org_id)
-            _audit(session, actor, "run.cancel", run_id, result=result)
+            audit_run(session, actor, "run.cancel", run_id, result=result)
             return result
 
     return await asyncio.to_thread(cancel)
@@ -298,7 +298,7 @@ async def decide(
                 org_id=actor.org_id,
             )
             action = "run.approve" if approved else "run.reject"
-            _audit(session, actor, action, run_id, node=node, **({"by": by} if by else {}))
+            audit_run(session, actor, action, run_id, node=node, **({"by": by} if by else {}))
 
     await asyncio.to_thread(record)
     # The decision is stored: if Redis fails now, the reaper resumes the run. A run
@@ -367,7 +367,7 @@ async def rerun_from(
             # The same gate as every other start: budgets and the secrets it reads.
             check_can_run(database_url, actor.org_id, original.workflow_id, dict(original.document))
             new_run = _prepare_rerun(session, original, node, new_input)
-            _audit(session, actor, "run.rerun", new_run, rerun_of=run_id, from_node=node,
+            audit_run(session, actor, "run.rerun", new_run, rerun_of=run_id, from_node=node,
                    **(details or {}))  # fmt: skip
             return new_run
 
