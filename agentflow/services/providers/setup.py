@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -49,11 +49,28 @@ class ProviderNotFound(NotFound):
     what = "model provider"
 
 
+MAX_KEY_CHARS = 1000
+
+
 class ProviderInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    api_key: str | None = Field(None, title="API key")
+    api_key: str | None = Field(None, title="API key", max_length=MAX_KEY_CHARS)
     api_base: str | None = Field(None, title="Endpoint", max_length=500)
     api_version: str | None = Field(None, title="API version", max_length=40)
+
+    @field_validator("api_key")
+    @classmethod
+    def _one_printable_token(cls, value: str | None) -> str | None:
+        # Providers' keys are printable ASCII without spaces. A key pasted with a
+        # line break or a stray character inside would be stored and then refused by
+        # the provider on every run, or break the Authorization header.
+        text = (value or "").strip()
+        if text and not all("!" <= char <= "~" for char in text):
+            raise ValueError(
+                "has a space, a line break or another character no API key has: "
+                "copy it again from the provider's console"
+            )
+        return value
 
 
 class DefaultModelInput(BaseModel):

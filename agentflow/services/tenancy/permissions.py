@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from agentflow.errors import Forbidden, InvalidInput
-from agentflow.spec.problems import validation_messages
+from agentflow.spec.problems import format_location, validation_messages
 from agentflow.spec.safe_input import UnsafeInput, check_data
 
 
@@ -209,7 +209,8 @@ def parse_input(model: type[Body], data: Body | dict[str, Any]) -> Body:
     try:
         check_data(data.model_dump() if isinstance(data, BaseModel) else data)
     except UnsafeInput as exc:
-        raise InvalidInput(exc.describe()) from None
+        location = format_location(exc.location)
+        raise InvalidInput(f"{_field_label(model, location)} {exc.message}.") from None
     if isinstance(data, model):
         return data
     try:

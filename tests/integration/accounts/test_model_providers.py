@@ -74,6 +74,24 @@ def test_enabling_openai_stores_its_key_as_a_secret_and_audits_both(
     assert mini.summary == "OpenAI · 128K context · $0.15 in / $0.60 out per 1M tokens"
 
 
+@pytest.mark.parametrize("pasted", ["sk-abc\x00def", "sk-abc def", "sk-abc\ndef", "sk-é"])
+def test_a_key_with_a_character_no_key_has_is_refused_and_nothing_is_stored(
+    alice: Person, clean_db: str, settings: Settings, pasted: str
+) -> None:
+    with pytest.raises(
+        InvalidInput,
+        match=r"^API key (must not contain NUL|has a space, a line break or another character)",
+    ):
+        enable_provider(clean_db, alice.actor(), "openai", {"api_key": pasted}, settings=settings)
+    assert org_secrets.secrets_for_run(clean_db, alice.org_id, settings=settings) == {}
+    assert "model_provider.enable" not in _actions(clean_db)
+    # Surrounding whitespace (a copied line) is fine: it is trimmed.
+    enable_provider(clean_db, alice.actor(), "openai", {"api_key": f" {KEY}\n"}, settings=settings)
+    assert org_secrets.secrets_for_run(clean_db, alice.org_id, settings=settings) == {
+        "OPENAI_API_KEY": KEY
+    }
+
+
 def test_only_admins_set_providers_up_and_unknown_ones_are_not_found(
     alice: Person, clean_db: str, settings: Settings
 ) -> None:

@@ -292,7 +292,7 @@ def test_text_that_cannot_be_stored_is_refused_naming_the_field(db: str, ana: Pe
     template = template_id(db, ana.actor(), "Daily digest")
     with pytest.raises(InvalidInput) as named:  # every service input model, as from a page
         gallery.install_template(db, ana.actor(), template, {"name": "mine\x00"})
-    assert named.value.message == "name: must not contain NUL characters (\\u0000)"
+    assert named.value.message == "Name must not contain NUL characters (\\u0000)."
     assert workflows.list_workflows(db, org_id=ana.org_id) == []
 
 

@@ -61,7 +61,7 @@ def test_the_walk_is_iterative_and_quick_on_wide_data() -> None:
 def test_service_input_models_refuse_text_that_cannot_be_stored() -> None:
     with pytest.raises(InvalidInput) as caught:
         parse_input(InstallInput, {"name": "ok", "secrets": {"TOKEN": "abc\x00def"}})
-    assert caught.value.message == "secrets.TOKEN: must not contain NUL characters (\\u0000)"
+    assert caught.value.message == "Secrets.TOKEN must not contain NUL characters (\\u0000)."
     with pytest.raises(InvalidInput):
         parse_input(InstallInput, InstallInput(name="a\x00"))  # a model made in code
     assert parse_input(InstallInput, {"name": "fine"}).name == "fine"
