@@ -1,5 +1,5 @@
 """REST API v1 under /api/v1: workflows, versions, runs, run events, templates,
-analytics, schedules, notifications and outgoing events, documented at /api/docs.
+analytics, schedules, notifications, outgoing events and model providers, documented at /api/docs.
 
 ``router`` carries every route; ``install_error_handlers(api)`` registers the JSON
 error shape on the FastAPI app. Authentication, CSRF and rate limits: ``deps``.
@@ -13,6 +13,7 @@ from state.web.api_v1 import (
     analytics,
     event_subscriptions,
     events,
+    model_providers,
     notifications,
     runs,
     schedules,
@@ -32,5 +33,6 @@ router.include_router(templates.router)
 router.include_router(schedules.router)
 router.include_router(notifications.router)
 router.include_router(event_subscriptions.router)
+router.include_router(model_providers.router)
 
 __all__ = ["install_error_handlers", "router"]

@@ -1,4 +1,5 @@
-"""/api/v1 runs: start, list (cursor pages), describe, steps, cancel, approve/reject, rerun."""
+"""/api/v1 runs: start, test one step, list (cursor pages), describe, steps, cancel,
+approve/reject, rerun."""
 
 from __future__ import annotations
 
@@ -7,15 +8,16 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentflow.queue import require_queue
-from agentflow.services.runs import dispatch
+from agentflow.services.runs import dispatch, step_test
 from agentflow.services.runs.lifecycle import describe_run
 from agentflow.services.runs.queries import MAX_PAGE_SIZE, RUN_STATUSES, RunFilter
 from agentflow.services.tenancy.permissions import Action, Actor, require
+from agentflow.services.workflows import management as workflows
 from state.web.api_v1.deps import CurrentActor, RateHeadersRoute, services
 from state.web.api_v1.errors import ApiError
 from state.web.api_v1.pagination import aware, runs_page
@@ -33,6 +35,16 @@ class RunStart(BaseModel):
 class Decision(BaseModel):
     model_config = ConfigDict(extra="forbid")
     comment: str | None = Field(default=None, max_length=2000)
+
+
+class StepTest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    input: Any = None
+    nodes: dict[str, Any] = Field(
+        default_factory=dict,
+        max_length=1000,
+        description="the output each node before the step stands in with (absent: null)",
+    )
 
 
 class Rerun(BaseModel):
@@ -75,6 +87,36 @@ async def start_run(
         draft=body.draft,
     )
     return {**_accepted(response, run_id), "workflow_version": version}
+
+
+@router.post(
+    "/workflows/{workflow_id}/steps/{node}/test",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Run one node of the draft alone, on pinned outputs of the nodes before it",
+)
+async def test_step(
+    actor: CurrentActor,
+    workflow_id: uuid.UUID,
+    node: Annotated[str, Path(min_length=1, max_length=64)],
+    body: StepTest,
+    response: Response,
+) -> dict[str, Any]:
+    urls = services()
+    queue = await require_queue(urls.redis_url)
+    draft = await asyncio.to_thread(
+        workflows.get_draft, urls.database_url, workflow_id, org_id=actor.org_id
+    )
+    run_id = await step_test.start_step_test(
+        urls.database_url,
+        queue,
+        draft,
+        node,
+        run_input=body.input,
+        outputs=body.nodes,
+        actor=actor,
+        workflow_id=workflow_id,
+    )
+    return _accepted(response, run_id)
 
 
 @router.get("/runs", summary="Runs, newest first, in cursor pages")

@@ -152,6 +152,7 @@ async def objects(
         "subscription_id": subscription,
         "delivery_id": delivery.id,
         "node": "review",
+        "provider": "openai",
         "version": "1",
         "token": hook.json()["url"].rsplit("/", 1)[1],
     }
