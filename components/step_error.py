@@ -9,7 +9,7 @@ import reflex as rx
 from agentflow.llm.catalog import SETTINGS_PATH
 
 
-def step_error(error_type: Any, message: Any, test_id: str) -> rx.Component:
+def step_error(error_type: Any, message: Any, test_id: Any) -> rx.Component:
     """``type: message`` as text; a missing or refused model key links to its settings."""
     error_type, message = rx.Var.create(error_type).to(str), rx.Var.create(message).to(str)
     return rx.callout.root(
@@ -17,7 +17,8 @@ def step_error(error_type: Any, message: Any, test_id: str) -> rx.Component:
         rx.vstack(
             rx.callout.text(error_type + ": " + message),
             rx.cond(
-                message.contains(SETTINGS_PATH),
+                # Guarded: a message not loaded yet is undefined, which has no .includes.
+                rx.cond(message, message.contains(SETTINGS_PATH), False),
                 rx.link(
                     "Open Settings → Model providers",
                     href=SETTINGS_PATH,

@@ -216,3 +216,12 @@ def anonymous_page(browser: Browser, app_url: str, clean_db: str) -> Iterator[Pa
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def wide_page(browser: Browser, app_url: str, account: Account) -> Iterator[Page]:
+    """A signed-in page wide enough for the builder's canvas, palette and panel."""
+    context = signed_in_context(browser, app_url, account, viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    yield page
+    context.close()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,14 +23,6 @@ from tests.e2e.conftest import Account, signed_in_context
 NODE_WIDTH = 232  # flow_canvas.jsx .af-node
 SLOW = 30_000
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
-
-
-@pytest.fixture
-def wide_page(browser: Browser, app_url: str, account: Account) -> Iterator[Page]:
-    context = signed_in_context(browser, app_url, account, viewport={"width": 1600, "height": 1000})
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def create(account: Account, name: str, document: dict[str, Any] | None = None) -> uuid.UUID:

@@ -6,29 +6,19 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from agentflow.nodes.registry import NODE_TYPES
 from agentflow.services.workflows import management as workflows
 from agentflow.spec.validation import validate_document
 from tests.conftest import wait_for
-from tests.e2e.conftest import Account, signed_in_context
+from tests.e2e.conftest import Account
 from tests.e2e.test_builder import NODE_WIDTH, create, drop, open_builder, stored, stored_ids
 
 # components/canvas/readable_fit.js: auto-layout never fits below this zoom.
 READABLE_ZOOM = 0.5
-
-
-@pytest.fixture
-def wide_page(browser: Browser, app_url: str, account: Account) -> Iterator[Page]:
-    context = signed_in_context(browser, app_url, account, viewport={"width": 1600, "height": 1000})
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def chain_document(ids: list[str]) -> dict[str, Any]:

@@ -191,8 +191,18 @@ def test_a_step_without_a_key_names_the_provider_and_links_to_the_settings(
     error = page.get_by_test_id("step-error")
     expect(error).to_contain_text("llm.auth")
     expect(error).to_contain_text("OpenAI has no API key in this organisation")
+    expect(page).to_have_url(re.compile(r"\?run=[0-9a-f-]{36}$"))
+    run_id = page.url.rsplit("=", 1)[1]
     fix = page.get_by_test_id("step-error-fix")
     expect(fix).to_have_attribute("href", "/settings/model-providers")
     fix.click()
     expect(page).to_have_url(re.compile(r"/settings/model-providers$"))
     expect(page.get_by_test_id("provider-card-openai")).to_be_visible()
+
+    # The run page says the same, with the same way to fix it.
+    page.goto(f"/executions/{run_id}")
+    step_error = page.get_by_test_id("step-error-ask")
+    expect(step_error).to_contain_text("OpenAI has no API key in this organisation")
+    expect(page.get_by_test_id("step-error-ask-fix")).to_have_attribute(
+        "href", "/settings/model-providers"
+    )

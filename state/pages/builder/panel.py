@@ -19,6 +19,7 @@ from components.step_error import step_error
 from state.pages.builder.form import NodeFormState
 from state.pages.builder.run import BuilderRunState
 from state.pages.builder.state import BuilderState
+from state.pages.builder.step_test_dialog import test_step_button, test_step_dialog
 
 # State vars and event handlers are typed loosely here: mypy sees a state class's
 # attributes as plain Python values, Reflex turns them into Vars and EventHandlers.
@@ -394,6 +395,8 @@ def node_panel() -> rx.Component:
             align="center",
         ),
         rx.text(state.node_description, size="2", color=rx.color("gray", 11)),
+        test_step_button(),
+        test_step_dialog(),
         step_section(),
         _schedule_preview(),
         _fields(

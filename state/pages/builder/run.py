@@ -87,8 +87,12 @@ class BuilderRunState(rx.State):
             uuid.UUID(run_id)
         except ValueError:
             return False
-        self._begin(run_id, node_keys)
+        self.begin(run_id, node_keys)
         return True
+
+    def shown_steps(self) -> dict[str, dict[str, Any]]:
+        """The steps of the run on the canvas, by node id (empty when none is shown)."""
+        return self._steps
 
     def show_step(self, key: str) -> None:
         self.step_node = key
@@ -165,7 +169,7 @@ class BuilderRunState(rx.State):
             return
         self.starting = False
         self.dialog_open = False
-        self._begin(str(run_id), builder_service.node_keys(document))
+        self.begin(str(run_id), builder_service.node_keys(document))
         if actor is not None:
             await self.load_recent(actor, builder.current_workflow)
         yield [BuilderRunState.follow, remember_run(str(run_id))]
@@ -184,10 +188,11 @@ class BuilderRunState(rx.State):
         builder = await self.get_state(BuilderState)
         if not any(run["id"] == run_id for run in self.recent_runs):
             return None
-        self._begin(run_id, builder_service.node_keys(builder.document()))
+        self.begin(run_id, builder_service.node_keys(builder.document()))
         return [BuilderRunState.follow, remember_run(run_id)]
 
-    def _begin(self, run_id: str, node_keys: list[str]) -> None:
+    def begin(self, run_id: str, node_keys: list[str]) -> None:
+        """Show ``run_id`` on the canvas from now on (its states start as queued)."""
         self.test_run_id, self.run_status, self.run_error, self.run_cost = run_id, "queued", "", ""
         self._node_keys = node_keys
         self._steps = {}
@@ -273,7 +278,7 @@ class BuilderRunState(rx.State):
             new_run = await run_actions.rerun(*await self._acting(), node)
         except AgentFlowError as exc:
             return rx.toast.error(exc.message)
-        self._begin(str(new_run), list(self._node_keys))
+        self.begin(str(new_run), list(self._node_keys))
         return BuilderRunState.follow
 
     @rx.event

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from agentflow.queue import require_queue
-from agentflow.services.runs import dispatch
+from agentflow.services.runs import dispatch, step_test
 from agentflow.services.tenancy.permissions import Actor
 from state.common import database_url, redis_url
 
@@ -28,6 +28,27 @@ async def start(
         workflow_id=workflow_id,
         trigger="manual",
         details={"of": "draft"},
+    )
+
+
+async def test_step(
+    actor: Actor,
+    document: Mapping[str, Any],
+    node_id: str,
+    *,
+    run_input: Any,
+    outputs: Mapping[str, Any],
+    workflow_id: uuid.UUID | None,
+) -> uuid.UUID:
+    return await step_test.start_step_test(
+        database_url(),
+        await require_queue(redis_url()),
+        document,
+        node_id,
+        run_input=run_input,
+        outputs=outputs,
+        actor=actor,
+        workflow_id=workflow_id,
     )
 
 

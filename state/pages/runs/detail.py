@@ -98,6 +98,17 @@ def _step_row(step: dict[str, Any], labels: dict[str, str]) -> dict[str, str]:
         "input": _json(step["input"]),
         "output": _json(step["output"]),
         "error": _json(step["error"]) if step["error"] else "",
+        **_error_parts(step["error"]),
+    }
+
+
+def _error_parts(error: Any) -> dict[str, str]:
+    """The error's type and message as text, for the callout that may link to a fix."""
+    if not isinstance(error, dict):
+        return {"error_type": "", "error_message": ""}
+    return {
+        "error_type": str(error.get("type", "")),
+        "error_message": str(error.get("message", "")),
     }
 
 
@@ -182,6 +193,7 @@ class RunDetailState(rx.State):
             "tokens": f"{view['prompt_tokens']} + {view['completion_tokens']}",
             "output": _json(view["output"]),
             "error": _json(view["error"]) if view["error"] else "",
+            **_error_parts(view["error"]),
         }
         self.terminal = view["status"] in TERMINAL_RUN_STATUSES
         self.steps = [_step_row(step, self._node_labels) for step in view["steps"]]

@@ -9,6 +9,7 @@ from reflex.vars import ObjectVar
 
 from components.shell import page_frame
 from components.status import STATUS_COLORS, status_badge
+from components.step_error import step_error
 from state.pages.runs.detail import RunDetailState as S
 
 REFRESH_MS = 1000
@@ -151,6 +152,10 @@ def _step(step: ObjectVar[dict[str, str]]) -> rx.Component:
                     width="100%",
                 ),
             ),
+            rx.cond(
+                step["error_message"],  # "" (and, before a run loads, undefined) is falsy
+                step_error(step["error_type"], step["error_message"], "step-error-" + step["node"]),
+            ),
             rx.cond(open_ & (step["error"] != ""), _code(step["error"])),
             width="100%",
         ),
@@ -204,6 +209,10 @@ def run_detail_page() -> rx.Component:
                 _actions(),
                 rx.cond(S.notice != "", rx.callout(S.notice, width="100%")),
                 _timeline(),
+                rx.cond(
+                    S.run["error_message"],  # "" (and, before the run loads, undefined) is falsy
+                    step_error(S.run["error_type"], S.run["error_message"], "run-error"),
+                ),
                 rx.cond(S.run["error"] != "", _code(S.run["error"])),
                 rx.cond(S.terminal & (S.run["error"] == ""), _code(S.run["output"])),
                 rx.foreach(S.steps, _step),
