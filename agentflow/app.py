@@ -35,6 +35,7 @@ from state.pages.auth.page import (
 )
 from state.pages.builder.page import builder_page
 from state.pages.builder.state import BuilderState
+from state.pages.builder.title import BuilderTitleState
 from state.pages.builder.versions import BuilderVersionsState
 from state.pages.invite.page import invite_page
 from state.pages.invite.state import InviteState
@@ -104,7 +105,7 @@ SIGNED_IN_PAGES: list[tuple[Callable[[], rx.Component], str, str, list[Any]]] = 
         builder_page,
         "/workflows/[workflow_id]",
         "Builder",
-        [BuilderState.load, BuilderVersionsState.reset_view],
+        [BuilderState.load, BuilderVersionsState.reset_view, BuilderTitleState.reset_view],
     ),
     (executions_page, "/executions", "Executions", [ExecutionsState.load]),
     (failed_runs_page, "/executions/failed", "Failed runs", [FailedRunsState.load]),

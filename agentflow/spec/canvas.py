@@ -12,6 +12,10 @@ Canvas shape (what :func:`to_canvas` gives and :func:`from_canvas` reads)::
      "edges": [{"id": "e0", "source": <key>, "target": <key>, "sourceHandle": "out",
                 "data": {"edge": <the document's edge object, untouched>}}]}
 
+Sticky notes (the document's optional ``notes``) travel as nodes of type ``note``,
+listed first, keyed ``note:<id>``; :mod:`agentflow.spec.canvas_notes` converts them.
+They are never workflow nodes: no handles, never in ``nodes``.
+
 The canvas key is the node id, except for nodes whose id is missing, not a
 string or used twice (the validator reports those; they must still show).
 ``data.handles`` is derived (from the node type, looked up in the catalog the caller
@@ -32,6 +36,8 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
+from agentflow.spec.canvas_geometry import valid_position
+from agentflow.spec.canvas_notes import is_note_item, notes_from_canvas, notes_to_canvas
 from agentflow.spec.models import DEFAULT_HANDLE, ERROR_HANDLE
 from agentflow.spec.node_types import NodeCatalog, NodeConfigError
 
@@ -91,16 +97,6 @@ def _fallback_handles(type_name: str, config: Mapping[str, Any], node_type: Any)
 # -- helpers -----------------------------------------------------------------------------
 
 
-def _valid_position(value: Any) -> dict[str, float] | None:
-    if not isinstance(value, Mapping):
-        return None
-    x, y = value.get("x", 0), value.get("y", 0)
-    numbers = all(
-        isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in (x, y)
-    )
-    return {"x": x, "y": y} if numbers else None
-
-
 def _node_list(document: Mapping[str, Any], key: str) -> list[Any]:
     value = document.get(key)
     return value if isinstance(value, list) else []
@@ -144,7 +140,7 @@ def to_canvas(document: Mapping[str, Any], node_types: NodeCatalog) -> Canvas:
     canvas_nodes = []
     for index, key in keys.items():
         node = nodes[index]
-        position = _valid_position(node.get("position"))
+        position = valid_position(node.get("position"))
         if position is None:
             if defaults is None:
                 defaults = default_positions(document, node_types)
@@ -170,7 +166,8 @@ def to_canvas(document: Mapping[str, Any], node_types: NodeCatalog) -> Canvas:
                 "data": {"edge": dict(edge)},
             }
         )
-    return {"nodes": canvas_nodes, "edges": canvas_edges}
+    note_nodes = notes_to_canvas(document, keys.values())
+    return {"nodes": [*note_nodes, *canvas_nodes], "edges": canvas_edges}
 
 
 # -- canvas -> document --------------------------------------------------------------------
@@ -186,17 +183,20 @@ def from_canvas(
     defaults: dict[str, dict[str, float]] | None = None
     id_of_key: dict[str, Any] = {}
     nodes: list[Any] = []
-    for item in canvas.get("nodes") or []:
+    items = canvas.get("nodes") or []
+    for item in items:
+        if is_note_item(item):
+            continue
         key = str(item["id"])
         data = item.get("data") or {}
         original = data.get("node")
         node = dict(original) if isinstance(original, Mapping) else {"id": key}
         id_of_key[key] = node.get("id", key)
-        position = _valid_position(item.get("position")) or {"x": 0, "y": 0}
+        position = valid_position(item.get("position")) or {"x": 0, "y": 0}
         base = base_by_key.get(key)
         drawn_at: dict[str, float] | None = None
         if base is not None and base.get("id", key) == node.get("id", key):
-            drawn_at = _valid_position(base.get("position"))
+            drawn_at = valid_position(base.get("position"))
             if drawn_at is None:
                 if defaults is None:
                     defaults = default_positions(base_document, node_types)
@@ -229,6 +229,7 @@ def from_canvas(
     for key, value in (("nodes", nodes), ("edges", edges)):
         if value or isinstance(base_document.get(key), list):
             document[key] = value
+    document.update(notes_from_canvas(filter(is_note_item, items), base_document))
     return document
 
 
@@ -253,10 +254,10 @@ def default_positions(
     placed = [
         (position, _node_height(nodes[index], node_types))
         for index, key in keys.items()
-        if (position := _valid_position(nodes[index].get("position"))) is not None
+        if (position := valid_position(nodes[index].get("position"))) is not None
     ]
     missing = [
-        key for index, key in keys.items() if _valid_position(nodes[index].get("position")) is None
+        key for index, key in keys.items() if valid_position(nodes[index].get("position")) is None
     ]
     if not placed or not missing:
         return layout

@@ -7,7 +7,10 @@ other than ``position`` differs; its changed fields are listed as ``name``,
 (``config.prompt``). Positions are ignored everywhere, so two documents that
 differ only in where the canvas draws their nodes have an empty diff.
 Workflow-level fields (``inputs``, ``settings``, ``output``, ``description``,
-``name`` and any other top-level key) are compared too.
+``name`` and any other top-level key) are compared too. Sticky notes are not
+executed, but a changed text is worth seeing: ``notes`` is listed as a changed
+workflow field when a note was added, removed, or its text or colour changed;
+moving or resizing a note, like moving a node, is no change.
 
 Pure functions: no I/O, usable from services, the API and tests alike. Drafts
 may be invalid: malformed nodes and edges are skipped, duplicate ids count once.
@@ -22,9 +25,11 @@ from typing import Any
 from agentflow.spec.canvas import to_canvas
 from agentflow.spec.models import DEFAULT_HANDLE, edge_label
 from agentflow.spec.node_types import NodeCatalog
+from agentflow.spec.notes import NOTES_FIELD
 
 IGNORED_NODE_FIELDS = frozenset({"id", "position"})
-STRUCTURE_FIELDS = frozenset({"nodes", "edges", "format"})
+IGNORED_NOTE_FIELDS = frozenset({"position", "size"})
+STRUCTURE_FIELDS = frozenset({"nodes", "edges", "format", NOTES_FIELD})
 
 EdgeKey = tuple[str, str, str]  # (source, source_handle, target)
 
@@ -185,7 +190,21 @@ def diff_documents(old: Mapping[str, Any], new: Mapping[str, Any]) -> DocumentDi
         for key in sorted((set(old) | set(new)) - STRUCTURE_FIELDS)
         if old.get(key) != new.get(key)
     ]
+    if _note_contents(old) != _note_contents(new):
+        diff.workflow_fields = sorted([*diff.workflow_fields, NOTES_FIELD])
     return diff
+
+
+def _note_contents(document: Mapping[str, Any]) -> list[Any]:
+    """The notes without where and how large they are drawn (drafts may hold anything)."""
+    raw = document.get(NOTES_FIELD)
+    notes = raw if isinstance(raw, list) else []
+    return [
+        {k: v for k, v in note.items() if k not in IGNORED_NOTE_FIELDS}
+        if isinstance(note, Mapping)
+        else note
+        for note in notes
+    ]
 
 
 def comparison_canvas(

@@ -151,7 +151,10 @@ class SubflowBody(_Closed):
 
 
 class Document(_Open):
-    """A whole ``agentflow/v1`` workflow document."""
+    """A whole ``agentflow/v1`` workflow document.
+
+    The optional sticky ``notes`` stay an extra field: the engine never reads them
+    (their shape is checked by :mod:`agentflow.spec.notes`)."""
 
     format: Literal["agentflow/v1"]
     name: str = Field(min_length=1, max_length=200)

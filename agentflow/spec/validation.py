@@ -4,7 +4,8 @@
 document-level checks here (size, format, name, settings, inputs schema)
 plus the graph checks of :mod:`agentflow.spec.graph_validation` (ids,
 types, configs, edges, handles, cycles, trigger, templates, references,
-limits, subflow bodies). Each problem names exactly one node, edge or field;
+limits, subflow bodies) and the shape of the optional sticky ``notes``
+(:mod:`agentflow.spec.notes`). Each problem names exactly one node, edge or field;
 see :mod:`agentflow.spec.problems` for how locations are written.
 
 Rules beyond the format's list, each cheap and preventing a run-time surprise:
@@ -35,13 +36,15 @@ from agentflow.spec.expressions import SCOPE_NAMES
 from agentflow.spec.graph_validation import Location, Scope, validate_graph
 from agentflow.spec.models import FORMAT, MAX_DOCUMENT_BYTES, Document
 from agentflow.spec.node_types import TRIGGER_TYPE, NodeCatalog
+from agentflow.spec.notes import NOTES_FIELD, note_problems
 from agentflow.spec.problems import Problem, format_location, validation_messages
 from agentflow.spec.safe_input import UnsafeInput, check_data
 
 MAX_LISTED_INPUT_ERRORS = 20
 _MAX_INPUT_ERROR_CHARS = 300
-# Checked by the graph validator with better locations than pydantic's.
-_GRAPH_FIELDS = ("nodes", "edges", "output")
+# Checked by the graph validator (and the notes' own check) with better locations
+# than pydantic's.
+_GRAPH_FIELDS = ("nodes", "edges", "output", NOTES_FIELD)
 
 
 def validate_document(
@@ -66,6 +69,7 @@ def validate_document(
         Scope(names=SCOPE_NAMES),
         node_types,
     )
+    problems += note_problems(raw.get(NOTES_FIELD))
     if not problems:
         problems += _scheduled_input_problems(raw)
     return problems

@@ -142,4 +142,22 @@ export const CSS = `
   font-family: inherit; text-align: center; border: 1px solid var(--gray-7); border-bottom-width: 2px;
   border-radius: 4px; background: var(--gray-2); }
 .af-keys-or { color: var(--gray-10); font-size: 11px; }
+.af-note { width: 100%; height: 100%; box-sizing: border-box; display: flex; padding: 10px 12px;
+  border: 1px solid var(--yellow-7, #e9d85c); border-radius: 4px; background: var(--yellow-3, #fff9c4);
+  color: var(--gray-12); font-size: 13px; line-height: 1.45; overflow: hidden;
+  box-shadow: 0 2px 6px var(--black-a3, rgba(0,0,0,.1)); }
+.af-note.af-selected { border-color: var(--yellow-10, #c9a700); box-shadow: 0 0 0 2px var(--yellow-6, #f5e27a); }
+.af-note-blue { background: var(--blue-3); border-color: var(--blue-7); }
+.af-note-green { background: var(--green-3); border-color: var(--green-7); }
+.af-note-pink { background: var(--pink-3); border-color: var(--pink-7); }
+.af-note-purple { background: var(--purple-3); border-color: var(--purple-7); }
+.af-note-gray { background: var(--gray-3); border-color: var(--gray-7); }
+.af-note-text { flex: 1; min-width: 0; white-space: pre-wrap; overflow-wrap: anywhere; overflow: hidden; }
+.af-note-placeholder { color: var(--gray-10); font-style: italic; }
+.af-note-field { flex: 1; min-width: 0; resize: none; border: 0; padding: 2px 4px; margin: -2px -4px;
+  border-radius: 3px; background: var(--white-a8, rgba(255,255,255,.55)); color: inherit; font: inherit;
+  line-height: inherit; outline: 1px dashed var(--yellow-9, #e2c400); }
+.react-flow__node-note .af-note-resize-line { border-color: var(--yellow-10, #c9a700); }
+.react-flow__node-note .af-note-resize-handle { width: 9px; height: 9px; border-radius: 2px;
+  background: var(--yellow-10, #c9a700); border: 1px solid var(--color-panel-solid, white); }
 `;

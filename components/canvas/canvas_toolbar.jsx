@@ -1,7 +1,8 @@
-// The canvas's toolbar (top left): undo, redo, delete the selection, the shortcut sheet.
+// The canvas's toolbar (top left): undo, redo, delete the selection, add a sticky
+// note, the shortcut sheet.
 import React from "react";
 import { Panel } from "@xyflow/react";
-import { Keyboard, Redo2, Trash2, Undo2 } from "lucide-react";
+import { Keyboard, Redo2, StickyNote, Trash2, Undo2 } from "lucide-react";
 import { ToolButton } from "./palette.jsx";
 
 export function CanvasToolbar({
@@ -11,6 +12,7 @@ export function CanvasToolbar({
   onUndo,
   onRedo,
   onDelete,
+  onAddNote,
   onShortcuts,
 }) {
   return (
@@ -28,6 +30,9 @@ export function CanvasToolbar({
         onClick={onDelete}
       >
         <Trash2 size={16} />
+      </ToolButton>
+      <ToolButton label="Add note (Shift+N)" testId="add-note" onClick={() => onAddNote()}>
+        <StickyNote size={16} />
       </ToolButton>
       <ToolButton label="Keyboard shortcuts (?)" testId="open-shortcuts" onClick={onShortcuts}>
         <Keyboard size={16} />

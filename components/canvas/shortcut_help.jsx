@@ -17,6 +17,9 @@ export const SHORTCUTS = [
   { action: "Paste (also into another workflow)", keys: [[MOD, "V"]] },
   { action: "Duplicate the selected nodes", keys: [[MOD, "D"]] },
   { action: "Select several nodes", keys: [["Shift", "click"], ["Shift", "drag"]] },
+  { action: "Add a sticky note", keys: [["Shift", "N"]] },
+  { action: "Write in the selected note", keys: [["Enter"], ["double-click"]] },
+  { action: "Finish writing a note", keys: [["Esc"], ["click outside"]] },
   { action: "Show these shortcuts", keys: [["?"]] },
   { action: "Close this sheet, clear the palette search", keys: [["Esc"]] },
 ];

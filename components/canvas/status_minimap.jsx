@@ -1,11 +1,13 @@
 // The minimap (bottom right), each node coloured by its live run state, or red
-// when it has problems.
+// when it has problems; sticky notes in their own pale colour.
 import React, { useCallback } from "react";
 import { MiniMap } from "@xyflow/react";
+import { isNote } from "./note_node.jsx";
 
 export function StatusMiniMap({ runStates, problems }) {
   const nodeColor = useCallback(
     (node) => {
+      if (isNote(node)) return "var(--amber-5)";
       const run = (runStates || {})[node.id];
       const status = run ? run.status : "";
       if (status === "succeeded") return "var(--green-9)";

@@ -1,5 +1,6 @@
-// Local editing handed to React Flow: node and edge changes (drag, select, delete),
-// connecting two nodes, and when each gesture is recorded for undo and sent.
+// Local editing handed to React Flow: node and edge changes (drag, select, delete,
+// resizing a note), connecting two nodes, and when each gesture is recorded for undo
+// and sent.
 import { useCallback } from "react";
 import { applyEdgeChanges, applyNodeChanges } from "@xyflow/react";
 import { decorateEdge } from "./canvas_node.jsx";
@@ -12,7 +13,9 @@ export function useEditHandlers(store, record) {
         (c) => c.type === "remove" || c.type === "add" || c.type === "replace"
       );
       const moved = changes.some((c) => c.type === "position" && c.dragging === false);
-      store.commit(next, store.edgesRef.current, structural || moved);
+      // The end of a note's resize (React Flow's own measurements carry no `resizing`).
+      const resized = changes.some((c) => c.type === "dimensions" && c.resizing === false);
+      store.commit(next, store.edgesRef.current, structural || moved || resized);
     },
     [store]
   );

@@ -9,6 +9,7 @@
 // - adopt(workflow, rev): a full graph of that revision from the server is applied;
 // - acknowledge(rev): the graph is based on that revision too (a patch was applied).
 import { useCallback, useMemo, useRef, useState } from "react";
+import { isNote } from "./note_node.jsx";
 
 // Changes go to the server in the next task: one gesture's changes (a node and its
 // edges removed together) make one message, and a button clicked right after an
@@ -18,9 +19,18 @@ const EMIT_DELAY_MS = 0;
 // a remounted canvas must not fall back to an older graph.
 export const LOCAL_CACHE = new Map();
 
+// A sticky note keeps its type and size: canvas_notes.py tells it from the nodes by type.
+function serializeNode(n) {
+  if (isNote(n)) {
+    const { id, type, position, width, height } = n;
+    return { id, type, position, width, height, data: { note: n.data.note } };
+  }
+  return { id: n.id, position: n.position, data: { node: n.data.node } };
+}
+
 function serialize(nodes, edges) {
   return {
-    nodes: nodes.map((n) => ({ id: n.id, position: n.position, data: { node: n.data.node } })),
+    nodes: nodes.map(serializeNode),
     edges: edges.map((e) => ({
       id: e.id,
       source: e.source,

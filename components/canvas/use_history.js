@@ -1,5 +1,6 @@
 // Undo/redo of the canvas's structure and positions.
 import { useCallback, useRef, useState } from "react";
+import { isNote } from "./note_node.jsx";
 
 const HISTORY_LIMIT = 100;
 
@@ -25,14 +26,17 @@ export function useHistory(store) {
     syncSize();
   }, [store, syncSize]);
 
-  // Restoring a snapshot brings back structure and positions; nodes that still
-  // exist keep their current data, so form edits made since are never undone.
+  // Restoring a snapshot brings back structure, positions and sticky notes' sizes;
+  // nodes that still exist keep their current data, so form edits (and note texts)
+  // made since are never undone.
   const restore = useCallback(
     (snapshot) => {
       const current = new Map(store.nodesRef.current.map((n) => [n.id, n]));
       const restored = snapshot.nodes.map((n) => {
         const now = current.get(n.id);
-        return now ? { ...now, position: n.position } : { ...n, selected: false };
+        if (!now) return { ...n, selected: false };
+        if (isNote(n)) return { ...now, position: n.position, width: n.width, height: n.height };
+        return { ...now, position: n.position };
       });
       store.commit(restored, snapshot.edges, true);
     },

@@ -2,6 +2,7 @@
 // selection.
 import { useCallback, useRef } from "react";
 import { useReactFlow } from "@xyflow/react";
+import { isNote } from "./note_node.jsx";
 
 export function useSelection(store, handlers) {
   const flow = useReactFlow();
@@ -22,9 +23,11 @@ export function useSelection(store, handlers) {
     selectedRef.current = nodeId;
   }, []);
 
+  // A sticky note has no form: selecting one shows the workflow's.
   const onSelectionChange = useCallback(
     ({ nodes: picked }) => {
-      select(picked && picked.length ? picked[picked.length - 1].id : "");
+      const nodes = (picked || []).filter((n) => !isNote(n));
+      select(nodes.length ? nodes[nodes.length - 1].id : "");
     },
     [select]
   );

@@ -198,8 +198,8 @@ def test_build_configure_save_reload_and_run(wide_page: Page, account: Account) 
     expect(page.get_by_test_id("step-output")).to_contain_text('"text": "yes"')
 
 
-def test_undo_redo_restores_a_deleted_node(wide_page: Page, account: Account) -> None:
-    page = wide_page
+def greeting_document() -> dict[str, Any]:
+    """start → greet, a template node saying Hello."""
     document = workflows.blank_document("x")
     document["nodes"].append(
         {
@@ -210,7 +210,12 @@ def test_undo_redo_restores_a_deleted_node(wide_page: Page, account: Account) ->
         }
     )
     document["edges"] = [{"source": "start", "target": "greet"}]
-    workflow_id = create(account, "Undo", document)
+    return document
+
+
+def test_undo_redo_restores_a_deleted_node(wide_page: Page, account: Account) -> None:
+    page = wide_page
+    workflow_id = create(account, "Undo", greeting_document())
     canvas = open_builder(page, workflow_id, 2)
 
     select_node(page, "greet")

@@ -118,6 +118,9 @@ def merge_canvas(
 
     ``keep_positions``: the server moved nodes since (auto-layout), so nodes it knows
     keep the server's position; only new nodes take the canvas's.
+
+    Sticky notes are only ever edited on the canvas, so they come from the canvas
+    whole: text, position and size.
     """
     merged = from_canvas(canvas, current, NODE_TYPES)
     current_nodes = {

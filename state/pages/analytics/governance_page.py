@@ -19,9 +19,9 @@ def _badge(value: object) -> rx.Component:
     return rx.badge(value, color_scheme=rx.match(value, *STATE_COLORS.items(), "gray"))
 
 
-def _scope_select(value: object, field: str, test_id: str) -> rx.Component:
+def _scope_select(value: object, field: str, test_id: str, label: str) -> rx.Component:
     return rx.select.root(
-        rx.select.trigger(aria_label="Scope", data_testid=test_id),
+        rx.select.trigger(aria_label=label, data_testid=test_id),
         rx.select.content(
             rx.select.item("Whole organisation", value=ORG),
             rx.foreach(G.workflow_options, lambda w: rx.select.item(w["name"], value=w["id"])),
@@ -61,12 +61,14 @@ def _budget_row(row: ObjectVar[dict[str, str]]) -> rx.Component:
 
 def _budget_form() -> rx.Component:
     return rx.hstack(
-        _scope_select(G.budget_scope, "budget_scope", "budget-scope"),
+        _scope_select(G.budget_scope, "budget_scope", "budget-scope",
+                      "What the budget covers"),
         rx.input(placeholder="Monthly limit (USD)", value=G.budget_limit, type="number",
                  min=0, step="0.01", on_change=lambda v: G.set_field("budget_limit", v),
-                 data_testid="budget-limit", width="170px"),
+                 aria_label="Monthly limit (USD)", data_testid="budget-limit", width="170px"),
         rx.input(value=G.budget_soft, type="number", min=1, max=100, width="80px",
-                 on_change=lambda v: G.set_field("budget_soft", v), aria_label="Notify at %"),
+                 on_change=lambda v: G.set_field("budget_soft", v),
+                 aria_label="Notify at (% of the limit)"),
         rx.text("% notifies", size="2"),
         rx.checkbox("Refuse new runs at the limit", checked=G.budget_hard,
                     on_change=G.set_budget_hard),
@@ -131,6 +133,7 @@ def _rule_dialog() -> rx.Component:
             rx.dialog.title("New alert rule"),
             rx.vstack(
                 rx.input(placeholder="Name", value=G.rule_name, max_length=200,
+                         aria_label="Rule name",
                          on_change=lambda v: G.set_field("rule_name", v), **field),
                 rx.select.root(
                     rx.select.trigger(aria_label="Metric", **field),
@@ -139,18 +142,23 @@ def _rule_dialog() -> rx.Component:
                     value=G.rule_metric, on_change=lambda v: G.set_field("rule_metric", v),
                 ),
                 rx.input(placeholder="Threshold (in the metric's unit)", type="number",
-                         value=G.rule_threshold,
+                         value=G.rule_threshold, aria_label="Alert above (in the metric's unit)",
                          on_change=lambda v: G.set_field("rule_threshold", v), **field),
                 rx.hstack(
-                    rx.text("Window (minutes)", size="2"),
-                    rx.input(value=G.rule_window, type="number", width="90px",
+                    rx.el.label("Window (minutes)", html_for="rule-window", font_size="14px"),
+                    rx.input(id="rule-window", value=G.rule_window, type="number",
+                             width="90px", aria_describedby="rule-window-help",
                              on_change=lambda v: G.set_field("rule_window", v)),
-                    rx.text("Minimum runs", size="2"),
-                    rx.input(value=G.rule_min_runs, type="number", width="80px",
+                    rx.el.label("Minimum runs", html_for="rule-min-runs", font_size="14px"),
+                    rx.input(id="rule-min-runs", value=G.rule_min_runs, type="number",
+                             width="80px", aria_describedby="rule-window-help",
                              on_change=lambda v: G.set_field("rule_min_runs", v)),
                     align="center",
                 ),
-                _scope_select(G.rule_scope, "rule_scope", "rule-scope"),
+                rx.text("The metric covers the runs of the last window. A failure rate or "
+                        "p95 duration waits for the minimum number of runs; cost does not.",
+                        id="rule-window-help", size="1", color=rx.color("gray", 11)),
+                _scope_select(G.rule_scope, "rule_scope", "rule-scope", "What the rule watches"),
                 rx.checkbox("Notify in the app", checked=G.rule_in_app,
                             on_change=lambda v: G.set_rule_channel("in_app", v)),
                 rx.checkbox("Send the alert.triggered webhook event", checked=G.rule_webhook,

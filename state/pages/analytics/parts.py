@@ -7,6 +7,7 @@ from typing import Any
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from components.date_range import date_range
 from state.pages.analytics.period import PRESET_OPTIONS
 
 
@@ -24,19 +25,13 @@ def period_picker(state: Any) -> rx.Component:
         rx.cond(
             state.preset == "custom",
             rx.hstack(
-                rx.text("From", size="2"),
-                rx.input(
-                    type="date",
-                    value=state.since,
-                    on_change=state.set_since,
-                    data_testid="period-since",
-                ),
-                rx.text("to", size="2"),
-                rx.input(
-                    type="date",
-                    value=state.until,
-                    on_change=state.set_until,
-                    data_testid="period-until",
+                date_range(
+                    state.since,
+                    state.set_since,
+                    state.until,
+                    state.set_until,
+                    labels=("First day of the period", "Last day of the period"),
+                    test_ids=("period-since", "period-until"),
                 ),
                 align="center",
             ),

@@ -8,6 +8,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from components.callouts import error_callout
+from components.date_range import date_range
 from components.empty_state import empty_state
 from components.settings_nav import settings_nav
 from components.shell import page_frame
@@ -26,7 +27,9 @@ def _select(
 ) -> rx.Component:
     test_id = f"audit-{label.lower().replace(' ', '-')}-filter"
     return rx.select.root(
-        rx.select.trigger(placeholder=label, aria_label=label, data_testid=test_id),
+        rx.select.trigger(
+            placeholder=label, aria_label="Filter by " + label.lower(), data_testid=test_id
+        ),
         rx.select.content(rx.select.item(every, value=ALL), options),
         value=value,
         on_change=on_change,
@@ -56,10 +59,14 @@ def _filters() -> rx.Component:
             S.target_filter,
             S.set_target_filter,
         ),
-        rx.text("From", size="2"),
-        rx.input(type="date", value=S.since, on_change=S.set_since, data_testid="audit-since"),
-        rx.text("to", size="2"),
-        rx.input(type="date", value=S.until, on_change=S.set_until, data_testid="audit-until"),
+        date_range(
+            S.since,
+            S.set_since,
+            S.until,
+            S.set_until,
+            labels=("Changes made on or after", "Changes made on or before"),
+            test_ids=("audit-since", "audit-until"),
+        ),
         rx.button("Clear", variant="ghost", on_click=S.clear_filters),
         rx.spacer(),
         rx.button(

@@ -15,6 +15,7 @@ from components.problems import problem_list
 from state.pages.builder.panel import right_panel
 from state.pages.builder.run import BuilderRunState
 from state.pages.builder.state import BuilderState
+from state.pages.builder.title import workflow_title
 from state.pages.builder.versions import BuilderVersionsState
 from state.pages.builder.versions_dialog import rollback_confirm, versions_dialog
 from state.pages.builder.webhook_panel import rotate_confirm
@@ -146,7 +147,7 @@ def toolbar() -> rx.Component:
             aria_label="Back to workflows",
             display="flex",
         ),
-        rx.heading(BuilderState.workflow_name, size="4", as_="h1", data_testid="workflow-name"),
+        workflow_title(),
         save_indicator(),
         rx.spacer(),
         run_badge(),

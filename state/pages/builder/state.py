@@ -130,6 +130,12 @@ class BuilderState(rx.State):
         self._push_node(key)
         self._changed()
 
+    def show_renamed(self, name: str) -> None:
+        """The workflow was renamed (title.py): the stored draft already has the name."""
+        self.workflow_name = name
+        if self._document:
+            self._document = {**self._document, "name": name}
+
     def replace_document(self, document: dict[str, Any]) -> None:
         """A form changed workflow-level fields (inputs, output, settings)."""
         self._document = document

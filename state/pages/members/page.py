@@ -21,7 +21,7 @@ ROLE_HELP = (
 
 def _role_select(row: ObjectVar[dict[str, str]]) -> rx.Component:
     return rx.select.root(
-        rx.select.trigger(aria_label="Role", data_testid="member-role"),
+        rx.select.trigger(aria_label="Role of " + row["email"], data_testid="member-role"),
         rx.select.content(*[rx.select.item(role.title(), value=role) for role in ROLES]),
         value=row["role"],
         on_change=lambda role: S.change_role(row["user_id"], role),

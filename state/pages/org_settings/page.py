@@ -27,6 +27,7 @@ def _new_org_dialog() -> rx.Component:
             ),
             rx.input(
                 placeholder="Organisation name",
+                aria_label="Name of the new organisation",
                 value=S.new_org_name,
                 on_change=S.set_new_org_name,
                 max_length=200,

@@ -57,8 +57,14 @@ def _actions() -> rx.Component:
             S.terminal & (S.steps.length() > 0),  # type: ignore[attr-defined]
             rx.hstack(
                 rx.text("Rerun from", size="2"),
-                rx.select(
-                    S.steps.foreach(lambda step: step["node"]),  # type: ignore[attr-defined]
+                rx.select.root(
+                    # The high-level rx.select does not pass a name on to its trigger.
+                    rx.select.trigger(aria_label="Rerun from step"),
+                    rx.select.content(
+                        rx.foreach(
+                            S.steps, lambda step: rx.select.item(step["node"], value=step["node"])
+                        )
+                    ),
                     value=S.rerun_node,
                     on_change=S.set_rerun_node,
                 ),

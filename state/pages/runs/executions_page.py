@@ -11,7 +11,7 @@ from components.list_table import rows_table
 from components.shell import page_frame
 from components.status import status_badge
 from state.pages.runs.executions import ExecutionsState as S
-from state.pages.runs.filters import date_range, pager, workflow_select
+from state.pages.runs.filters import pager, run_dates, workflow_select
 from state.pages.runs.lists import ALL
 
 REFRESH_MS = 2000
@@ -35,7 +35,9 @@ def _filters() -> rx.Component:
     return rx.hstack(
         workflow_select(S),
         rx.select.root(
-            rx.select.trigger(placeholder="Status", data_testid="run-status-filter"),
+            rx.select.trigger(
+                placeholder="Status", aria_label="Filter by status", data_testid="run-status-filter"
+            ),
             rx.select.content(
                 rx.select.item("All statuses", value=ALL),
                 *[rx.select.item(status, value=status) for status in RUN_STATUSES],
@@ -43,7 +45,7 @@ def _filters() -> rx.Component:
             value=S.status_filter,
             on_change=S.set_status_filter,
         ),
-        date_range(S),
+        run_dates(S),
         rx.link("Failed runs", href="/executions/failed", size="2", data_testid="failed-runs-link"),
         rx.spacer(),
         rx.text(S.total, " runs", size="2", color=rx.color("gray", 11), data_testid="run-total"),

@@ -12,7 +12,7 @@ from components.shell import page_frame
 from components.status import status_badge
 from state.pages.runs.failed import TRIGGERS
 from state.pages.runs.failed import FailedRunsState as S
-from state.pages.runs.filters import date_range, pager, workflow_select
+from state.pages.runs.filters import pager, run_dates, workflow_select
 from state.pages.runs.lists import ALL
 
 HEADERS = ("", "Run", "Workflow", "Status", "Trigger", "Created", "Failed step", "Error")
@@ -43,7 +43,9 @@ def _filters() -> rx.Component:
     return rx.hstack(
         workflow_select(S),
         rx.select.root(
-            rx.select.trigger(placeholder="Trigger", data_testid="trigger-filter"),
+            rx.select.trigger(
+                placeholder="Trigger", aria_label="Filter by trigger", data_testid="trigger-filter"
+            ),
             rx.select.content(
                 rx.select.item("All triggers", value=ALL),
                 *[rx.select.item(trigger, value=trigger) for trigger in TRIGGERS],
@@ -53,12 +55,13 @@ def _filters() -> rx.Component:
         ),
         rx.input(
             placeholder="Error contains…",
+            aria_label="Filter by error message",
             value=S.error_filter,
             on_change=S.set_error_filter.debounce(300),  # type: ignore[attr-defined]
             width="180px",
             data_testid="error-filter",
         ),
-        date_range(S),
+        run_dates(S),
         width="100%",
         align="center",
         wrap="wrap",

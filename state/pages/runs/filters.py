@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import reflex as rx
 
+from components.date_range import date_range
 from state.pages.runs.lists import ALL, RunListState
 
 
 def workflow_select(S: type[RunListState]) -> rx.Component:
     return rx.select.root(
-        rx.select.trigger(placeholder="Workflow"),
+        rx.select.trigger(placeholder="Workflow", aria_label="Filter by workflow"),
         rx.select.content(
             rx.select.item("All workflows", value=ALL),
             rx.foreach(S.workflow_options, lambda w: rx.select.item(w["name"], value=w["id"])),
@@ -19,12 +20,16 @@ def workflow_select(S: type[RunListState]) -> rx.Component:
     )
 
 
-def date_range(S: type[RunListState]) -> rx.Component:
+def run_dates(S: type[RunListState]) -> rx.Component:
     return rx.fragment(
-        rx.text("From", size="2"),
-        rx.input(type="date", value=S.since, on_change=S.set_since, data_testid="since"),
-        rx.text("to", size="2"),
-        rx.input(type="date", value=S.until, on_change=S.set_until, data_testid="until"),
+        date_range(
+            S.since,
+            S.set_since,
+            S.until,
+            S.set_until,
+            labels=("Created on or after", "Created on or before"),
+            test_ids=("since", "until"),
+        ),
         rx.button("Clear", variant="ghost", on_click=S.clear_filters),
     )
 

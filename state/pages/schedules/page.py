@@ -56,7 +56,7 @@ def _row(row: ObjectVar[dict[str, str]]) -> rx.Component:
             rx.switch(
                 checked=row["enabled"] != "",
                 on_change=lambda on: S.set_enabled(row["id"], on),
-                aria_label="Schedule enabled",
+                aria_label="Run " + row["workflow"] + " on its schedule",
                 data_testid="schedule-enabled",
             )
         ),

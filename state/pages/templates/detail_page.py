@@ -30,6 +30,7 @@ def _secret_input(name: Any) -> rx.Component:
         rx.input(
             type="password",
             placeholder="value",
+            aria_label="Value of the secret " + name,
             value=S.secret_values.get(name, ""),
             on_change=lambda value: S.set_secret_value(name, value),
             width="100%",
@@ -155,10 +156,15 @@ def _reviews() -> rx.Component:
     form = rx.vstack(
         rx.text("Rate this template (once):", size="2", weight="medium"),
         rx.radio_group(
-            ["1", "2", "3", "4", "5"], value=S.stars, on_change=S.set_stars, direction="row"
+            ["1", "2", "3", "4", "5"],
+            value=S.stars,
+            on_change=S.set_stars,
+            direction="row",
+            aria_label="Stars, from 1 (poor) to 5 (excellent)",
         ),
         rx.text_area(
             placeholder="A short review (optional)",
+            aria_label="Your review (optional)",
             value=S.review_text,
             on_change=S.set_review_text,
             rows="2",
@@ -206,6 +212,7 @@ def _admin_review() -> rx.Component:
             rx.callout.text("Shared with the whole instance: approve to list this version."),
             rx.input(
                 placeholder="Note to the publisher (optional)",
+                aria_label="Note to the publisher (optional)",
                 value=S.decision_note,
                 on_change=S.set_decision_note,
             ),
@@ -257,9 +264,14 @@ def _install_dialog() -> rx.Component:
                 )
             ),
             rx.vstack(
-                rx.text("Workflow name", size="2", weight="medium"),
+                rx.el.label(
+                    "Workflow name", html_for="install-name", font_size="14px", font_weight="500"
+                ),
                 rx.input(
-                    value=S.install_name, on_change=S.set_install_name, data_testid="install-name"
+                    id="install-name",
+                    value=S.install_name,
+                    on_change=S.set_install_name,
+                    data_testid="install-name",
                 ),
                 secrets,
                 rx.cond(

@@ -94,6 +94,7 @@ def _toolbar() -> rx.Component:
                 rx.input(
                     rx.input.slot(rx.icon("search", size=14)),
                     placeholder="Search templates",
+                    aria_label="Search templates",
                     value=S.search,
                     on_change=S.set_search,
                     width="300px",
@@ -145,8 +146,19 @@ def _queue() -> rx.Component:
     )
 
 
-def _field(label: str, control: rx.Component) -> rx.Component:
-    return rx.vstack(rx.text(label, size="2", weight="medium"), control, spacing="1", width="100%")
+def _field(label: str, field_id: str, control: rx.Component) -> rx.Component:
+    """A label above its control, tied to it by id (a radio group by aria-labelledby)."""
+    return rx.vstack(
+        rx.el.label(
+            label, id=field_id + "-label", html_for=field_id, font_size="14px", font_weight="500"
+        ),
+        control,
+        spacing="1",
+        width="100%",
+    )
+
+
+VISIBILITY_HELP = "publish-visibility-help"
 
 
 def _publish_dialog() -> rx.Component:
@@ -156,8 +168,11 @@ def _publish_dialog() -> rx.Component:
     form = rx.vstack(
         _field(
             "Workflow",
+            "publish-workflow",
             rx.select.root(
-                rx.select.trigger(placeholder="Choose a workflow", width="100%"),
+                rx.select.trigger(
+                    id="publish-workflow", placeholder="Choose a workflow", width="100%"
+                ),
                 rx.select.content(rx.foreach(S.workflow_options, option)),
                 value=S.publish_workflow,
                 on_change=lambda v: S.set_publish_field("workflow", v),
@@ -165,7 +180,9 @@ def _publish_dialog() -> rx.Component:
         ),
         _field(
             "Name (the workflow's when empty)",
+            "publish-name",
             rx.input(
+                id="publish-name",
                 value=S.publish_name,
                 on_change=lambda v: S.set_publish_field("name", v),
                 data_testid="publish-name",
@@ -173,7 +190,9 @@ def _publish_dialog() -> rx.Component:
         ),
         _field(
             "Description",
+            "publish-description",
             rx.text_area(
+                id="publish-description",
                 value=S.publish_description,
                 on_change=lambda v: S.set_publish_field("description", v),
                 rows="3",
@@ -181,7 +200,9 @@ def _publish_dialog() -> rx.Component:
         ),
         _field(
             "Category",
+            "publish-category",
             rx.input(
+                id="publish-category",
                 value=S.publish_category,
                 on_change=lambda v: S.set_publish_field("category", v),
                 data_testid="publish-category",
@@ -189,24 +210,31 @@ def _publish_dialog() -> rx.Component:
         ),
         _field(
             "Who can install it",
+            "publish-visibility",
             rx.radio_group(
                 ["organization", "instance"],
                 value=S.publish_visibility,
                 on_change=lambda v: S.set_publish_field("visibility", v),
                 direction="row",
+                aria_labelledby="publish-visibility-label",
+                aria_describedby=VISIBILITY_HELP,
             ),
         ),
         rx.text(
             "organization: your organisation's members only. instance: every organisation "
             "on this AgentFlow, after an instance admin approves it. Secret values are never "
             "published: the template lists the names it needs.",
+            id=VISIBILITY_HELP,
             size="1",
             color=rx.color("gray", 11),
         ),
         _field(
             "What changed (for a new version)",
+            "publish-changelog",
             rx.input(
-                value=S.publish_changelog, on_change=lambda v: S.set_publish_field("changelog", v)
+                id="publish-changelog",
+                value=S.publish_changelog,
+                on_change=lambda v: S.set_publish_field("changelog", v),
             ),
         ),
         rx.cond(

@@ -88,6 +88,7 @@ def _subscription(row: ObjectVar[dict[str, str]]) -> rx.Component:
             rx.switch(
                 checked=row["enabled"] != "",
                 on_change=lambda on: S.set_enabled(row["id"], on),
+                aria_label="Send events to " + row["url"],
                 data_testid="webhook-enabled",
             )
         ),
@@ -179,7 +180,11 @@ def _deliveries() -> rx.Component:
             rx.heading("Delivery log", size="4", as_="h2"),
             rx.spacer(),
             rx.select.root(
-                rx.select.trigger(placeholder="Status", data_testid="delivery-status-filter"),
+                rx.select.trigger(
+                    placeholder="Status",
+                    aria_label="Filter deliveries by status",
+                    data_testid="delivery-status-filter",
+                ),
                 rx.select.content(
                     rx.select.item("All statuses", value=ALL),
                     *[rx.select.item(status, value=status) for status in STATUSES],

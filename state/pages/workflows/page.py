@@ -26,7 +26,9 @@ def _row_menu(row: ObjectVar[dict[str, str]]) -> rx.Component:
     return rx.dropdown_menu.root(
         rx.dropdown_menu.trigger(
             rx.icon_button(
-                rx.icon("ellipsis", size=16), variant="ghost", aria_label="Workflow actions"
+                rx.icon("ellipsis", size=16),
+                variant="ghost",
+                aria_label="Actions for " + row["name"],
             ),
             data_testid="row-menu",
         ),
@@ -82,6 +84,7 @@ def _toolbar() -> rx.Component:
         rx.debounce_input(
             rx.input(
                 placeholder="Search workflows",
+                aria_label="Search workflows by name or description",
                 value=S.search,
                 on_change=S.set_search,
                 width="280px",
@@ -90,7 +93,7 @@ def _toolbar() -> rx.Component:
             debounce_timeout=250,
         ),
         rx.select.root(
-            rx.select.trigger(data_testid="status-filter"),
+            rx.select.trigger(aria_label="Filter by status", data_testid="status-filter"),
             rx.select.content(
                 *[rx.select.item(label, value=label) for label in ("all", "draft", "published")]
             ),
@@ -120,8 +123,10 @@ def _create_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title("New workflow"),
+            rx.el.label("Name", html_for="new-workflow-name", font_size="14px"),
             rx.input(
-                placeholder="Name, e.g. Ticket triage",
+                id="new-workflow-name",
+                placeholder="e.g. Ticket triage",
                 value=S.new_name,
                 on_change=S.set_new_name,
                 data_testid="new-workflow-name",
@@ -137,29 +142,42 @@ def _create_dialog() -> rx.Component:
     )
 
 
+def _drop_zone() -> rx.Component:
+    return rx.upload(
+        rx.text("Drop a .json or .yaml file here, or click to choose one"),
+        id=UPLOAD_ID,
+        max_files=1,
+        # Larger than a document may be: a file over MAX_UPLOAD_BYTES reaches the
+        # server, which says how large it is allowed to be; only far larger ones
+        # are refused by the drop zone itself.
+        max_size=DROP_ZONE_MAX_BYTES,
+        accept={"application/json": [".json"], "application/x-yaml": [".yaml", ".yml"]},
+        on_drop=S.import_uploaded(rx.upload_files(upload_id=UPLOAD_ID)),
+        # A file the drop zone refuses (too large, not JSON or YAML) is said so.
+        on_drop_rejected=S.import_rejected,
+        no_click=True,
+        border=f"1px dashed {rx.color('gray', 7)}",
+        padding="16px",
+        width="100%",
+        margin_y="8px",
+    )
+
+
 def _import_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title("Import an agentflow/v1 file"),
             rx.dialog.description("Paste JSON or YAML, or drop a file. It is validated first."),
-            rx.upload(
-                rx.text("Drop a .json or .yaml file here, or click to choose one"),
-                id=UPLOAD_ID,
-                max_files=1,
-                # Larger than a document may be: a file over MAX_UPLOAD_BYTES reaches the
-                # server, which says how large it is allowed to be; only far larger ones
-                # are refused by the drop zone itself.
-                max_size=DROP_ZONE_MAX_BYTES,
-                accept={"application/json": [".json"], "application/x-yaml": [".yaml", ".yml"]},
-                on_drop=S.import_uploaded(rx.upload_files(upload_id=UPLOAD_ID)),
-                # A file the drop zone refuses (too large, not JSON or YAML) is said so.
-                on_drop_rejected=S.import_rejected,
-                border=f"1px dashed {rx.color('gray', 7)}",
-                padding="16px",
-                width="100%",
-                margin_y="8px",
+            # The label names the zone's file input; a click anywhere on it opens the file
+            # chooser through the label (no_click: the zone would open a second one).
+            rx.el.label(
+                _drop_zone(),
+                display="block",
+                cursor="pointer",
             ),
+            rx.el.label("Or paste the file here", html_for="import-text", font_size="14px"),
             rx.text_area(
+                id="import-text",
                 value=S.import_text,
                 on_change=S.set_import_text,
                 placeholder="format: agentflow/v1\nname: ...",
@@ -184,8 +202,12 @@ def _rename_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title("Rename workflow"),
+            rx.el.label("New name", html_for="rename-input", font_size="14px"),
             rx.input(
-                value=S.rename_value, on_change=S.set_rename_value, data_testid="rename-input"
+                id="rename-input",
+                value=S.rename_value,
+                on_change=S.set_rename_value,
+                data_testid="rename-input",
             ),
             rx.cond(S.rename_error != "", rx.text(S.rename_error, color="red", size="2")),
             dialog_footer(

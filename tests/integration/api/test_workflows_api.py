@@ -185,3 +185,34 @@ async def test_an_oversized_document_is_not_created_with_the_import_limit(
         assert refused.json()["error"]["type"] == "invalid_workflow"
         assert "1,048,576" in refused.json()["error"]["message"]
     assert stored_workflows(env["database_url"]) == []
+
+
+async def test_notes_travel_through_the_api_and_malformed_ones_are_problems(
+    client: httpx.AsyncClient, alice_headers: dict[str, str]
+) -> None:
+    note = {"id": "why", "text": "Say hello", "position": {"x": 0, "y": -200}}
+    imported = await client.post(
+        "/api/v1/workflows/import", json={**GREETING, "notes": [note]}, headers=alice_headers
+    )
+    assert imported.status_code == 201, imported.text
+    workflow_id = imported.json()["id"]
+    exported = await client.get(
+        f"/api/v1/workflows/{workflow_id}/export?format=json", headers=alice_headers
+    )
+    assert json.loads(exported.text)["notes"] == [note]
+
+    malformed = {**GREETING, "notes": [{**note, "text": "x" * 5001}, "junk"]}
+    refused = await client.post("/api/v1/workflows/import", json=malformed, headers=alice_headers)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["details"]["problems"] == [
+        {"field": "notes[0].text", "message": "must be at most 5000 characters"},
+        {"field": "notes[1]", "message": "a note must be an object"},
+    ]
+    # A draft may be unfinished: it is saved, with the problems, and cannot be published.
+    saved = await client.put(
+        f"/api/v1/workflows/{workflow_id}", json={"document": malformed}, headers=alice_headers
+    )
+    assert saved.status_code == 200, saved.text
+    assert {"field": "notes[1]", "message": "a note must be an object"} in saved.json()["problems"]
+    published = await client.post(f"/api/v1/workflows/{workflow_id}/publish", headers=alice_headers)
+    assert published.status_code == 422
