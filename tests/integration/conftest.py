@@ -6,7 +6,7 @@ import json
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from agentflow.db.engine import session_scope
+from agentflow.queue import connect
 from tests.http_serving import serving
 
 
@@ -122,3 +123,11 @@ def age_run(database_url: str, run_id: uuid.UUID, seconds: float, *, waiting: bo
             ),
             shift,
         )
+
+
+@pytest.fixture
+async def queue(clean_redis: str) -> AsyncIterator[Any]:
+    """An arq client of the test Valkey, for use cases that enqueue."""
+    pool = await connect(clean_redis)
+    yield pool
+    await pool.aclose()

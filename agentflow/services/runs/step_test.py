@@ -27,9 +27,10 @@ from agentflow.services.runs.gate import check_can_run
 from agentflow.services.runs.lifecycle import check_request
 from agentflow.services.tenancy.permissions import Action, Actor, require
 from agentflow.spec.graph import Graph
+from agentflow.spec.node_types import TRIGGER_TYPE
+from agentflow.spec.safe_input import UnsafeInput, check_data
 
 STEP_TEST_TRIGGER = "step_test"
-TRIGGER_TYPE = "trigger"
 
 
 class StepNotTestable(InvalidInput):
@@ -68,6 +69,19 @@ def cut_to_step(document: Mapping[str, Any], node_id: str, upstream: list[str]) 
     return {**rest, "nodes": nodes, "edges": edges}
 
 
+def _triggers(document: Mapping[str, Any]) -> set[Any]:
+    return {
+        node.get("id") for node in _items(document, "nodes") if node.get("type") == TRIGGER_TYPE
+    }
+
+
+def pinnable(document: Mapping[str, Any], upstream: list[str]) -> list[str]:
+    """The upstream nodes whose output is given: all but triggers, whose output is the
+    run input."""
+    triggers = _triggers(document)
+    return [node for node in upstream if node not in triggers]
+
+
 def pinned_steps(
     document: Mapping[str, Any], upstream: list[str], outputs: Mapping[str, Any], run_input: Any
 ) -> list[tuple[str, Any, list[str]]]:
@@ -78,11 +92,11 @@ def pinned_steps(
         source, handle = edge.get("source"), str(edge.get("source_handle") or "out")
         if source in handles and handle not in handles[source]:
             handles[source].append(handle)
-    types = {node.get("id"): node.get("type") for node in _items(document, "nodes")}
+    triggers = _triggers(document)
     return [
         (
             node,
-            run_input if types.get(node) == TRIGGER_TYPE else outputs.get(node),
+            run_input if node in triggers else outputs.get(node),
             handles[node] or ["out"],
         )
         for node in upstream
@@ -105,6 +119,12 @@ def store_step_test(
     output to pin (absent: null)."""
     require(actor, Action.RUN_START)
     upstream = upstream_of(document, node_id)
+    try:  # the run input is checked with the document; outputs are stored as given
+        check_data(outputs)
+    except UnsafeInput as exc:
+        raise StepNotTestable(
+            f"the pinned data cannot be stored: {exc.describe('nodes')}"
+        ) from None
     unknown = sorted(set(outputs) - set(upstream))
     if unknown:
         raise StepNotTestable(

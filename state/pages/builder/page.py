@@ -11,6 +11,7 @@ from agentflow.services.workflows.builder import catalog_order, node_catalog
 from components.builder_shell import compact_sidebar
 from components.canvas import flow_canvas
 from components.dialogs import dialog_footer
+from components.json_run_dialog import json_run_dialog
 from components.problems import problem_list
 from state.pages.builder.panel import right_panel
 from state.pages.builder.run import BuilderRunState
@@ -192,59 +193,24 @@ def toolbar() -> rx.Component:
 
 def test_run_dialog() -> rx.Component:
     state = BuilderRunState
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title("Test run"),
-            rx.dialog.description(
-                "Runs the current draft on the worker pool with this input. The input is "
-                "prefilled from the workflow's inputs schema.",
-                size="2",
-            ),
-            rx.vstack(
-                rx.text_area(
-                    value=state.input_text,
-                    on_change=state.set_input_text,
-                    rows="10",
-                    font_family="var(--code-font-family)",
-                    width="100%",
-                    data_testid="run-input",
-                    aria_label="Run input (JSON)",
-                ),
-                rx.cond(
-                    state.input_error != "",
-                    rx.text(
-                        state.input_error,
-                        color=rx.color("red", 11),
-                        size="2",
-                        data_testid="run-input-error",
-                    ),
-                ),
-                rx.cond(
-                    state.run_problems.length() > 0,  # type: ignore[attr-defined]
-                    problem_list(state.run_problems, "run-problems"),
-                ),
-                rx.hstack(
-                    rx.button(
-                        "Reset to schema sample", variant="ghost", on_click=state.reset_input
-                    ),
-                    rx.spacer(),
-                    rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                    rx.button(
-                        rx.icon("play", size=14),
-                        "Run",
-                        on_click=state.start,
-                        loading=state.starting,
-                        data_testid="start-run",
-                    ),
-                    width="100%",
-                ),
-                spacing="3",
-                padding_top="12px",
-            ),
-            max_width="560px",
-        ),
-        open=state.dialog_open,
+    return json_run_dialog(
+        title="Test run",
+        description="Runs the current draft on the worker pool with this input. The input is "
+        "prefilled from the workflow's inputs schema.",
+        text=state.input_text,
+        on_text=state.set_input_text,
+        text_label="Run input (JSON)",
+        error=state.input_error,
+        problems=state.run_problems,
+        run_label="Run",
+        on_run=state.start,
+        running=state.starting,
+        is_open=state.dialog_open,
         on_open_change=state.set_dialog_open,
+        test_ids=("run-input", "run-input-error", "run-problems", "start-run"),
+        beside_cancel=rx.button(
+            "Reset to schema sample", variant="ghost", on_click=state.reset_input
+        ),
     )
 
 

@@ -22,6 +22,7 @@ from agentflow.services.runs.queries import RunFilter, query_runs
 from agentflow.services.tenancy.permissions import Actor
 from agentflow.services.workflows import builder as builder_service
 from agentflow.services.workflows.management import InvalidWorkflow
+from agentflow.spec import safe_input
 from components.formatting import relative_time
 from state.common import database_url
 from state.pages.builder.state import BuilderState
@@ -140,9 +141,12 @@ class BuilderRunState(rx.State):
         # Only this attempt's problem is shown: the previous one's go first.
         self.input_error, self.run_problems = "", []
         try:
-            run_input = json.loads(self.input_text or "null")
+            run_input = safe_input.parse_json(self.input_text or "null")
         except json.JSONDecodeError as exc:
             self.input_error = f"The input is not valid JSON: {exc.msg} (line {exc.lineno})"
+            return
+        except safe_input.UnsafeInput as exc:  # nested too deep for the parser
+            self.input_error = f"The input cannot be used: {exc.describe()}"
             return
         builder = await self.get_state(BuilderState)
         document = builder.document()

@@ -19,8 +19,9 @@ import reflex as rx
 
 from agentflow.errors import AgentFlowError, Forbidden
 from agentflow.services.runs.lifecycle import InvalidRunRequest
-from agentflow.services.runs.step_test import StepNotTestable, upstream_of
+from agentflow.services.runs.step_test import StepNotTestable, pinnable, upstream_of
 from agentflow.services.workflows import builder as builder_service
+from agentflow.spec import safe_input
 from state.pages.builder.run import BuilderRunState, remember_run
 from state.pages.builder.state import BuilderState
 from state.pages.runs import actions as run_actions
@@ -30,24 +31,24 @@ DATA_KEYS = frozenset({"input", "nodes"})
 
 
 def pinned_template(
-    run_input: Any, upstream: list[str], steps: Mapping[str, Mapping[str, Any]], triggers: set[str]
+    run_input: Any, pinned: list[str], steps: Mapping[str, Mapping[str, Any]]
 ) -> dict[str, Any]:
-    """The data a first test of a step starts from. A trigger's output is the input,
-    so it has no entry of its own."""
+    """The data a first test of a step starts from: each pinned node's output in the
+    shown run, or null."""
     return {
         "input": run_input,
-        "nodes": {
-            node: (steps.get(node) or {}).get("output") for node in upstream if node not in triggers
-        },
+        "nodes": {node: (steps.get(node) or {}).get("output") for node in pinned},
     }
 
 
 def parse_pinned(text: str) -> tuple[Any, dict[str, Any]]:
     """(run input, upstream outputs) from the dialog's text; ValueError says what is wrong."""
     try:
-        data = json.loads(text or "{}")
+        data = safe_input.loads(text or "{}")
     except json.JSONDecodeError as exc:
         raise ValueError(f"The data is not valid JSON: {exc.msg} (line {exc.lineno})") from exc
+    except safe_input.UnsafeInput as exc:
+        raise ValueError(f"The data cannot be used: {exc.describe()}") from None
     if not isinstance(data, dict):
         raise ValueError('The data must be an object: {"input": ..., "nodes": {...}}')
     extra = sorted(set(data) - DATA_KEYS)
@@ -104,10 +105,8 @@ class StepTestState(rx.State):
                 run_input = None
             if run_input is None:
                 run_input = builder_service.sample_input(document.get("inputs"))
-            triggers = {
-                str(n.get("id")) for n in document.get("nodes") or [] if n.get("type") == "trigger"
-            }
-            template = pinned_template(run_input, upstream, run.shown_steps(), triggers)
+            pinned = pinnable(document, upstream)
+            template = pinned_template(run_input, pinned, run.shown_steps())
             self.data_text = json.dumps(template, indent=2, ensure_ascii=False, default=str)
         self.dialog_open = True
         return None

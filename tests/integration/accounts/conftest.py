@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import text
+from sqlalchemy import func, select, text
+from sqlmodel import col
 
-from agentflow.db.engine import get_engine
+from agentflow.db.engine import get_engine, session_scope
 from agentflow.db.models import LOCAL_ORG_ID
+from agentflow.db.runs import Run
 from agentflow.services.tenancy import accounts
 from agentflow.services.tenancy.permissions import Actor, Role
 from agentflow.settings import Settings
@@ -114,3 +116,13 @@ def join(database_url: str, owner: Person, member: Person, role: Role, settings:
     token = invitation.link.split("token=")[1]
     organizations.accept_invitation(database_url, token, user_id=member.user_id)
     return member.actor(role, owner.org_id)
+
+
+def run_count(database_url: str, org_id: uuid.UUID) -> int:
+    """How many runs the organisation has."""
+    with session_scope(database_url) as session:
+        return int(
+            session.execute(
+                select(func.count()).select_from(Run).where(col(Run.org_id) == org_id)
+            ).scalar_one()
+        )

@@ -5,18 +5,12 @@ system actor allowed only what its source needs."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
-from sqlmodel import col
 
-from agentflow.db.engine import session_scope
-from agentflow.db.runs import Run
 from agentflow.errors import Forbidden
-from agentflow.queue import QUEUE_NAME, connect
+from agentflow.queue import QUEUE_NAME
 from agentflow.services.runs import dispatch
 from agentflow.services.runs.gate import MissingSecrets
 from agentflow.services.runs.lifecycle import RunNotFound, StepNotWaiting
@@ -24,28 +18,12 @@ from agentflow.services.tenancy import audit
 from agentflow.services.tenancy.permissions import Action, Role, SystemSource, system_actor
 from tests.integration.conftest import workflow
 
-from .conftest import Person
+from .conftest import Person, run_count
 
 QUICK = workflow([{"id": "done", "type": "template", "config": {"template": "ok"}}], [])
 NEEDS_SECRET = workflow(
     [{"id": "call", "type": "template", "config": {"template": "{{ env.CRM_TOKEN }}"}}], []
 )
-
-
-@pytest.fixture
-async def queue(clean_redis: str) -> AsyncIterator[Any]:
-    pool = await connect(clean_redis)
-    yield pool
-    await pool.aclose()
-
-
-def run_count(database_url: str, org_id: uuid.UUID) -> int:
-    with session_scope(database_url) as session:
-        return int(
-            session.execute(
-                select(func.count()).select_from(Run).where(col(Run.org_id) == org_id)
-            ).scalar_one()
-        )
 
 
 def run_trail(database_url: str, person: Person) -> list[tuple[str, str]]:

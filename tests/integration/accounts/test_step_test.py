@@ -4,25 +4,19 @@ row are stored together, or nothing is."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
-from sqlmodel import col
 
-from agentflow.db.engine import session_scope
-from agentflow.db.runs import Run
 from agentflow.errors import Forbidden
-from agentflow.queue import QUEUE_NAME, connect
+from agentflow.queue import QUEUE_NAME
 from agentflow.services.runs.lifecycle import InvalidRunRequest, describe_run, execute_run
 from agentflow.services.runs.step_test import StepNotTestable, start_step_test
 from agentflow.services.tenancy import audit
 from agentflow.services.tenancy.permissions import Role
 from tests.integration.conftest import workflow
 
-from .conftest import Person
+from .conftest import Person, run_count
 
 # The http node would fail if it ran: nothing listens on port 9 of this machine, and
 # the guarded client refuses loopback anyway. Its pinned output stands in for it.
@@ -47,22 +41,6 @@ DOCUMENT = workflow(
     inputs={"type": "object", "required": ["city"], "properties": {"city": {"type": "string"}}},
 )
 PINNED = {"fetch": {"status": 200, "body": {"name": "Ada"}}, "check": {"value": False}}
-
-
-@pytest.fixture
-async def queue(clean_redis: str) -> AsyncIterator[Any]:
-    pool = await connect(clean_redis)
-    yield pool
-    await pool.aclose()
-
-
-def run_count(database_url: str, org_id: uuid.UUID) -> int:
-    with session_scope(database_url) as session:
-        return int(
-            session.execute(
-                select(func.count()).select_from(Run).where(col(Run.org_id) == org_id)
-            ).scalar_one()
-        )
 
 
 async def test_only_the_step_runs_on_the_pinned_outputs_of_the_nodes_before_it(
@@ -126,6 +104,7 @@ async def test_refused_step_tests_store_nothing(alice: Person, clean_db: str, qu
         (StepNotTestable, {"node_id": "nowhere", "outputs": {}}),
         (StepNotTestable, {"node_id": "greet", "outputs": {"after": 1}}),  # not upstream
         (InvalidRunRequest, {"node_id": "greet", "outputs": {}, "run_input": {}}),  # no city
+        (StepNotTestable, {"node_id": "greet", "outputs": {"fetch": {"body": "a\x00b"}}}),
     ]
     for error, arguments in attempts:
         with pytest.raises(error):

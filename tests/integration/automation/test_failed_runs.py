@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,7 +15,6 @@ from sqlmodel import col
 from agentflow.db.engine import session_scope
 from agentflow.db.runs import Run, Step
 from agentflow.errors import Forbidden, InvalidInput
-from agentflow.queue import connect
 from agentflow.services.runs.failed_runs import FailedFilter, bulk_rerun, list_failed
 from agentflow.services.runs.lifecycle import create_run
 from agentflow.services.tenancy import audit
@@ -65,13 +64,6 @@ def failed_run(
                 )
             )
     return run_id
-
-
-@pytest.fixture
-async def queue(clean_redis: str) -> AsyncIterator[Any]:
-    pool = await connect(clean_redis)
-    yield pool
-    await pool.aclose()
 
 
 def test_the_list_shows_failed_and_timed_out_runs_with_filters(

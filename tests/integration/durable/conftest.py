@@ -11,14 +11,13 @@ import signal
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from agentflow.db.models import LOCAL_ORG_ID
-from agentflow.queue import connect
 from agentflow.services.runs.lifecycle import describe_run
 from tests.conftest import PROJECT_ROOT, wait_for
 
@@ -99,13 +98,6 @@ def pool_factory(tmp_path: Path) -> Iterator[Callable[[str, str], WorkerPool]]:
 @pytest.fixture
 def workers(pool_factory, clean_db: str, clean_redis: str) -> WorkerPool:  # type: ignore[no-untyped-def]
     return pool_factory(clean_db, clean_redis)
-
-
-@pytest.fixture
-async def queue(clean_redis: str) -> AsyncIterator[Any]:
-    pool = await connect(clean_redis)
-    yield pool
-    await pool.aclose()
 
 
 async def wait_for_status(
